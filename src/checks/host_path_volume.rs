@@ -1,0 +1,37 @@
+//! host-path-volume: a pod template volume backed by the node's filesystem.
+
+use crate::object::Resource;
+use crate::rule::{Check, Cx, Hit, Params};
+
+struct HostPathVolume;
+
+pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
+    p.only(&[])?;
+    Ok(Box::new(HostPathVolume))
+}
+
+impl Check for HostPathVolume {
+    fn check(&self, _cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
+        let Some(spec) = res.pod_spec() else { return };
+        let Some(volumes) = spec.get("volumes") else {
+            return;
+        };
+        for vol in volumes.items() {
+            let Some((key, hp)) = vol.entry("hostPath") else {
+                continue;
+            };
+            let name = vol.get("name").and_then(|n| n.as_str()).unwrap_or("<unnamed>");
+            let path = hp.get("path").and_then(|p| p.as_str()).unwrap_or("?");
+            out.push(
+                Hit::new(
+                    key.span().to(hp.span()),
+                    format!(
+                        "volume `{name}` of {} keeps data on the node at {path}",
+                        res.display()
+                    ),
+                )
+                .label("node-local storage: gone when the node is replaced"),
+            );
+        }
+    }
+}

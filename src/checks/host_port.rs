@@ -1,0 +1,37 @@
+//! host-port: a container port bound on the node's own address.
+
+use crate::object::{Resource, container_name};
+use crate::rule::{Check, Cx, Hit, Params};
+
+struct HostPort;
+
+pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
+    p.only(&[])?;
+    Ok(Box::new(HostPort))
+}
+
+impl Check for HostPort {
+    fn check(&self, _cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
+        for c in res.containers() {
+            for port in c.get("ports").iter().flat_map(|p| p.items()) {
+                let Some((k, v)) = port.entry("hostPort") else {
+                    continue;
+                };
+                let Some(n) = v.as_i64().filter(|n| *n != 0) else {
+                    continue;
+                };
+                out.push(
+                    Hit::new(
+                        k.span().to(v.span()),
+                        format!(
+                            "container `{}` of {} binds port {n} on the node",
+                            container_name(c),
+                            res.display()
+                        ),
+                    )
+                    .label("hostPort: reachable on the node's address, outside NetworkPolicy's view"),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! invalid-manifest: an object the API server would refuse: no name, a field of the
+//! wrong type (as YAML 1.1 types it), or the same key twice.
+
+use crate::object::Resource;
+use crate::rule::{Check, Cx, Hit, Params};
+use crate::yaml::{NodeRef, ScalarType};
+
+struct InvalidManifest;
+
+pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
+    p.only(&[])?;
+    Ok(Box::new(InvalidManifest))
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Want {
+    Str,
+    Int,
+    Bool,
+    Map,
+    Seq,
+    /// A map whose values are strings (labels, annotations, ConfigMap data).
+    StrMap,
+}
+
+impl Want {
+    fn describe(self) -> &'static str {
+        match self {
+            Want::Str => "a string",
+            Want::Int => "an integer",
+            Want::Bool => "a boolean",
+            Want::Map | Want::StrMap => "a mapping",
+            Want::Seq => "a list",
+        }
+    }
+}
+
+fn found(n: NodeRef) -> String {
+    match n.scalar_type() {
+        Some(ScalarType::Str) => format!("the string {:?}", n.as_str().unwrap_or("")),
+        Some(t) => format!("{} ({})", t.describe(), n.as_str().unwrap_or("null")),
+        None if n.is_map() => "a mapping".into(),
+        None => "a list".into(),
+    }
+}
+
+struct Typer<'r, 'a> {
+    res: &'r Resource<'a>,
+    out: &'r mut Vec<Hit>,
+}
+
+impl Typer<'_, '_> {
+    /// Check `node.key` if present; return the value when it has the wanted type.
+    fn field<'a>(&mut self, node: Option<NodeRef<'a>>, path: &str, key: &str, want: Want) -> Option<NodeRef<'a>> {
+        let (k, v) = node?.entry(key)?;
+        if v.is_null() {
+            return None;
+        }
+        let full = if path.is_empty() { key.to_string() } else { format!("{path}.{key}") };
+        let ok = match want {
+            Want::Str => v.scalar_type() == Some(ScalarType::Str),
+            Want::Int => v.scalar_type() == Some(ScalarType::Int),
+            Want::Bool => v.scalar_type() == Some(ScalarType::Bool),
+            Want::Map | Want::StrMap => v.is_map(),
+            Want::Seq => v.is_seq(),
+        };
+        if !ok {
+            let quote_hint = if want == Want::Int && v.scalar_type() == Some(ScalarType::Str) {
+                " (remove the quotes)"
+            } else {
+                ""
+            };
+            self.out.push(
+                Hit::new(
+                    k.span().to(v.span()),
+                    format!(
+                        "`{full}` of {} must be {}, not {}{quote_hint}",
+                        self.res.display(),
+                        want.describe(),
+                        found(v)
+                    ),
+                )
+                .label(format!("expected {}", want.describe())),
+            );
+            return None;
+        }
+        if want == Want::StrMap {
+            for (ik, iv) in v.entries() {
+                if iv.is_null() || iv.scalar_type() == Some(ScalarType::Str) {
+                    continue;
+                }
+                let name = ik.as_str().unwrap_or("?");
+                self.out.push(
+                    Hit::new(
+                        iv.span(),
+                        format!(
+                            "`{full}.{name}` of {} must be a string, not {}",
+                            self.res.display(),
+                            found(iv)
+                        ),
+                    )
+                    .label("Kubernetes reads YAML 1.1: quote this value")
+                    .help(format!("write `{name}: \"{}\"`", iv.as_str().unwrap_or(""))),
+                );
+            }
+        }
+        Some(v)
+    }
+
+    fn pod_spec(&mut self, spec: NodeRef, path: &str) {
+        for key in ["hostNetwork", "hostPID", "hostIPC"] {
+            self.field(Some(spec), path, key, Want::Bool);
+        }
+        for list in ["initContainers", "containers", "ephemeralContainers"] {
+            let Some(cs) = self.field(Some(spec), path, list, Want::Seq) else {
+                continue;
+            };
+            for (i, c) in cs.items().enumerate() {
+                let cp = format!("{path}.{list}[{i}]");
+                if !c.is_map() {
+                    continue;
+                }
+                self.field(Some(c), &cp, "name", Want::Str);
+                self.field(Some(c), &cp, "image", Want::Str);
+                if let Some(ports) = self.field(Some(c), &cp, "ports", Want::Seq) {
+                    for (j, p) in ports.items().enumerate() {
+                        let pp = format!("{cp}.ports[{j}]");
+                        self.field(Some(p), &pp, "containerPort", Want::Int);
+                        self.field(Some(p), &pp, "hostPort", Want::Int);
+                    }
+                }
+                if let Some(env) = self.field(Some(c), &cp, "env", Want::Seq) {
+                    for (j, e) in env.items().enumerate() {
+                        let ep = format!("{cp}.env[{j}]");
+                        self.field(Some(e), &ep, "name", Want::Str);
+                        self.field(Some(e), &ep, "value", Want::Str);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Check for InvalidManifest {
+    fn check(&self, _cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
+        // The same key twice inside this object.
+        let span = res.root.span();
+        let doc = res.root.doc;
+        for (first, second) in &doc.duplicates {
+            let (f, s) = (
+                NodeRef { doc, id: *first },
+                NodeRef { doc, id: *second },
+            );
+            if s.span().start < span.start || s.span().end > span.end {
+                continue;
+            }
+            let key = s.as_str().unwrap_or("?");
+            out.push(
+                Hit::new(
+                    s.span(),
+                    format!("key `{key}` appears twice in {}", res.display()),
+                )
+                .label("duplicate key: strict field validation rejects it; kubectl would keep this later value")
+                .related(f.span(), "first defined here")
+                .help("keep one of the two entries"),
+            );
+        }
+
+        let mut t = Typer { res, out };
+        let meta = t.field(Some(res.root), "", "metadata", Want::Map);
+        if let Some(m) = meta {
+            for key in ["name", "generateName", "namespace"] {
+                t.field(Some(m), "metadata", key, Want::Str);
+            }
+            t.field(Some(m), "metadata", "labels", Want::StrMap);
+            t.field(Some(m), "metadata", "annotations", Want::StrMap);
+        }
+        if res.name.is_none_or(str::is_empty) {
+            t.out.push(
+                Hit::new(
+                    res.name_span(),
+                    format!("{} {} has no metadata.name", res.api_version, res.kind),
+                )
+                .label("every object needs `metadata.name` (or `generateName`)"),
+            );
+        }
+        if res.replicas().is_some() {
+            t.field(res.root.get("spec"), "spec", "replicas", Want::Int);
+        }
+        if let Some(tpl) = res.pod_template() {
+            let tp = template_path(res);
+            let join = |k: &str| if tp.is_empty() { k.to_string() } else { format!("{tp}.{k}") };
+            if !tp.is_empty() {
+                if let Some(meta) = t.field(Some(tpl), tp, "metadata", Want::Map) {
+                    t.field(Some(meta), &join("metadata"), "labels", Want::StrMap);
+                    t.field(Some(meta), &join("metadata"), "annotations", Want::StrMap);
+                }
+            }
+            if let Some(spec) = t.field(Some(tpl), tp, "spec", Want::Map) {
+                t.pod_spec(spec, &join("spec"));
+            }
+        }
+        if res.is("", "ConfigMap") {
+            t.field(Some(res.root), "", "data", Want::StrMap);
+            t.field(Some(res.root), "", "binaryData", Want::StrMap);
+        }
+        if res.is("", "Secret") {
+            t.field(Some(res.root), "", "data", Want::StrMap);
+            t.field(Some(res.root), "", "stringData", Want::StrMap);
+        }
+    }
+}
+
+/// Where the pod template sits: "" for a Pod, `spec.template`, ...
+fn template_path(res: &Resource) -> &'static str {
+    match res.kind {
+        "Pod" => "",
+        "CronJob" => "spec.jobTemplate.spec.template",
+        "PodTemplate" => "template",
+        _ => "spec.template",
+    }
+}

@@ -1,0 +1,31 @@
+//! invalid-yaml: a document that does not parse (syntax, encoding, depth, size).
+
+use crate::rule::{Check, FileFacts, Hit, Params};
+use crate::yaml::Span;
+
+struct InvalidYaml;
+
+pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
+    p.only(&[])?;
+    Ok(Box::new(InvalidYaml))
+}
+
+impl Check for InvalidYaml {
+    fn check_file(&self, file: &FileFacts, out: &mut Vec<Hit>) {
+        let text = &file.source.text;
+        for e in file.load_errors.iter().chain(&file.stream.errors) {
+            // Label the character at the error (nothing at the end of the file).
+            let at = e.offset.min(text.len());
+            let width = text.get(at..).and_then(|t| t.chars().next()).map_or(0, |c| {
+                if c == '\n' { 0 } else { c.len_utf8() }
+            });
+            out.push(
+                Hit::new(
+                    Span::new(at, at + width),
+                    format!("this document cannot be read as YAML: {}", e.message),
+                )
+                .label(e.message.clone()),
+            );
+        }
+    }
+}

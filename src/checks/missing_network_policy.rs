@@ -1,0 +1,55 @@
+//! missing-network-policy: pods that no NetworkPolicy of the linted set isolates for ingress.
+
+use crate::object::Resource;
+use crate::rule::{Check, Cx, Hit, Params};
+
+struct MissingNetworkPolicy;
+
+pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
+    p.only(&[])?;
+    Ok(Box::new(MissingNetworkPolicy))
+}
+
+impl Check for MissingNetworkPolicy {
+    fn check(&self, cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
+        if !res.runs_pods() {
+            return;
+        }
+        let labels = res.pod_labels();
+        let selecting: Vec<_> = cx.index.policies_selecting(res.namespace, &labels).collect();
+        if selecting.iter().any(|p| p.ingress) {
+            return;
+        }
+        let shown = if labels.is_empty() {
+            "pods with no labels".to_string()
+        } else {
+            format!(
+                "pods labelled {}",
+                labels
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        // Say why a policy that seems to apply does not.
+        let label = match selecting.first() {
+            Some(p) => format!(
+                "{shown} accept traffic from anywhere (NetworkPolicy {} selects them for egress only)",
+                p.resource.name.unwrap_or("<unnamed>")
+            ),
+            None => format!("{shown} accept traffic from anywhere"),
+        };
+        let hit = Hit::new(
+            res.name_span(),
+            format!("no NetworkPolicy selects the pods of {} for ingress", res.display()),
+        )
+        .label(label)
+        .help(format!(
+            "add a NetworkPolicy in namespace {} whose podSelector matches these labels, \
+             or a default-deny policy (podSelector: {{}}) for the namespace",
+            res.namespace
+        ));
+        out.push(hit);
+    }
+}

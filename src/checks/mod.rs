@@ -1,0 +1,313 @@
+//! One file per check. A check is code with typed params; a rule file instantiates it.
+
+use crate::rule::Factory;
+use regex::Regex;
+use std::sync::LazyLock;
+
+mod host_network;
+mod host_path_volume;
+mod host_port;
+mod invalid_manifest;
+mod invalid_yaml;
+mod missing_default_deny;
+mod missing_network_policy;
+mod node_local_persistent_volume;
+mod node_local_storage_class;
+mod pinned_to_node;
+mod plaintext_secret;
+mod secret_in_configmap;
+mod secret_in_env_literal;
+mod stateful_workload_without_persistent_volume;
+
+/// Every check by name.
+pub const CHECKS: &[(&str, Factory)] = &[
+    ("host-network", host_network::build),
+    ("host-path-volume", host_path_volume::build),
+    ("host-port", host_port::build),
+    ("invalid-manifest", invalid_manifest::build),
+    ("invalid-yaml", invalid_yaml::build),
+    ("missing-default-deny", missing_default_deny::build),
+    ("missing-network-policy", missing_network_policy::build),
+    ("node-local-persistent-volume", node_local_persistent_volume::build),
+    ("node-local-storage-class", node_local_storage_class::build),
+    ("pinned-to-node", pinned_to_node::build),
+    ("plaintext-secret", plaintext_secret::build),
+    ("secret-in-configmap", secret_in_configmap::build),
+    ("secret-in-env-literal", secret_in_env_literal::build),
+    (
+        "stateful-workload-without-persistent-volume",
+        stateful_workload_without_persistent_volume::build,
+    ),
+];
+
+pub fn factory(name: &str) -> Option<Factory> {
+    CHECKS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+}
+
+/// Words that make a name secret-like, and words that make it a reference instead
+/// (`SECRET_NAME`, `TOKEN_TTL_SECONDS`, `PASSWORD_FILE`, `SECRETS_DIR`).
+pub struct SecretNames {
+    words: Vec<Vec<String>>,
+    ignore: Vec<String>,
+}
+
+pub const DEFAULT_SECRET_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "pwd",
+    "pass",
+    "passphrase",
+    "secret",
+    "token",
+    "api key",
+    "private key",
+    "credential",
+    "credentials",
+    "creds",
+    "bearer",
+];
+
+pub const DEFAULT_IGNORE_WORDS: &[&str] = &[
+    "name", "names", "file", "files", "path", "dir", "directory", "ttl", "seconds", "timeout",
+    "length", "len", "size", "ref", "id", "url", "uri", "endpoint", "type", "enabled", "enable",
+    "disabled", "mode", "header", "expiry", "expiration", "lifetime", "audience", "issuer",
+    "policy", "format", "version", "count", "max", "min", "location", "mount", "field",
+    "namespace", "selector", "prefix", "suffix", "provider", "algorithm", "kind", "template",
+];
+
+impl SecretNames {
+    pub fn new(words: Option<Vec<String>>, ignore: Option<Vec<String>>) -> SecretNames {
+        let words = words.unwrap_or_else(|| DEFAULT_SECRET_WORDS.iter().map(|s| s.to_string()).collect());
+        let ignore = ignore.unwrap_or_else(|| DEFAULT_IGNORE_WORDS.iter().map(|s| s.to_string()).collect());
+        SecretNames {
+            words: words
+                .iter()
+                .map(|w| w.split_whitespace().map(|p| p.to_ascii_lowercase()).collect())
+                .filter(|w: &Vec<String>| !w.is_empty())
+                .collect(),
+            ignore: ignore.iter().map(|w| w.to_ascii_lowercase()).collect(),
+        }
+    }
+
+    pub fn from_params(p: &crate::rule::Params) -> Result<SecretNames, String> {
+        Ok(SecretNames::new(p.str_list("words")?, p.str_list("ignore_words")?))
+    }
+
+    /// `DB_PASSWORD`, `apiKey`, `client-secret` are secret-like; `SECRETS_DIR` is not.
+    pub fn is_secret_like(&self, name: &str) -> bool {
+        let tokens = tokenize(name);
+        if tokens.iter().any(|t| self.ignore.contains(t)) {
+            return false;
+        }
+        self.words.iter().any(|w| {
+            let joined = w.concat();
+            tokens.iter().any(|t| *t == joined)
+                || (w.len() > 1 && tokens.windows(w.len()).any(|win| win == w.as_slice()))
+        })
+    }
+}
+
+/// Split `DB_PASSWORD`, `apiKey`, `client-secret.txt` into lower-case words.
+pub fn tokenize(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if !c.is_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        cur.extend(c.to_lowercase());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// A value that stands for something filled in later: `$(VAR)`, `${VAR}`, `{{ .x }}`, `<password>`.
+pub fn is_placeholder(value: &str) -> bool {
+    let v = value.trim();
+    (v.starts_with("$(") && v.ends_with(')'))
+        || (v.starts_with("${") && v.ends_with('}'))
+        || (v.starts_with("{{") && v.ends_with("}}"))
+        || (v.starts_with('<') && v.ends_with('>'))
+        || (v.starts_with("ENC[") && v.ends_with(']'))
+}
+
+/// Could this literal be a credential? Not empty, a placeholder, a number or boolean,
+/// a path, or a plain URL.
+pub fn is_literal_secret_value(value: &str) -> bool {
+    let v = value.trim();
+    if v.is_empty() || is_placeholder(v) || v.starts_with('/') || v.starts_with("./") {
+        return false;
+    }
+    if v.parse::<f64>().is_ok() || crate::yaml::resolve_plain(v) == crate::yaml::ScalarType::Bool
+    {
+        return false;
+    }
+    if v.contains("://") && !has_url_password(v) {
+        return false;
+    }
+    true
+}
+
+static URL_CREDS: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"[A-Za-z][A-Za-z0-9+.\-]*://([^/\s:@]+):([^/\s@]+)@[^\s@]").ok()
+});
+
+/// `postgres://app:hunter2@db:5432/app`: a URL carrying a password that is not a placeholder.
+pub fn has_url_password(value: &str) -> bool {
+    let Some(re) = URL_CREDS.as_ref() else {
+        return false;
+    };
+    re.captures_iter(value).any(|c| {
+        c.get(2)
+            .map(|p| p.as_str())
+            .is_some_and(|p| !is_placeholder(p) && !p.starts_with('$') && !p.starts_with('{'))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_like_names() {
+        let n = SecretNames::new(None, None);
+        for yes in [
+            "DB_PASSWORD",
+            "password",
+            "apiKey",
+            "API_KEY",
+            "GITHUB_TOKEN",
+            "client-secret",
+            "AWS_SECRET_ACCESS_KEY",
+            "PRIVATE_KEY",
+            "privateKey",
+            "REDIS_PASS",
+        ] {
+            assert!(n.is_secret_like(yes), "{yes}");
+        }
+        for no in [
+            "SECRETS_DIR",
+            "PASSWORD_FILE",
+            "TOKEN_TTL_SECONDS",
+            "SECRET_NAME",
+            "LOG_LEVEL",
+            "BYPASS_CACHE",
+            "KEY",
+            "secretName",
+            "API_URL",
+        ] {
+            assert!(!n.is_secret_like(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn literal_values() {
+        assert!(is_literal_secret_value("hunter2"));
+        assert!(!is_literal_secret_value("3600"));
+        assert!(!is_literal_secret_value("true"));
+        assert!(!is_literal_secret_value("/run/secrets/db"));
+        assert!(!is_literal_secret_value("$(DB_PASSWORD)"));
+        assert!(!is_literal_secret_value("https://vault.example.com"));
+        assert!(is_literal_secret_value("https://u:p4ss@vault.example.com"));
+        assert!(has_url_password("postgres://app:hunter2@db:5432/app"));
+        assert!(!has_url_password("postgres://app:$(DB_PASSWORD)@db:5432/app"));
+        assert!(!has_url_password("postgres://app@db:5432/app"));
+    }
+}
+
+struct Pattern {
+    what: &'static str,
+    re: Regex,
+}
+
+static CREDENTIALS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
+    [
+        (
+            "a private key",
+            r"-----BEGIN (?:(?:RSA|DSA|EC|OPENSSH|ENCRYPTED|PGP) )?PRIVATE KEY(?: BLOCK)?-----",
+        ),
+        ("an AWS access key id", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+        ("a GitHub token", r"\b(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{22,})\b"),
+        ("a GitLab token", r"\bglpat-[A-Za-z0-9_\-]{20,}"),
+        ("a Slack token", r"\bxox[abprs]-[A-Za-z0-9\-]{10,}"),
+        (
+            "a JSON Web Token",
+            r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(what, re)| Regex::new(re).ok().map(|re| Pattern { what, re }))
+    .collect()
+});
+
+/// The kind of credential a value holds and the matched text, if any.
+pub fn find_credential(value: &str) -> Option<(&'static str, &str)> {
+    for p in CREDENTIALS.iter() {
+        // AWS documents its example keys with an EXAMPLE suffix.
+        if let Some(m) = p.re.find_iter(value).find(|m| !m.as_str().ends_with("EXAMPLE")) {
+            return Some((p.what, m.as_str()));
+        }
+    }
+    let re = URL_CREDS.as_ref()?;
+    if has_url_password(value) {
+        return re.find(value).map(|m| ("a URL with a password", m.as_str()));
+    }
+    None
+}
+
+/// Standard base64 (padding optional, whitespace ignored); None when it is not base64.
+pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0u32;
+    for c in text.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            b'=' | b' ' | b'\n' | b'\r' | b'\t' => continue,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push(((acc >> bits) & 0xff) as u8);
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod credential_tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_recognised() {
+        assert_eq!(
+            find_credential("-----BEGIN RSA PRIVATE KEY-----\nabc").map(|c| c.0),
+            Some("a private key")
+        );
+        assert!(find_credential("-----BEGIN CERTIFICATE-----").is_none());
+        assert!(find_credential("AKIAIOSFODNN7EXAMPLE").is_none());
+        assert!(find_credential("key=AKIAIOSFODNN7ABCDEFG").is_some());
+        assert!(find_credential("ghp_0123456789abcdefghijABCDEFGHIJ012345").is_some());
+        assert!(find_credential("amqp://guest:guest@rabbit:5672/").is_some());
+        assert!(find_credential("LOG_LEVEL=debug").is_none());
+        assert_eq!(base64_decode("aGVsbG8=").as_deref(), Some(&b"hello"[..]));
+        assert!(base64_decode("not base64!").is_none());
+    }
+}

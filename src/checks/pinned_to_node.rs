@@ -1,0 +1,76 @@
+//! pinned-to-node: a pod template bound to one named node, which cattle nodes are not.
+
+use crate::object::Resource;
+use crate::rule::{Check, Cx, Hit, Params};
+
+struct PinnedToNode;
+
+const HOSTNAME: &str = "kubernetes.io/hostname";
+
+pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
+    p.only(&[])?;
+    Ok(Box::new(PinnedToNode))
+}
+
+impl Check for PinnedToNode {
+    fn check(&self, _cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
+        let Some(spec) = res.pod_spec() else { return };
+        let what = res.display();
+        if let Some((k, v)) = spec.entry("nodeName") {
+            if let Some(node) = v.as_str().filter(|n| !n.is_empty()) {
+                out.push(
+                    Hit::new(
+                        k.span().to(v.span()),
+                        format!("{what} is pinned to node `{node}` by nodeName"),
+                    )
+                    .label("bypasses the scheduler: the pods die with this node"),
+                );
+            }
+        }
+        if let Some((k, v)) = spec.get("nodeSelector").and_then(|s| s.entry(HOSTNAME)) {
+            let node = v.as_str().unwrap_or("?");
+            out.push(
+                Hit::new(
+                    k.span().to(v.span()),
+                    format!("{what} is pinned to node `{node}` by nodeSelector"),
+                )
+                .label("a hostname selector: the pods cannot move when this node goes"),
+            );
+        }
+        let terms = spec.path(&[
+            "affinity",
+            "nodeAffinity",
+            "requiredDuringSchedulingIgnoredDuringExecution",
+            "nodeSelectorTerms",
+        ]);
+        for term in terms.iter().flat_map(|t| t.items()) {
+            for (list, key) in [("matchExpressions", HOSTNAME), ("matchFields", "metadata.name")] {
+                for expr in term.get(list).iter().flat_map(|l| l.items()) {
+                    let k = expr.get("key").and_then(|k| k.as_str());
+                    let op = expr.get("operator").and_then(|o| o.as_str());
+                    if k != Some(key) || op != Some("In") {
+                        continue;
+                    }
+                    let nodes: Vec<&str> = expr
+                        .get("values")
+                        .map(|v| v.items().filter_map(|i| i.as_str()).collect())
+                        .unwrap_or_default();
+                    out.push(
+                        Hit::new(
+                            expr.span(),
+                            format!(
+                                "{what} requires node {} by node affinity",
+                                nodes
+                                    .iter()
+                                    .map(|n| format!("`{n}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        )
+                        .label("required affinity on node names: the pods cannot move elsewhere"),
+                    );
+                }
+            }
+        }
+    }
+}

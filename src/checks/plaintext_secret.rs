@@ -1,0 +1,59 @@
+//! plaintext-secret: a Secret committed with its values (base64 is encoding, not encryption).
+
+use super::is_placeholder;
+use crate::object::Resource;
+use crate::rule::{Check, Cx, Hit, Params};
+
+struct PlaintextSecret;
+
+pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
+    p.only(&[])?;
+    Ok(Box::new(PlaintextSecret))
+}
+
+impl Check for PlaintextSecret {
+    fn check(&self, _cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
+        if !res.is("", "Secret") {
+            return;
+        }
+        // A SOPS-encrypted file carries its metadata in a top-level `sops` key.
+        if res.root.get("sops").is_some() {
+            return;
+        }
+        for (field, how) in [("stringData", "in plain text"), ("data", "base64-encoded, not encrypted")] {
+            let Some((k, v)) = res.root.entry(field) else {
+                continue;
+            };
+            let keys: Vec<&str> = v
+                .entries()
+                .filter(|(_, val)| {
+                    val.as_str()
+                        .is_some_and(|s| !s.trim().is_empty() && !is_placeholder(s))
+                })
+                .filter_map(|(key, _)| key.as_str())
+                .collect();
+            if keys.is_empty() {
+                continue;
+            }
+            let shown: Vec<String> = keys.iter().take(4).map(|k| format!("`{k}`")).collect();
+            let more = if keys.len() > 4 {
+                format!(" and {} more", keys.len() - 4)
+            } else {
+                String::new()
+            };
+            out.push(
+                Hit::new(
+                    k.span().to(v.span()),
+                    format!(
+                        "{} is committed with {} {} ({}{more})",
+                        res.display(),
+                        if keys.len() == 1 { "a value" } else { "values" },
+                        how,
+                        shown.join(", ")
+                    ),
+                )
+                .label(format!("`{field}`: readable by anyone with the repository")),
+            );
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! secret-in-env-literal: a credential written into a container's environment.
+
+use super::{SecretNames, find_credential, is_literal_secret_value};
+use crate::object::{Resource, container_name};
+use crate::rule::{Check, Cx, Hit, Params};
+
+struct SecretInEnvLiteral {
+    names: SecretNames,
+}
+
+pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
+    p.only(&["words", "ignore_words"])?;
+    Ok(Box::new(SecretInEnvLiteral {
+        names: SecretNames::from_params(p)?,
+    }))
+}
+
+impl Check for SecretInEnvLiteral {
+    fn check(&self, _cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
+        for c in res.containers() {
+            for env in c.get("env").iter().flat_map(|e| e.items()) {
+                let Some(name) = env.get("name").and_then(|n| n.as_str()) else {
+                    continue;
+                };
+                let Some((k, v)) = env.entry("value") else {
+                    continue;
+                };
+                let Some(value) = v.as_str() else { continue };
+                let what = if let Some((kind, _)) = find_credential(value) {
+                    kind
+                } else if self.names.is_secret_like(name) && is_literal_secret_value(value) {
+                    "a literal secret"
+                } else {
+                    continue;
+                };
+                out.push(
+                    Hit::new(
+                        k.span().to(v.span()),
+                        format!(
+                            "env var `{name}` of container `{}` in {} holds {what}",
+                            container_name(c),
+                            res.display()
+                        ),
+                    )
+                    .label("the value is stored in the pod spec, readable by anyone who can read it")
+                    .help(format!(
+                        "move it to a Secret and reference it: `valueFrom: {{secretKeyRef: {{name: <secret>, key: {}}}}}`",
+                        name.to_ascii_lowercase().replace('_', "-")
+                    )),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! stateful-workload-without-persistent-volume: a StatefulSet whose state has nowhere
+//! durable to go (no volumeClaimTemplates, no PVC-backed volume).
+
+use crate::object::Resource;
+use crate::rule::{Check, Cx, Hit, Params};
+
+struct StatefulWithoutPv;
+
+pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
+    p.only(&[])?;
+    Ok(Box::new(StatefulWithoutPv))
+}
+
+impl Check for StatefulWithoutPv {
+    fn check(&self, _cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
+        if !res.is("apps", "StatefulSet") {
+            return;
+        }
+        let has_templates = res
+            .root
+            .path(&["spec", "volumeClaimTemplates"])
+            .is_some_and(|t| t.items().next().is_some());
+        let volumes: Vec<_> = res
+            .pod_spec()
+            .and_then(|s| s.get("volumes"))
+            .map(|v| v.items().collect())
+            .unwrap_or_default();
+        let has_claim = volumes.iter().any(|v| v.get("persistentVolumeClaim").is_some());
+        if has_templates || has_claim {
+            return;
+        }
+        let local: Vec<&str> = volumes
+            .iter()
+            .filter(|v| v.get("emptyDir").is_some() || v.get("hostPath").is_some())
+            .filter_map(|v| v.get("name").and_then(|n| n.as_str()))
+            .collect();
+        let label = if local.is_empty() {
+            "no volumeClaimTemplates: state lives in the container".to_string()
+        } else {
+            format!(
+                "no volumeClaimTemplates: state lives in node-local {}",
+                local
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        out.push(
+            Hit::new(
+                res.name_span(),
+                format!(
+                    "{} has no persistent volume: its data is lost when a pod moves",
+                    res.display()
+                ),
+            )
+            .label(label),
+        );
+    }
+}

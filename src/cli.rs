@@ -1,0 +1,95 @@
+//! Command-line definitions (clap) only.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "onus",
+    version,
+    about = "Lint Kubernetes manifests against the customer's duties in the shared responsibility model"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Lint files, directories, glob patterns, or `-` for standard input.
+    Check(CheckArgs),
+    /// List every rule: id, default severity, responsibility, summary.
+    Rules {
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
+    /// Explain a rule: what, why (the responsibility), how to fix, examples.
+    Explain {
+        rule: String,
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
+    /// Every activity of the responsibility model, with the rules that enforce it.
+    Responsibilities {
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Files, directories or glob patterns (default: the current directory).
+    pub paths: Vec<String>,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<String>,
+    /// Lowest severity that makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Rule or responsibility ids to enable (replaces the default set).
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub select: Vec<String>,
+    /// Rule or responsibility ids to disable.
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub ignore: Vec<String>,
+    /// Namespace of resources that name none.
+    #[arg(long, default_value = "default", value_name = "NS")]
+    pub default_namespace: String,
+    /// Skip matching paths (globset syntax; repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Name standard input in the report.
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<String>,
+    /// Plain output, no colour.
+    #[arg(long)]
+    pub no_color: bool,
+    /// Only findings and errors: no summary line.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListFormat {
+    Human,
+    Json,
+    Markdown,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}

@@ -1,0 +1,324 @@
+//! Read and parse files in parallel, build the index of the set, run every rule on
+//! every object in parallel, and sort: the output is the same whatever the thread count.
+
+use crate::finding::{Finding, Related, Severity};
+use crate::index::Index;
+use crate::object::{Resource, is_config_file};
+use crate::rule::{Cx, FileFacts, Hit, Rule};
+use crate::source::SourceFile;
+use crate::yaml::{self, NodeRef, Span, SyntaxError};
+use rayon::prelude::*;
+use std::io::Read;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Files larger than this are reported, not parsed: memory stays bounded.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Something to lint.
+pub enum Input {
+    /// A file, with the name the report uses for it.
+    Path { name: String, path: PathBuf },
+    /// Text already in memory (standard input).
+    Text { name: String, bytes: Vec<u8> },
+}
+
+impl Input {
+    fn name(&self) -> &str {
+        match self {
+            Input::Path { name, .. } | Input::Text { name, .. } => name,
+        }
+    }
+}
+
+struct Loaded {
+    source: Arc<SourceFile>,
+    stream: yaml::Stream,
+    load_errors: Vec<SyntaxError>,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    pub files: usize,
+    pub resources: usize,
+    pub skipped_documents: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+pub struct Outcome {
+    pub files: Vec<Arc<SourceFile>>,
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+    /// Failures of the run itself (unreadable paths): exit code 2.
+    pub failures: Vec<String>,
+}
+
+pub struct Settings {
+    pub default_namespace: String,
+}
+
+/// Read stdin with the same size bound as files.
+pub fn read_stdin() -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+fn load(input: &Input) -> Result<Loaded, String> {
+    let name = input.name().to_string();
+    let bytes = match input {
+        Input::Path { path, .. } => {
+            let meta = std::fs::metadata(path).map_err(|e| format!("{name}: {e}"))?;
+            if meta.len() > MAX_FILE_BYTES {
+                return Ok(too_large(name, meta.len()));
+            }
+            std::fs::read(path).map_err(|e| format!("{name}: {e}"))?
+        }
+        Input::Text { bytes, .. } => {
+            if bytes.len() as u64 > MAX_FILE_BYTES {
+                return Ok(too_large(name, bytes.len() as u64));
+            }
+            bytes.clone()
+        }
+    };
+    let (text, load_errors) = match String::from_utf8(bytes) {
+        Ok(t) => (t, Vec::new()),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let err = SyntaxError {
+                offset: at,
+                message: "invalid UTF-8: Kubernetes manifests must be UTF-8 text".into(),
+            };
+            (text, vec![err])
+        }
+    };
+    let source = Arc::new(SourceFile::new(name, text));
+    let stream = if load_errors.is_empty() {
+        match catch_unwind(AssertUnwindSafe(|| source.parse())) {
+            Ok(s) => s,
+            Err(p) => yaml::Stream {
+                documents: Vec::new(),
+                errors: vec![SyntaxError {
+                    offset: 0,
+                    message: format!("internal error while parsing: {}", panic_message(&*p)),
+                }],
+            },
+        }
+    } else {
+        yaml::Stream::default()
+    };
+    Ok(Loaded {
+        source,
+        stream,
+        load_errors,
+    })
+}
+
+fn too_large(name: String, len: u64) -> Loaded {
+    Loaded {
+        source: Arc::new(SourceFile::new(name, "")),
+        stream: yaml::Stream::default(),
+        load_errors: vec![SyntaxError {
+            offset: 0,
+            message: format!(
+                "the file is {} MiB, more than the {} MiB limit",
+                len / (1024 * 1024),
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        }],
+    }
+}
+
+/// Objects of one document: the object itself, or each item of a `kind: *List`.
+fn objects<'a>(
+    file: usize,
+    root: NodeRef<'a>,
+    default_ns: &'a str,
+    out: &mut Vec<Resource<'a>>,
+) -> usize {
+    let mut skipped = 0;
+    let is_list = root
+        .get("kind")
+        .and_then(|k| k.as_str())
+        .is_some_and(|k| k.ends_with("List"))
+        && root.get("apiVersion").is_some()
+        && root.get("items").is_some_and(|i| i.is_seq() || i.is_null());
+    if is_list {
+        for item in root.get("items").iter().flat_map(|i| i.items()) {
+            match Resource::from_node(file, item, default_ns, true) {
+                Some(r) if !is_config_file(r.api_version, r.kind) => out.push(r),
+                _ => skipped += 1,
+            }
+        }
+        return skipped;
+    }
+    match Resource::from_node(file, root, default_ns, false) {
+        Some(r) if !is_config_file(r.api_version, r.kind) => out.push(r),
+        _ => skipped += 1,
+    }
+    skipped
+}
+
+/// Lint a set of inputs with the given rules.
+pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
+    let loaded: Vec<Result<Loaded, String>> = inputs.par_iter().map(load).collect();
+    let mut failures = Vec::new();
+    let mut files: Vec<Loaded> = Vec::new();
+    for l in loaded {
+        match l {
+            Ok(l) => files.push(l),
+            Err(e) => failures.push(e),
+        }
+    }
+    let sources: Vec<Arc<SourceFile>> = files.iter().map(|f| f.source.clone()).collect();
+
+    let mut resources = Vec::new();
+    let mut skipped = 0;
+    for (i, f) in files.iter().enumerate() {
+        for doc in &f.stream.documents {
+            let Some(root) = NodeRef::root(doc) else {
+                continue;
+            };
+            if root.is_map() {
+                skipped += objects(i, root, &settings.default_namespace, &mut resources);
+            } else if !root.is_null() {
+                skipped += 1;
+            }
+        }
+    }
+    let index = Index::build(resources);
+    let cx = Cx {
+        index: &index,
+        files: &sources,
+    };
+
+    // File-level rules.
+    let mut findings: Vec<Finding> = files
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(fi, f)| {
+            let facts = FileFacts {
+                source: &f.source,
+                stream: &f.stream,
+                load_errors: &f.load_errors,
+            };
+            let mut out = Vec::new();
+            for rule in rules {
+                let mut hits = Vec::new();
+                let res = catch_unwind(AssertUnwindSafe(|| rule.check.check_file(&facts, &mut hits)));
+                if let Err(p) = res {
+                    hits = vec![crash_hit(rule, &*p, Span::default())];
+                }
+                out.extend(hits.into_iter().map(|h| finding(rule, h, fi, &f.source, None)));
+            }
+            out
+        })
+        .collect();
+
+    // Object rules: one task per object; a panic becomes a finding on that object.
+    let per_object: Vec<Finding> = index
+        .resources
+        .par_iter()
+        .flat_map_iter(|res| {
+            let mut out = Vec::new();
+            let source = &sources[res.file];
+            for rule in rules {
+                let mut hits = Vec::new();
+                let r = catch_unwind(AssertUnwindSafe(|| rule.check.check(&cx, res, &mut hits)));
+                if let Err(p) = r {
+                    hits = vec![crash_hit(rule, &*p, res.name_span())];
+                }
+                out.extend(
+                    hits.into_iter()
+                        .map(|h| finding(rule, h, res.file, source, Some(res))),
+                );
+            }
+            out
+        })
+        .collect();
+    findings.extend(per_object);
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+
+    let mut summary = Summary {
+        files: files.len(),
+        resources: index.resources.len(),
+        skipped_documents: skipped,
+        ..Summary::default()
+    };
+    for f in &findings {
+        match f.severity {
+            Severity::Error => summary.errors += 1,
+            Severity::Warning => summary.warnings += 1,
+            Severity::Info => summary.infos += 1,
+        }
+    }
+    Outcome {
+        files: sources,
+        findings,
+        summary,
+        failures,
+    }
+}
+
+fn crash_hit(rule: &Rule, payload: &(dyn std::any::Any + Send), span: Span) -> Hit {
+    Hit::new(
+        span,
+        format!(
+            "rule {} failed on this input (internal error: {}); please report it",
+            rule.id,
+            panic_message(payload)
+        ),
+    )
+}
+
+fn finding(rule: &Rule, hit: Hit, file_index: usize, source: &SourceFile, res: Option<&Resource>) -> Finding {
+    let len = source.text.len();
+    let span = Span::new(hit.span.start.min(len), hit.span.end.min(len));
+    let (line, column) = source.position(span.start);
+    let (end_line, end_column) = source.position(span.end);
+    Finding {
+        rule: rule.id.clone(),
+        severity: rule.severity,
+        message: hit.message,
+        file_index,
+        file: source.name.clone(),
+        span,
+        line,
+        column,
+        end_line,
+        end_column,
+        label: hit.label,
+        related: hit
+            .related
+            .into_iter()
+            .map(|(span, label)| Related { span, label })
+            .collect(),
+        resource: res.map(|r| r.reference()),
+        responsibility: rule.responsibility.clone(),
+        help: hit.help.unwrap_or_else(|| first_paragraph(&rule.remediation)),
+    }
+}
+
+/// The first paragraph of a rule's remediation, on one line.
+pub fn first_paragraph(text: &str) -> String {
+    text.split("\n\n")
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -1,0 +1,18 @@
+//! onus: lint Kubernetes manifests against the customer's duties in the shared
+//! responsibility model of managed Kubernetes.
+
+pub mod app;
+pub mod checks;
+pub mod cli;
+pub mod discover;
+pub mod docs;
+pub mod engine;
+pub mod finding;
+pub mod index;
+pub mod model;
+pub mod object;
+pub mod report;
+pub mod rule;
+pub mod selector;
+pub mod source;
+pub mod yaml;

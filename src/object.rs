@@ -1,0 +1,319 @@
+//! The Kubernetes view of a document: apiVersion, kind, name, namespace, pod template.
+
+use crate::finding::ResourceRef;
+use crate::yaml::{NodeRef, ScalarType, Span};
+
+/// Kinds that live outside namespaces (a finding on them names no namespace).
+const CLUSTER_SCOPED: &[&str] = &[
+    "APIService",
+    "CSIDriver",
+    "CSINode",
+    "CertificateSigningRequest",
+    "ClusterIssuer",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "ComponentStatus",
+    "CustomResourceDefinition",
+    "FlowSchema",
+    "IngressClass",
+    "MutatingWebhookConfiguration",
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "PodSecurityPolicy",
+    "PriorityClass",
+    "PriorityLevelConfiguration",
+    "RuntimeClass",
+    "StorageClass",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "ValidatingWebhookConfiguration",
+    "VolumeAttachment",
+    "VolumeSnapshotClass",
+];
+
+/// API groups whose documents are tool configuration files, not cluster objects
+/// (kustomization.yaml, kubeconfig, kubeadm, kind): skipped like any non-object YAML.
+const CONFIG_GROUPS: &[&str] = &[
+    "kustomize.config.k8s.io",
+    "kubeadm.k8s.io",
+    "kubelet.config.k8s.io",
+    "kubeproxy.config.k8s.io",
+    "kubescheduler.config.k8s.io",
+    "apiserver.config.k8s.io",
+    "apiserver.k8s.io",
+    "audit.k8s.io",
+    "client.authentication.k8s.io",
+    "kind.x-k8s.io",
+    "k3d.io",
+    "skaffold",
+    "config.kubernetes.io",
+];
+
+/// Where each workload kind keeps its pod template, by API group.
+struct Template {
+    kind: &'static str,
+    groups: &'static [&'static str],
+    path: &'static [&'static str],
+}
+
+const TEMPLATES: &[Template] = &[
+    Template {
+        kind: "Pod",
+        groups: &[""],
+        path: &[],
+    },
+    Template {
+        kind: "PodTemplate",
+        groups: &[""],
+        path: &["template"],
+    },
+    Template {
+        kind: "ReplicationController",
+        groups: &[""],
+        path: &["spec", "template"],
+    },
+    Template {
+        kind: "Deployment",
+        groups: &["apps", "extensions"],
+        path: &["spec", "template"],
+    },
+    Template {
+        kind: "ReplicaSet",
+        groups: &["apps", "extensions"],
+        path: &["spec", "template"],
+    },
+    Template {
+        kind: "DaemonSet",
+        groups: &["apps", "extensions"],
+        path: &["spec", "template"],
+    },
+    Template {
+        kind: "StatefulSet",
+        groups: &["apps"],
+        path: &["spec", "template"],
+    },
+    Template {
+        kind: "Job",
+        groups: &["batch"],
+        path: &["spec", "template"],
+    },
+    Template {
+        kind: "CronJob",
+        groups: &["batch"],
+        path: &["spec", "jobTemplate", "spec", "template"],
+    },
+    // Argo Rollouts and OpenShift DeploymentConfigs run pods like Deployments do.
+    Template {
+        kind: "Rollout",
+        groups: &["argoproj.io"],
+        path: &["spec", "template"],
+    },
+    Template {
+        kind: "DeploymentConfig",
+        groups: &["apps.openshift.io", ""],
+        path: &["spec", "template"],
+    },
+];
+
+pub fn group_of(api_version: &str) -> &str {
+    match api_version.rsplit_once('/') {
+        Some((g, _)) => g,
+        None => "",
+    }
+}
+
+/// True when a mapping is a tool's configuration file rather than a cluster object.
+pub fn is_config_file(api_version: &str, kind: &str) -> bool {
+    let group = group_of(api_version);
+    CONFIG_GROUPS.contains(&group)
+        || api_version.starts_with("skaffold/")
+        || (api_version == "v1" && kind == "Config")
+}
+
+/// One Kubernetes object of the linted set.
+#[derive(Clone, Copy)]
+pub struct Resource<'a> {
+    /// Position in the run's file list.
+    pub file: usize,
+    /// Position of the object in the whole set (its order in the report).
+    pub ordinal: usize,
+    pub root: NodeRef<'a>,
+    pub api_version: &'a str,
+    pub kind: &'a str,
+    pub name: Option<&'a str>,
+    /// Effective namespace ("" for cluster-scoped kinds).
+    pub namespace: &'a str,
+    /// An item of a `kind: List` document.
+    pub in_list: bool,
+}
+
+impl<'a> Resource<'a> {
+    /// A mapping with string `apiVersion` and `kind` is an object.
+    pub fn from_node(
+        file: usize,
+        root: NodeRef<'a>,
+        default_namespace: &'a str,
+        in_list: bool,
+    ) -> Option<Resource<'a>> {
+        let api_version = root
+            .get("apiVersion")
+            .filter(|v| v.scalar_type() == Some(ScalarType::Str))?
+            .as_str()?;
+        let kind = root
+            .get("kind")
+            .filter(|v| v.scalar_type() == Some(ScalarType::Str))?
+            .as_str()?;
+        let meta = root.get("metadata");
+        let name = meta
+            .and_then(|m| m.get("name"))
+            .and_then(|n| n.as_str())
+            .or_else(|| {
+                meta.and_then(|m| m.get("generateName"))
+                    .and_then(|n| n.as_str())
+            });
+        let namespace = if CLUSTER_SCOPED.contains(&kind) {
+            ""
+        } else {
+            meta.and_then(|m| m.get("namespace"))
+                .and_then(|n| n.as_str())
+                .filter(|n| !n.is_empty())
+                .unwrap_or(default_namespace)
+        };
+        Some(Resource {
+            file,
+            ordinal: 0,
+            root,
+            api_version,
+            kind,
+            name,
+            namespace,
+            in_list,
+        })
+    }
+
+    pub fn group(&self) -> &'a str {
+        group_of(self.api_version)
+    }
+
+    pub fn is(&self, group: &str, kind: &str) -> bool {
+        self.kind == kind && self.group() == group
+    }
+
+    pub fn metadata(&self) -> Option<NodeRef<'a>> {
+        self.root.get("metadata")
+    }
+
+    /// `Deployment shop/api`, `StorageClass local`, `Secret shop/<unnamed>`.
+    pub fn display(&self) -> String {
+        let name = self.name.unwrap_or("<unnamed>");
+        if self.namespace.is_empty() {
+            format!("{} {}", self.kind, name)
+        } else {
+            format!("{} {}/{}", self.kind, self.namespace, name)
+        }
+    }
+
+    pub fn reference(&self) -> ResourceRef {
+        ResourceRef {
+            api_version: self.api_version.to_string(),
+            kind: self.kind.to_string(),
+            namespace: (!self.namespace.is_empty()).then(|| self.namespace.to_string()),
+            name: self.name.map(str::to_string),
+        }
+    }
+
+    /// Where a finding about the whole object points: `metadata.name`'s value, else
+    /// the `metadata` key, else the `kind` entry.
+    pub fn name_span(&self) -> Span {
+        let meta = self.root.entry("metadata");
+        if let Some((_, m)) = meta {
+            for key in ["name", "generateName"] {
+                if let Some(n) = m.get(key).filter(|n| !n.is_null()) {
+                    return n.span();
+                }
+            }
+        }
+        if let Some((k, _)) = meta {
+            return k.span();
+        }
+        self.root
+            .entry("kind")
+            .map(|(k, v)| k.span().to(v.span()))
+            .unwrap_or_else(|| self.root.span())
+    }
+
+    /// The pod template (a mapping with `metadata` and `spec`), or the Pod itself.
+    pub fn pod_template(&self) -> Option<NodeRef<'a>> {
+        let group = self.group();
+        let t = TEMPLATES
+            .iter()
+            .find(|t| t.kind == self.kind && t.groups.contains(&group))?;
+        if t.path.is_empty() {
+            Some(self.root)
+        } else {
+            self.root.path(t.path)
+        }
+    }
+
+    pub fn pod_spec(&self) -> Option<NodeRef<'a>> {
+        self.pod_template()?.get("spec").filter(|s| s.is_map())
+    }
+
+    /// Pods run by this object: it has a pod template.
+    pub fn is_workload(&self) -> bool {
+        self.pod_spec().is_some()
+    }
+
+    /// Runs pods (a PodTemplate object only describes them).
+    pub fn runs_pods(&self) -> bool {
+        self.kind != "PodTemplate" && self.is_workload()
+    }
+
+    /// Labels the pods get (template labels; a Pod's own labels).
+    pub fn pod_labels(&self) -> Vec<(&'a str, &'a str)> {
+        self.pod_template()
+            .and_then(|t| t.path(&["metadata", "labels"]))
+            .map(|l| {
+                l.entries()
+                    .filter_map(|(k, v)| Some((k.as_str()?, v.as_str().unwrap_or(""))))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Every container of the pod: containers, initContainers, ephemeralContainers.
+    pub fn containers(&self) -> Vec<NodeRef<'a>> {
+        let Some(spec) = self.pod_spec() else {
+            return Vec::new();
+        };
+        ["initContainers", "containers", "ephemeralContainers"]
+            .iter()
+            .filter_map(|k| spec.get(k))
+            .flat_map(|list| list.items())
+            .filter(|c| c.is_map())
+            .collect()
+    }
+
+    /// Effective replica count of a scalable workload (absent means 1).
+    pub fn replicas(&self) -> Option<i64> {
+        match self.kind {
+            "Deployment" | "StatefulSet" | "ReplicaSet" | "ReplicationController" | "Rollout"
+            | "DeploymentConfig" => Some(
+                self.root
+                    .path(&["spec", "replicas"])
+                    .and_then(|r| r.as_i64())
+                    .unwrap_or(1),
+            ),
+            _ => None,
+        }
+    }
+}
+
+/// `container `api``, for messages.
+pub fn container_name(c: NodeRef) -> String {
+    c.get("name")
+        .and_then(|n| n.as_str())
+        .unwrap_or("<unnamed>")
+        .to_string()
+}

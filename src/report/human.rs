@@ -1,0 +1,148 @@
+//! `--format human`: miette's graphical report, as an adapter over our findings.
+
+use super::{Report, wrap};
+use crate::finding::{Finding, Severity};
+use crate::source::SourceFile;
+use crate::yaml::Span;
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
+use std::fmt;
+
+pub struct Style {
+    pub color: bool,
+    pub width: usize,
+}
+
+struct Diag<'a> {
+    f: &'a Finding,
+    source: &'a SourceFile,
+}
+
+impl fmt::Debug for Diag<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.f.message)
+    }
+}
+impl fmt::Display for Diag<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.f.message)
+    }
+}
+impl std::error::Error for Diag<'_> {}
+
+/// A label on one line reads best: a span over a whole block keeps its first line.
+fn first_line(source: &SourceFile, span: Span) -> Span {
+    let line = source.line_span(span.start);
+    Span::new(span.start, span.end.min(line.end.max(span.start)))
+}
+
+fn labeled(label: Option<String>, span: Span, primary: bool) -> LabeledSpan {
+    let s = (span.start, span.end - span.start);
+    if primary {
+        LabeledSpan::new_primary_with_span(label, s)
+    } else {
+        LabeledSpan::new_with_span(label, s)
+    }
+}
+
+impl Diagnostic for Diag<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(&self.f.rule))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.f.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        })
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(&self.f.help))
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let mut labels = vec![labeled(
+            self.f.label.clone(),
+            first_line(self.source, self.f.span),
+            true,
+        )];
+        for r in &self.f.related {
+            labels.push(labeled(
+                Some(r.label.clone()),
+                first_line(self.source, r.span),
+                false,
+            ));
+        }
+        Some(Box::new(labels.into_iter()))
+    }
+}
+
+pub fn render_finding(r: &Report, f: &Finding, style: &Style) -> String {
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(false);
+    let mut out = String::new();
+    if let Some(source) = r.files.get(f.file_index) {
+        let diag = Diag { f, source };
+        if handler.render_report(&mut out, &diag).is_err() {
+            out = format!("{}: {}:{}:{}: {}\n", f.rule, f.file, f.line, f.column, f.message);
+        }
+    }
+    if let Some(a) = r.model.get(&f.responsibility) {
+        let text = format!(
+            "{} — \"{}\" · {}",
+            a.section,
+            a.activity,
+            a.roles(&r.model.provider)
+        );
+        out.push_str(&wrap(&text, style.width, "  responsibility ", "        "));
+        out.push('\n');
+    }
+    out
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+pub fn summary_line(r: &Report) -> String {
+    let s = r.summary;
+    let mut line = format!(
+        "{}, {}",
+        plural(s.errors, "error"),
+        plural(s.warnings, "warning")
+    );
+    if s.infos > 0 {
+        line.push_str(&format!(", {}", plural(s.infos, "info")));
+    }
+    line.push_str(&format!(
+        " in {} ({}, {} skipped)",
+        plural(s.files, "file"),
+        plural(s.resources, "resource"),
+        plural(s.skipped_documents, "document")
+    ));
+    line
+}
+
+pub fn render(r: &Report, style: &Style, quiet: bool) -> String {
+    let mut out = String::new();
+    for f in r.findings {
+        out.push_str(&render_finding(r, f, style));
+        out.push('\n');
+    }
+    if !quiet {
+        out.push_str(&summary_line(r));
+        out.push('\n');
+    }
+    out
+}

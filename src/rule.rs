@@ -1,0 +1,277 @@
+//! Rule metadata (rules/<id>.yaml), the check trait, and the loader every rule file goes
+//! through, built-in or (later) the user's own.
+
+use crate::finding::Severity;
+use crate::index::Index;
+use crate::object::Resource;
+use crate::source::SourceFile;
+use crate::yaml::{self, Document, NodeRef, Span};
+use std::fmt;
+
+include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+
+/// What a check reports; the engine adds rule id, severity, responsibility and location.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub span: Span,
+    pub message: String,
+    pub label: Option<String>,
+    pub help: Option<String>,
+    pub related: Vec<(Span, String)>,
+}
+
+impl Hit {
+    pub fn new(span: Span, message: impl Into<String>) -> Self {
+        Hit {
+            span,
+            message: message.into(),
+            label: None,
+            help: None,
+            related: Vec::new(),
+        }
+    }
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+    pub fn related(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.related.push((span, label.into()));
+        self
+    }
+}
+
+/// What a check sees besides the resource.
+pub struct Cx<'a> {
+    pub index: &'a Index<'a>,
+    pub files: &'a [std::sync::Arc<SourceFile>],
+}
+
+/// File-level facts for document rules.
+pub struct FileFacts<'a> {
+    pub source: &'a SourceFile,
+    pub stream: &'a yaml::Stream,
+    /// Errors found before parsing (encoding, size), with their byte offset.
+    pub load_errors: &'a [yaml::SyntaxError],
+}
+
+pub trait Check: Send + Sync {
+    /// Called once per Kubernetes object of the linted set.
+    fn check(&self, _cx: &Cx, _res: &Resource, _out: &mut Vec<Hit>) {}
+    /// Called once per file (document-level rules).
+    fn check_file(&self, _file: &FileFacts, _out: &mut Vec<Hit>) {}
+}
+
+/// A rule's typed parameters, read from the `params` mapping of its file.
+pub struct Params<'a> {
+    pub node: Option<NodeRef<'a>>,
+}
+
+impl<'a> Params<'a> {
+    pub fn str_list(&self, key: &str) -> Result<Option<Vec<String>>, String> {
+        let Some(v) = self.node.and_then(|n| n.get(key)) else {
+            return Ok(None);
+        };
+        if !v.is_seq() {
+            return Err(format!("param `{key}` must be a list of strings"));
+        }
+        v.items()
+            .map(|i| {
+                i.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| format!("param `{key}` must be a list of strings"))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
+    }
+    /// Reject keys the check does not know, so a typo is an error, not a silent default.
+    pub fn only(&self, known: &[&str]) -> Result<(), String> {
+        let Some(n) = self.node else { return Ok(()) };
+        if !(n.is_map() || n.is_null()) {
+            return Err("`params` must be a mapping".into());
+        }
+        for (k, _) in n.entries() {
+            let k = k.as_str().unwrap_or("");
+            if !known.contains(&k) {
+                return Err(format!(
+                    "unknown param `{k}` (known: {})",
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+pub type Factory = fn(&Params) -> Result<Box<dyn Check>, String>;
+
+/// A rule: its metadata and the check it instantiates.
+pub struct Rule {
+    pub id: String,
+    pub severity: Severity,
+    pub enabled: bool,
+    pub responsibility: String,
+    pub summary: String,
+    pub rationale: String,
+    pub remediation: String,
+    pub check_name: String,
+    pub example_fail: Option<String>,
+    pub example_pass: Option<String>,
+    pub check: Box<dyn Check>,
+    /// Where the rule came from (a path, or `builtin:<file>`).
+    pub origin: String,
+}
+
+impl fmt::Debug for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rule").field("id", &self.id).finish()
+    }
+}
+
+/// A rule file that cannot be loaded, with the place that is wrong.
+#[derive(Debug)]
+pub struct LoadError {
+    pub origin: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.origin, self.line, self.column, self.message
+        )
+    }
+}
+
+const RULE_KEYS: &[&str] = &[
+    "id",
+    "severity",
+    "enabled",
+    "responsibility",
+    "summary",
+    "rationale",
+    "remediation",
+    "check",
+    "params",
+    "examples",
+];
+
+/// Load one rule file. `lookup` maps a check name to its factory.
+pub fn load_rule(
+    origin: &str,
+    text: &str,
+    lookup: impl Fn(&str) -> Option<Factory>,
+) -> Result<Rule, LoadError> {
+    let source = SourceFile::new(origin, text);
+    let err = |span: Span, message: String| {
+        let (line, column) = source.position(span.start);
+        LoadError {
+            origin: origin.to_string(),
+            line,
+            column,
+            message,
+        }
+    };
+    let stream = yaml::parse(text);
+    if let Some(e) = stream.errors.first() {
+        return Err(err(Span::new(e.offset, e.offset), e.message.clone()));
+    }
+    let doc: &Document = stream
+        .documents
+        .first()
+        .ok_or_else(|| err(Span::default(), "empty rule file".into()))?;
+    let root = NodeRef::root(doc)
+        .filter(|r| r.is_map())
+        .ok_or_else(|| err(Span::default(), "a rule file is a mapping".into()))?;
+    if let Some((first, dup)) = doc.duplicates.first() {
+        let _ = first;
+        let span = NodeRef { doc, id: *dup }.span();
+        return Err(err(span, "duplicate key".into()));
+    }
+    for (k, _) in root.entries() {
+        let name = k.as_str().unwrap_or("");
+        if !RULE_KEYS.contains(&name) {
+            return Err(err(k.span(), format!("unknown field `{name}`")));
+        }
+    }
+    let text_field = |key: &str| -> Result<String, LoadError> {
+        let v = root
+            .get(key)
+            .ok_or_else(|| err(root.span(), format!("missing field `{key}`")))?;
+        match v.as_str() {
+            Some(s) if !s.trim().is_empty() && v.scalar_type() == Some(yaml::ScalarType::Str) => {
+                Ok(s.trim_end().to_string())
+            }
+            _ => Err(err(v.span(), format!("`{key}` must be a non-empty string"))),
+        }
+    };
+    let id = text_field("id")?;
+    let sev_node = root.get("severity");
+    let severity = text_field("severity")?
+        .parse::<Severity>()
+        .map_err(|m| err(sev_node.map(|n| n.span()).unwrap_or_default(), m))?;
+    let enabled = match root.get("enabled") {
+        None => true,
+        Some(v) => v
+            .as_bool()
+            .ok_or_else(|| err(v.span(), "`enabled` must be true or false".into()))?,
+    };
+    let check_name = text_field("check")?;
+    let factory = lookup(&check_name).ok_or_else(|| {
+        err(
+            root.get("check").map(|n| n.span()).unwrap_or_default(),
+            format!("no check named `{check_name}`"),
+        )
+    })?;
+    let params = Params {
+        node: root.get("params"),
+    };
+    let check = factory(&params).map_err(|m| {
+        err(
+            params.node.map(|n| n.span()).unwrap_or(root.span()),
+            format!("params of check `{check_name}`: {m}"),
+        )
+    })?;
+    let examples = root.get("examples");
+    let example = |k: &str| {
+        examples
+            .and_then(|e| e.get(k))
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    Ok(Rule {
+        severity,
+        enabled,
+        responsibility: text_field("responsibility")?,
+        summary: text_field("summary")?,
+        rationale: text_field("rationale")?,
+        remediation: text_field("remediation")?,
+        example_fail: example("fail"),
+        example_pass: example("pass"),
+        check,
+        check_name,
+        origin: origin.to_string(),
+        id,
+    })
+}
+
+/// Every built-in rule, in id order.
+pub fn builtin_rules() -> Result<Vec<Rule>, LoadError> {
+    let mut rules = BUILTIN_RULES
+        .iter()
+        .map(|(file, text)| load_rule(&format!("rules/{file}"), text, crate::checks::factory))
+        .collect::<Result<Vec<_>, _>>()?;
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(rules)
+}

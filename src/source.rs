@@ -1,0 +1,150 @@
+//! A file's text with a line index: offsets become line/column without rescanning,
+//! and miette reads snippets through it (its `str` impl rescans from the start per label).
+
+use crate::yaml::{self, Span};
+use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
+use std::sync::Arc;
+
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path as the user gave it (or as found under a directory argument).
+    pub name: String,
+    pub text: Arc<str>,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
+        let text: Arc<str> = text.into();
+        let mut line_starts = vec![0];
+        line_starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        SourceFile {
+            name: name.into(),
+            text,
+            line_starts,
+        }
+    }
+
+    /// 0-based line index of a byte offset.
+    fn line_index(&self, offset: usize) -> usize {
+        match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        }
+    }
+
+    /// 1-based line and 1-based column counted in characters.
+    pub fn position(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_index(offset);
+        let start = self.line_starts.get(line).copied().unwrap_or(0);
+        let col = self
+            .text
+            .get(start..offset)
+            .map(|s| s.chars().count())
+            .unwrap_or(offset - start);
+        (line + 1, col + 1)
+    }
+
+    /// The byte range of the line holding `offset`, without its line break.
+    pub fn line_span(&self, offset: usize) -> Span {
+        let line = self.line_index(offset.min(self.text.len()));
+        let start = self.line_starts.get(line).copied().unwrap_or(0);
+        let end = self
+            .line_starts
+            .get(line + 1)
+            .map(|n| n - 1)
+            .unwrap_or(self.text.len());
+        let end = if end > start && self.text.as_bytes().get(end - 1) == Some(&b'\r') {
+            end - 1
+        } else {
+            end
+        };
+        Span::new(start, end)
+    }
+
+    /// The text of 1-based line `n` (no line break), if it exists.
+    pub fn line_text(&self, n: usize) -> Option<&str> {
+        let start = *self.line_starts.get(n.checked_sub(1)?)?;
+        let span = self.line_span(start);
+        self.text.get(span.start..span.end)
+    }
+
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(span.start..span.end).unwrap_or("")
+    }
+
+    pub fn parse(&self) -> yaml::Stream {
+        yaml::parse(&self.text)
+    }
+}
+
+impl SourceCode for SourceFile {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let len = self.text.len();
+        let start = span.offset();
+        let end = start.saturating_add(span.len());
+        if start > len || end > len {
+            return Err(MietteError::OutOfBounds);
+        }
+        let first = self.line_index(start);
+        if context_lines_before == 0 && context_lines_after == 0 {
+            // miette asks for the bare span to print the `file:line:column` header.
+            let (_, col) = self.position(start);
+            let data = self.text.get(start..end).ok_or(MietteError::OutOfBounds)?;
+            return Ok(Box::new(MietteSpanContents::new_named(
+                self.name.clone(),
+                data.as_bytes(),
+                *span,
+                first,
+                col - 1,
+                self.line_index(end) - first + 1,
+            )));
+        }
+        let last = self.line_index(end.saturating_sub(1).max(start));
+        let from = first.saturating_sub(context_lines_before);
+        let to = (last + context_lines_after).min(self.line_starts.len() - 1);
+        let data_start = self.line_starts.get(from).copied().unwrap_or(0);
+        let data_end = self.line_starts.get(to + 1).copied().unwrap_or(len);
+        let data = self
+            .text
+            .get(data_start..data_end)
+            .ok_or(MietteError::OutOfBounds)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            data.as_bytes(),
+            (data_start, data_end - data_start).into(),
+            from,
+            0,
+            to - from + 1,
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_characters() {
+        let f = SourceFile::new("x", "name: \"ünï\"\nnext: 1\n");
+        assert_eq!(f.position(0), (1, 1));
+        let next = f.text.find("next").unwrap();
+        assert_eq!(f.position(next), (2, 1));
+        let one = f.text.find('1').unwrap();
+        assert_eq!(f.position(one), (2, 7));
+        let end = f.text.find('"').unwrap() + "\"ünï".len();
+        assert_eq!(f.position(end), (1, 11));
+        assert_eq!(f.line_text(2), Some("next: 1"));
+    }
+}
