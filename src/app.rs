@@ -56,7 +56,9 @@ pub fn run(cli: Cli) -> u8 {
                 ));
             }
         },
-        Command::Responsibilities { format } => crate::docs::responsibilities(&model, &rules, format),
+        Command::Responsibilities { format } => {
+            crate::docs::responsibilities(&model, &rules, format)
+        }
     };
     match emit(&printed, None) {
         Ok(()) => CLEAN,
@@ -89,7 +91,11 @@ fn selects(sel: &str, rule: &Rule) -> bool {
 }
 
 /// The rules this run evaluates: `--select` replaces the default set, `--ignore` removes.
-pub fn choose<'r>(rules: &'r [Rule], select: &[String], ignore: &[String]) -> Result<Vec<&'r Rule>, String> {
+pub fn choose<'r>(
+    rules: &'r [Rule],
+    select: &[String],
+    ignore: &[String],
+) -> Result<Vec<&'r Rule>, String> {
     for s in select.iter().chain(ignore) {
         if !rules.iter().any(|r| selects(s, r)) {
             return Err(format!(
@@ -148,7 +154,10 @@ fn check(args: CheckArgs, model: &Model, rules: &[Rule]) -> u8 {
     };
     let (outcome, discovery_failures) = pool.install(|| {
         let found = discover(&args.paths, &exclude, args.stdin_filename.as_deref());
-        (engine::run(&found.inputs, &chosen, &settings), found.failures)
+        (
+            engine::run(&found.inputs, &chosen, &settings),
+            found.failures,
+        )
     });
     let _ = std::panic::take_hook();
 
@@ -184,7 +193,7 @@ fn check(args: CheckArgs, model: &Model, rules: &[Rule]) -> u8 {
     if failed {
         return FAILURE;
     }
-    let hit = threshold(args.fail_on)
-        .is_some_and(|t| outcome.findings.iter().any(|f| f.severity >= t));
+    let hit =
+        threshold(args.fail_on).is_some_and(|t| outcome.findings.iter().any(|f| f.severity >= t));
     if hit { FINDINGS } else { CLEAN }
 }

@@ -20,10 +20,10 @@ pub fn exclude_set(patterns: &[String]) -> Result<GlobSet, String> {
         b.add(g);
         // `vendor` or `vendor/` also excludes what is below it.
         let trimmed = p.trim_end_matches('/');
-        if !trimmed.contains("**") {
-            if let Ok(g) = Glob::new(&format!("{trimmed}/**")) {
-                b.add(g);
-            }
+        if !trimmed.contains("**")
+            && let Ok(g) = Glob::new(&format!("{trimmed}/**"))
+        {
+            b.add(g);
         }
     }
     b.build().map_err(|e| e.to_string())

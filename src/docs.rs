@@ -8,7 +8,12 @@ use crate::rule::Rule;
 use serde_json::json;
 
 fn quote(a: &Activity, model: &Model) -> String {
-    format!("{} — \"{}\" · {}", a.section, a.activity, a.roles(&model.provider))
+    format!(
+        "{} — \"{}\" · {}",
+        a.section,
+        a.activity,
+        a.roles(&model.provider)
+    )
 }
 
 pub fn rules(rules: &[Rule], format: ListFormat) -> String {
@@ -41,7 +46,11 @@ pub fn rules(rules: &[Rule], format: ListFormat) -> String {
         }
         ListFormat::Human => {
             let w = rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
-            let rw = rules.iter().map(|r| r.responsibility.len()).max().unwrap_or(0);
+            let rw = rules
+                .iter()
+                .map(|r| r.responsibility.len())
+                .max()
+                .unwrap_or(0);
             let mut out = String::new();
             for r in rules {
                 out.push_str(&format!(
@@ -60,7 +69,13 @@ pub fn rules(rules: &[Rule], format: ListFormat) -> String {
 
 fn indent(text: &str, by: &str) -> String {
     text.lines()
-        .map(|l| if l.is_empty() { String::new() } else { format!("{by}{l}") })
+        .map(|l| {
+            if l.is_empty() {
+                String::new()
+            } else {
+                format!("{by}{l}")
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -80,7 +95,11 @@ pub fn explain(rule: &Rule, model: &Model, format: ListFormat) -> String {
                 "## `{}`\n\n**{}**{} · {}\n\n{}\n\n",
                 rule.id,
                 rule.severity,
-                if rule.enabled { "" } else { " (off by default)" },
+                if rule.enabled {
+                    ""
+                } else {
+                    " (off by default)"
+                },
                 rule.summary,
                 rule.rationale
             );
@@ -197,7 +216,12 @@ pub fn responsibilities(model: &Model, rules: &[Rule], format: ListFormat) -> St
                     "      ",
                 ));
                 out.push('\n');
-                out.push_str(&wrap(&status(a, &enforcing(rules, &a.id)), 100, "      → ", "        "));
+                out.push_str(&wrap(
+                    &status(a, &enforcing(rules, &a.id)),
+                    100,
+                    "      → ",
+                    "        ",
+                ));
                 out.push('\n');
             }
             out.trim_start().to_string()

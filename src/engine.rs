@@ -219,11 +219,16 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
             let mut out = Vec::new();
             for rule in rules {
                 let mut hits = Vec::new();
-                let res = catch_unwind(AssertUnwindSafe(|| rule.check.check_file(&facts, &mut hits)));
+                let res = catch_unwind(AssertUnwindSafe(|| {
+                    rule.check.check_file(&facts, &mut hits)
+                }));
                 if let Err(p) = res {
                     hits = vec![crash_hit(rule, &*p, Span::default())];
                 }
-                out.extend(hits.into_iter().map(|h| finding(rule, h, fi, &f.source, None)));
+                out.extend(
+                    hits.into_iter()
+                        .map(|h| finding(rule, h, fi, &f.source, None)),
+                );
             }
             out
         })
@@ -235,7 +240,9 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
         .par_iter()
         .flat_map_iter(|res| {
             let mut out = Vec::new();
-            let source = &sources[res.file];
+            let Some(source) = sources.get(res.file) else {
+                return out;
+            };
             for rule in rules {
                 let mut hits = Vec::new();
                 let r = catch_unwind(AssertUnwindSafe(|| rule.check.check(&cx, res, &mut hits)));
@@ -285,7 +292,13 @@ fn crash_hit(rule: &Rule, payload: &(dyn std::any::Any + Send), span: Span) -> H
     )
 }
 
-fn finding(rule: &Rule, hit: Hit, file_index: usize, source: &SourceFile, res: Option<&Resource>) -> Finding {
+fn finding(
+    rule: &Rule,
+    hit: Hit,
+    file_index: usize,
+    source: &SourceFile,
+    res: Option<&Resource>,
+) -> Finding {
     let len = source.text.len();
     let span = Span::new(hit.span.start.min(len), hit.span.end.min(len));
     let (line, column) = source.position(span.start);
@@ -309,7 +322,9 @@ fn finding(rule: &Rule, hit: Hit, file_index: usize, source: &SourceFile, res: O
             .collect(),
         resource: res.map(|r| r.reference()),
         responsibility: rule.responsibility.clone(),
-        help: hit.help.unwrap_or_else(|| first_paragraph(&rule.remediation)),
+        help: hit
+            .help
+            .unwrap_or_else(|| first_paragraph(&rule.remediation)),
     }
 }
 

@@ -34,15 +34,16 @@ impl<'a> Index<'a> {
             if r.is("networking.k8s.io", "NetworkPolicy") || r.is("extensions", "NetworkPolicy") {
                 let spec = r.root.get("spec");
                 let selector = Selector::from_node(spec.and_then(|s| s.get("podSelector")));
-                let types: Option<Vec<&str>> = spec.and_then(|s| s.get("policyTypes")).map(|t| {
-                    t.items().filter_map(|i| i.as_str()).collect()
-                });
+                let types: Option<Vec<&str>> = spec
+                    .and_then(|s| s.get("policyTypes"))
+                    .map(|t| t.items().filter_map(|i| i.as_str()).collect());
                 let (ingress, egress) = match types {
                     Some(t) => (t.contains(&"Ingress"), t.contains(&"Egress")),
                     // The API's default: Ingress always, Egress when egress rules exist.
                     None => (
                         true,
-                        spec.and_then(|s| s.get("egress")).is_some_and(|e| !e.is_null()),
+                        spec.and_then(|s| s.get("egress"))
+                            .is_some_and(|e| !e.is_null()),
                     ),
                 };
                 network_policies.push(NetworkPolicy {
@@ -52,13 +53,11 @@ impl<'a> Index<'a> {
                     egress,
                 });
             }
-            if r.is("storage.k8s.io", "StorageClass") {
-                if let (Some(name), Some(p)) = (
-                    r.name,
-                    r.root.get("provisioner").and_then(|p| p.as_str()),
-                ) {
-                    storage_classes.entry(name).or_insert((p, *r));
-                }
+            if r.is("storage.k8s.io", "StorageClass")
+                && let (Some(name), Some(p)) =
+                    (r.name, r.root.get("provisioner").and_then(|p| p.as_str()))
+            {
+                storage_classes.entry(name).or_insert((p, *r));
             }
             if r.runs_pods() {
                 first_workload.entry(r.namespace).or_insert(r.ordinal);

@@ -56,7 +56,10 @@ impl Model {
         if let Some(e) = stream.errors.first() {
             return Err(format!("responsibilities.yaml: {}", e.message));
         }
-        let doc = stream.documents.first().ok_or("responsibilities.yaml is empty")?;
+        let doc = stream
+            .documents
+            .first()
+            .ok_or("responsibilities.yaml is empty")?;
         let root = NodeRef::root(doc).ok_or("responsibilities.yaml is empty")?;
         let sections = root.get("sections").ok_or("missing `sections`")?;
         let provider = root
@@ -65,7 +68,11 @@ impl Model {
             .unwrap_or("Provider")
             .to_string();
         let mut activities = Vec::new();
-        for item in root.get("activities").ok_or("missing `activities`")?.items() {
+        for item in root
+            .get("activities")
+            .ok_or("missing `activities`")?
+            .items()
+        {
             let field = |k: &str| item.get(k).and_then(|v| v.as_str()).map(str::to_string);
             let id = field("id").ok_or("an activity has no id")?;
             let number = id.split('/').next().unwrap_or("");
@@ -73,7 +80,10 @@ impl Model {
                 .get(number)
                 .and_then(|t| t.as_str())
                 .ok_or_else(|| format!("activity {id}: no section {number}"))?;
-            let checkable = item.get("checkable").and_then(|c| c.as_bool()).unwrap_or(false);
+            let checkable = item
+                .get("checkable")
+                .and_then(|c| c.as_bool())
+                .unwrap_or(false);
             let reason = field("reason");
             if !checkable && reason.is_none() {
                 return Err(format!("activity {id}: not checkable but gives no reason"));

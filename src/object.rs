@@ -298,7 +298,11 @@ impl<'a> Resource<'a> {
     /// Effective replica count of a scalable workload (absent means 1).
     pub fn replicas(&self) -> Option<i64> {
         match self.kind {
-            "Deployment" | "StatefulSet" | "ReplicaSet" | "ReplicationController" | "Rollout"
+            "Deployment"
+            | "StatefulSet"
+            | "ReplicaSet"
+            | "ReplicationController"
+            | "Rollout"
             | "DeploymentConfig" => Some(
                 self.root
                     .path(&["spec", "replicas"])

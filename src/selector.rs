@@ -81,7 +81,13 @@ impl Selector {
         if self.invalid {
             return false;
         }
-        let get = |k: &str| labels.iter().rev().find(|(lk, _)| *lk == k).map(|(_, v)| *v);
+        let get = |k: &str| {
+            labels
+                .iter()
+                .rev()
+                .find(|(lk, _)| *lk == k)
+                .map(|(_, v)| *v)
+        };
         self.requirements.iter().all(|(key, op)| match op {
             Op::In(vals) => get(key).is_some_and(|v| vals.iter().any(|x| x == v)),
             Op::NotIn(vals) => get(key).is_none_or(|v| !vals.iter().any(|x| x == v)),

@@ -447,9 +447,7 @@ impl<'a> NodeRef<'a> {
         if merged.is_map() {
             return merged.entry_depth(key, depth + 1);
         }
-        merged
-            .items()
-            .find_map(|m| m.entry_depth(key, depth + 1))
+        merged.items().find_map(|m| m.entry_depth(key, depth + 1))
     }
 
     pub fn get(self, key: &str) -> Option<NodeRef<'a>> {
@@ -596,7 +594,7 @@ fn is_float(v: &str) -> bool {
         return true;
     }
     let b = body.as_bytes();
-    if b.is_empty() || !(b[0].is_ascii_digit() || b[0] == b'.') {
+    if !b.first().is_some_and(|c| c.is_ascii_digit() || *c == b'.') {
         return false;
     }
     let cleaned: String = body.chars().filter(|c| *c != '_').collect();

@@ -20,7 +20,10 @@ impl Check for HostPathVolume {
             let Some((key, hp)) = vol.entry("hostPath") else {
                 continue;
             };
-            let name = vol.get("name").and_then(|n| n.as_str()).unwrap_or("<unnamed>");
+            let name = vol
+                .get("name")
+                .and_then(|n| n.as_str())
+                .unwrap_or("<unnamed>");
             let path = hp.get("path").and_then(|p| p.as_str()).unwrap_or("?");
             out.push(
                 Hit::new(

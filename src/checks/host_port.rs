@@ -29,7 +29,9 @@ impl Check for HostPort {
                             res.display()
                         ),
                     )
-                    .label("hostPort: reachable on the node's address, outside NetworkPolicy's view"),
+                    .label(
+                        "hostPort: reachable on the node's address, outside NetworkPolicy's view",
+                    ),
                 );
             }
         }

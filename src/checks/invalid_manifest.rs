@@ -51,12 +51,22 @@ struct Typer<'r, 'a> {
 
 impl Typer<'_, '_> {
     /// Check `node.key` if present; return the value when it has the wanted type.
-    fn field<'a>(&mut self, node: Option<NodeRef<'a>>, path: &str, key: &str, want: Want) -> Option<NodeRef<'a>> {
+    fn field<'a>(
+        &mut self,
+        node: Option<NodeRef<'a>>,
+        path: &str,
+        key: &str,
+        want: Want,
+    ) -> Option<NodeRef<'a>> {
         let (k, v) = node?.entry(key)?;
         if v.is_null() {
             return None;
         }
-        let full = if path.is_empty() { key.to_string() } else { format!("{path}.{key}") };
+        let full = if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        };
         let ok = match want {
             Want::Str => v.scalar_type() == Some(ScalarType::Str),
             Want::Int => v.scalar_type() == Some(ScalarType::Int),
@@ -147,10 +157,7 @@ impl Check for InvalidManifest {
         let span = res.root.span();
         let doc = res.root.doc;
         for (first, second) in &doc.duplicates {
-            let (f, s) = (
-                NodeRef { doc, id: *first },
-                NodeRef { doc, id: *second },
-            );
+            let (f, s) = (NodeRef { doc, id: *first }, NodeRef { doc, id: *second });
             if s.span().start < span.start || s.span().end > span.end {
                 continue;
             }
@@ -189,12 +196,18 @@ impl Check for InvalidManifest {
         }
         if let Some(tpl) = res.pod_template() {
             let tp = template_path(res);
-            let join = |k: &str| if tp.is_empty() { k.to_string() } else { format!("{tp}.{k}") };
-            if !tp.is_empty() {
-                if let Some(meta) = t.field(Some(tpl), tp, "metadata", Want::Map) {
-                    t.field(Some(meta), &join("metadata"), "labels", Want::StrMap);
-                    t.field(Some(meta), &join("metadata"), "annotations", Want::StrMap);
+            let join = |k: &str| {
+                if tp.is_empty() {
+                    k.to_string()
+                } else {
+                    format!("{tp}.{k}")
                 }
+            };
+            if !tp.is_empty()
+                && let Some(meta) = t.field(Some(tpl), tp, "metadata", Want::Map)
+            {
+                t.field(Some(meta), &join("metadata"), "labels", Want::StrMap);
+                t.field(Some(meta), &join("metadata"), "annotations", Want::StrMap);
             }
             if let Some(spec) = t.field(Some(tpl), tp, "spec", Want::Map) {
                 t.pod_spec(spec, &join("spec"));

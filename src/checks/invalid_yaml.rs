@@ -16,9 +16,10 @@ impl Check for InvalidYaml {
         for e in file.load_errors.iter().chain(&file.stream.errors) {
             // Label the character at the error (nothing at the end of the file).
             let at = e.offset.min(text.len());
-            let width = text.get(at..).and_then(|t| t.chars().next()).map_or(0, |c| {
-                if c == '\n' { 0 } else { c.len_utf8() }
-            });
+            let width = text
+                .get(at..)
+                .and_then(|t| t.chars().next())
+                .map_or(0, |c| if c == '\n' { 0 } else { c.len_utf8() });
             out.push(
                 Hit::new(
                     Span::new(at, at + width),

@@ -16,11 +16,10 @@ impl Check for MissingDefaultDeny {
         if !res.runs_pods() || !cx.index.is_first_workload(res) {
             return;
         }
-        let covered = cx
-            .index
-            .network_policies
-            .iter()
-            .any(|p| p.resource.namespace == res.namespace && p.ingress && p.selector.is_empty());
+        let covered =
+            cx.index.network_policies.iter().any(|p| {
+                p.resource.namespace == res.namespace && p.ingress && p.selector.is_empty()
+            });
         if covered {
             return;
         }

@@ -16,7 +16,10 @@ impl Check for MissingNetworkPolicy {
             return;
         }
         let labels = res.pod_labels();
-        let selecting: Vec<_> = cx.index.policies_selecting(res.namespace, &labels).collect();
+        let selecting: Vec<_> = cx
+            .index
+            .policies_selecting(res.namespace, &labels)
+            .collect();
         if selecting.iter().any(|p| p.ingress) {
             return;
         }
@@ -42,7 +45,10 @@ impl Check for MissingNetworkPolicy {
         };
         let hit = Hit::new(
             res.name_span(),
-            format!("no NetworkPolicy selects the pods of {} for ingress", res.display()),
+            format!(
+                "no NetworkPolicy selects the pods of {} for ingress",
+                res.display()
+            ),
         )
         .label(label)
         .help(format!(

@@ -28,7 +28,10 @@ pub const CHECKS: &[(&str, Factory)] = &[
     ("invalid-yaml", invalid_yaml::build),
     ("missing-default-deny", missing_default_deny::build),
     ("missing-network-policy", missing_network_policy::build),
-    ("node-local-persistent-volume", node_local_persistent_volume::build),
+    (
+        "node-local-persistent-volume",
+        node_local_persistent_volume::build,
+    ),
     ("node-local-storage-class", node_local_storage_class::build),
     ("pinned-to-node", pinned_to_node::build),
     ("plaintext-secret", plaintext_secret::build),
@@ -68,21 +71,68 @@ pub const DEFAULT_SECRET_WORDS: &[&str] = &[
 ];
 
 pub const DEFAULT_IGNORE_WORDS: &[&str] = &[
-    "name", "names", "file", "files", "path", "dir", "directory", "ttl", "seconds", "timeout",
-    "length", "len", "size", "ref", "id", "url", "uri", "endpoint", "type", "enabled", "enable",
-    "disabled", "mode", "header", "expiry", "expiration", "lifetime", "audience", "issuer",
-    "policy", "format", "version", "count", "max", "min", "location", "mount", "field",
-    "namespace", "selector", "prefix", "suffix", "provider", "algorithm", "kind", "template",
+    "name",
+    "names",
+    "file",
+    "files",
+    "path",
+    "dir",
+    "directory",
+    "ttl",
+    "seconds",
+    "timeout",
+    "length",
+    "len",
+    "size",
+    "ref",
+    "id",
+    "url",
+    "uri",
+    "endpoint",
+    "type",
+    "enabled",
+    "enable",
+    "disabled",
+    "mode",
+    "header",
+    "expiry",
+    "expiration",
+    "lifetime",
+    "audience",
+    "issuer",
+    "policy",
+    "format",
+    "version",
+    "count",
+    "max",
+    "min",
+    "location",
+    "mount",
+    "field",
+    "namespace",
+    "selector",
+    "prefix",
+    "suffix",
+    "provider",
+    "algorithm",
+    "kind",
+    "template",
 ];
 
 impl SecretNames {
     pub fn new(words: Option<Vec<String>>, ignore: Option<Vec<String>>) -> SecretNames {
-        let words = words.unwrap_or_else(|| DEFAULT_SECRET_WORDS.iter().map(|s| s.to_string()).collect());
-        let ignore = ignore.unwrap_or_else(|| DEFAULT_IGNORE_WORDS.iter().map(|s| s.to_string()).collect());
+        let words =
+            words.unwrap_or_else(|| DEFAULT_SECRET_WORDS.iter().map(|s| s.to_string()).collect());
+        let ignore =
+            ignore.unwrap_or_else(|| DEFAULT_IGNORE_WORDS.iter().map(|s| s.to_string()).collect());
         SecretNames {
             words: words
                 .iter()
-                .map(|w| w.split_whitespace().map(|p| p.to_ascii_lowercase()).collect())
+                .map(|w| {
+                    w.split_whitespace()
+                        .map(|p| p.to_ascii_lowercase())
+                        .collect()
+                })
                 .filter(|w: &Vec<String>| !w.is_empty())
                 .collect(),
             ignore: ignore.iter().map(|w| w.to_ascii_lowercase()).collect(),
@@ -90,7 +140,10 @@ impl SecretNames {
     }
 
     pub fn from_params(p: &crate::rule::Params) -> Result<SecretNames, String> {
-        Ok(SecretNames::new(p.str_list("words")?, p.str_list("ignore_words")?))
+        Ok(SecretNames::new(
+            p.str_list("words")?,
+            p.str_list("ignore_words")?,
+        ))
     }
 
     /// `DB_PASSWORD`, `apiKey`, `client-secret` are secret-like; `SECRETS_DIR` is not.
@@ -101,7 +154,7 @@ impl SecretNames {
         }
         self.words.iter().any(|w| {
             let joined = w.concat();
-            tokens.iter().any(|t| *t == joined)
+            tokens.contains(&joined)
                 || (w.len() > 1 && tokens.windows(w.len()).any(|win| win == w.as_slice()))
         })
     }
@@ -149,8 +202,7 @@ pub fn is_literal_secret_value(value: &str) -> bool {
     if v.is_empty() || is_placeholder(v) || v.starts_with('/') || v.starts_with("./") {
         return false;
     }
-    if v.parse::<f64>().is_ok() || crate::yaml::resolve_plain(v) == crate::yaml::ScalarType::Bool
-    {
+    if v.parse::<f64>().is_ok() || crate::yaml::resolve_plain(v) == crate::yaml::ScalarType::Bool {
         return false;
     }
     if v.contains("://") && !has_url_password(v) {
@@ -159,9 +211,8 @@ pub fn is_literal_secret_value(value: &str) -> bool {
     true
 }
 
-static URL_CREDS: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"[A-Za-z][A-Za-z0-9+.\-]*://([^/\s:@]+):([^/\s@]+)@[^\s@]").ok()
-});
+static URL_CREDS: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"[A-Za-z][A-Za-z0-9+.\-]*://([^/\s:@]+):([^/\s@]+)@[^\s@]").ok());
 
 /// `postgres://app:hunter2@db:5432/app`: a URL carrying a password that is not a placeholder.
 pub fn has_url_password(value: &str) -> bool {
@@ -221,7 +272,9 @@ mod tests {
         assert!(!is_literal_secret_value("https://vault.example.com"));
         assert!(is_literal_secret_value("https://u:p4ss@vault.example.com"));
         assert!(has_url_password("postgres://app:hunter2@db:5432/app"));
-        assert!(!has_url_password("postgres://app:$(DB_PASSWORD)@db:5432/app"));
+        assert!(!has_url_password(
+            "postgres://app:$(DB_PASSWORD)@db:5432/app"
+        ));
         assert!(!has_url_password("postgres://app@db:5432/app"));
     }
 }
@@ -238,7 +291,10 @@ static CREDENTIALS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
             r"-----BEGIN (?:(?:RSA|DSA|EC|OPENSSH|ENCRYPTED|PGP) )?PRIVATE KEY(?: BLOCK)?-----",
         ),
         ("an AWS access key id", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
-        ("a GitHub token", r"\b(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{22,})\b"),
+        (
+            "a GitHub token",
+            r"\b(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{22,})\b",
+        ),
         ("a GitLab token", r"\bglpat-[A-Za-z0-9_\-]{20,}"),
         ("a Slack token", r"\bxox[abprs]-[A-Za-z0-9\-]{10,}"),
         (
@@ -255,13 +311,18 @@ static CREDENTIALS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
 pub fn find_credential(value: &str) -> Option<(&'static str, &str)> {
     for p in CREDENTIALS.iter() {
         // AWS documents its example keys with an EXAMPLE suffix.
-        if let Some(m) = p.re.find_iter(value).find(|m| !m.as_str().ends_with("EXAMPLE")) {
+        if let Some(m) =
+            p.re.find_iter(value)
+                .find(|m| !m.as_str().ends_with("EXAMPLE"))
+        {
             return Some((p.what, m.as_str()));
         }
     }
     let re = URL_CREDS.as_ref()?;
     if has_url_password(value) {
-        return re.find(value).map(|m| ("a URL with a password", m.as_str()));
+        return re
+            .find(value)
+            .map(|m| ("a URL with a password", m.as_str()));
     }
     None
 }

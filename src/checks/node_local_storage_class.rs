@@ -32,7 +32,9 @@ pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&["provisioners", "classes"])?;
     let own = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     Ok(Box::new(NodeLocalStorageClass {
-        provisioners: p.str_list("provisioners")?.unwrap_or_else(|| own(PROVISIONERS)),
+        provisioners: p
+            .str_list("provisioners")?
+            .unwrap_or_else(|| own(PROVISIONERS)),
         classes: p.str_list("classes")?.unwrap_or_else(|| own(CLASSES)),
     }))
 }

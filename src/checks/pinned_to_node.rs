@@ -16,16 +16,16 @@ impl Check for PinnedToNode {
     fn check(&self, _cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
         let Some(spec) = res.pod_spec() else { return };
         let what = res.display();
-        if let Some((k, v)) = spec.entry("nodeName") {
-            if let Some(node) = v.as_str().filter(|n| !n.is_empty()) {
-                out.push(
-                    Hit::new(
-                        k.span().to(v.span()),
-                        format!("{what} is pinned to node `{node}` by nodeName"),
-                    )
-                    .label("bypasses the scheduler: the pods die with this node"),
-                );
-            }
+        if let Some((k, v)) = spec.entry("nodeName")
+            && let Some(node) = v.as_str().filter(|n| !n.is_empty())
+        {
+            out.push(
+                Hit::new(
+                    k.span().to(v.span()),
+                    format!("{what} is pinned to node `{node}` by nodeName"),
+                )
+                .label("bypasses the scheduler: the pods die with this node"),
+            );
         }
         if let Some((k, v)) = spec.get("nodeSelector").and_then(|s| s.entry(HOSTNAME)) {
             let node = v.as_str().unwrap_or("?");
@@ -44,7 +44,10 @@ impl Check for PinnedToNode {
             "nodeSelectorTerms",
         ]);
         for term in terms.iter().flat_map(|t| t.items()) {
-            for (list, key) in [("matchExpressions", HOSTNAME), ("matchFields", "metadata.name")] {
+            for (list, key) in [
+                ("matchExpressions", HOSTNAME),
+                ("matchFields", "metadata.name"),
+            ] {
                 for expr in term.get(list).iter().flat_map(|l| l.items()) {
                     let k = expr.get("key").and_then(|k| k.as_str());
                     let op = expr.get("operator").and_then(|o| o.as_str());

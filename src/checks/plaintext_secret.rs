@@ -20,7 +20,10 @@ impl Check for PlaintextSecret {
         if res.root.get("sops").is_some() {
             return;
         }
-        for (field, how) in [("stringData", "in plain text"), ("data", "base64-encoded, not encrypted")] {
+        for (field, how) in [
+            ("stringData", "in plain text"),
+            ("data", "base64-encoded, not encrypted"),
+        ] {
             let Some((k, v)) = res.root.entry(field) else {
                 continue;
             };

@@ -19,7 +19,9 @@ pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
 /// `app.properties`, `tls.key.pem`: a key naming an embedded file, not a setting.
 fn is_file_name(key: &str) -> bool {
     key.rsplit_once('.').is_some_and(|(stem, ext)| {
-        !stem.is_empty() && (1..=5).contains(&ext.len()) && ext.chars().all(|c| c.is_ascii_alphanumeric())
+        !stem.is_empty()
+            && (1..=5).contains(&ext.len())
+            && ext.chars().all(|c| c.is_ascii_alphanumeric())
     })
 }
 
@@ -28,7 +30,11 @@ impl Check for SecretInConfigMap {
         if !res.is("", "ConfigMap") {
             return;
         }
-        let text = cx.files.get(res.file).map(|f| f.text.as_ref()).unwrap_or("");
+        let text = cx
+            .files
+            .get(res.file)
+            .map(|f| f.text.as_ref())
+            .unwrap_or("");
         for field in ["data", "binaryData"] {
             for (k, v) in res.root.get(field).iter().flat_map(|d| d.entries()) {
                 let Some(key) = k.as_str() else { continue };

@@ -25,7 +25,9 @@ impl Check for StatefulWithoutPv {
             .and_then(|s| s.get("volumes"))
             .map(|v| v.items().collect())
             .unwrap_or_default();
-        let has_claim = volumes.iter().any(|v| v.get("persistentVolumeClaim").is_some());
+        let has_claim = volumes
+            .iter()
+            .any(|v| v.get("persistentVolumeClaim").is_some());
         if has_templates || has_claim {
             return;
         }

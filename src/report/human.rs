@@ -91,7 +91,10 @@ pub fn render_finding(r: &Report, f: &Finding, style: &Style) -> String {
     if let Some(source) = r.files.get(f.file_index) {
         let diag = Diag { f, source };
         if handler.render_report(&mut out, &diag).is_err() {
-            out = format!("{}: {}:{}:{}: {}\n", f.rule, f.file, f.line, f.column, f.message);
+            out = format!(
+                "{}: {}:{}:{}: {}\n",
+                f.rule, f.file, f.line, f.column, f.message
+            );
         }
     }
     if let Some(a) = r.model.get(&f.responsibility) {

@@ -1,0 +1,438 @@
+//! End-to-end behaviour of the binary: exit codes, JSON shape, inputs, determinism,
+//! and hostile inputs.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::fs;
+use std::path::Path;
+
+fn onus() -> Command {
+    let mut c = Command::cargo_bin("onus").unwrap();
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(cmd: &mut Command) -> Run {
+    let out = cmd.output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn json(cmd: &mut Command) -> (i32, Value) {
+    let r = run(cmd.args(["--format", "json"]));
+    let v: Value = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", r.stdout, r.stderr));
+    (r.code, v)
+}
+
+const CLEAN: &str =
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {LOG_LEVEL: info}\n";
+const HOSTNET: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostNetwork: true\n  containers: [{name: c, image: \"nginx:1.27\"}]\n";
+
+fn write(dir: &Path, name: &str, text: &[u8]) -> String {
+    let p = dir.join(name);
+    if let Some(parent) = p.parent() {
+        fs::create_dir_all(parent).unwrap();
+    }
+    fs::write(&p, text).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+#[test]
+fn exit_codes_follow_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let clean = write(dir.path(), "clean.yaml", CLEAN.as_bytes());
+    let bad = write(dir.path(), "bad.yaml", HOSTNET.as_bytes());
+    assert_eq!(run(onus().args(["check", &clean])).code, 0);
+    assert_eq!(
+        run(onus().args(["check", "--select", "host-network", &bad])).code,
+        1
+    );
+    // host-port is a warning: exit 1 only when failing on warnings.
+    let warn = write(
+        dir.path(),
+        "warn.yaml",
+        b"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: nginx:1.27\n    ports: [{containerPort: 80, hostPort: 80}]\n",
+    );
+    assert_eq!(
+        run(onus().args(["check", "--select", "host-port", &warn])).code,
+        0
+    );
+    assert_eq!(
+        run(onus().args([
+            "check",
+            "--select",
+            "host-port",
+            "--fail-on",
+            "warning",
+            &warn
+        ]))
+        .code,
+        1
+    );
+    assert_eq!(
+        run(onus().args([
+            "check",
+            "--select",
+            "host-network",
+            "--fail-on",
+            "never",
+            &bad
+        ]))
+        .code,
+        0
+    );
+    // Bad arguments: exit 2.
+    assert_eq!(
+        run(onus().args(["check", "--select", "no-such-rule", &clean])).code,
+        2
+    );
+    assert_eq!(
+        run(onus().args(["check", "--format", "yaml", &clean])).code,
+        2
+    );
+}
+
+#[test]
+fn a_missing_path_exits_2_after_reporting_the_other_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write(dir.path(), "bad.yaml", HOSTNET.as_bytes());
+    let (code, v) = json(onus().args([
+        "check",
+        "--select",
+        "host-network",
+        &bad,
+        "does/not/exist.yaml",
+    ]));
+    assert_eq!(code, 2);
+    assert_eq!(v["findings"].as_array().unwrap().len(), 1);
+    let r = run(onus().args(["check", &bad, "does/not/exist.yaml"]));
+    assert!(r.stderr.contains("does/not/exist.yaml"), "{}", r.stderr);
+}
+
+#[test]
+fn json_report_has_the_documented_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write(dir.path(), "bad.yaml", HOSTNET.as_bytes());
+    let (_, v) = json(onus().args(["check", "--select", "host-network", &bad]));
+    let keys = |o: &Value| -> Vec<String> {
+        let mut k: Vec<String> = o.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&v), ["findings", "summary", "version"]);
+    assert_eq!(
+        keys(&v["summary"]),
+        [
+            "errors",
+            "files",
+            "infos",
+            "resources",
+            "skipped_documents",
+            "warnings"
+        ]
+    );
+    let f = &v["findings"][0];
+    assert_eq!(
+        keys(f),
+        [
+            "column",
+            "end_column",
+            "end_line",
+            "file",
+            "help",
+            "line",
+            "message",
+            "resource",
+            "responsibility",
+            "rule",
+            "severity"
+        ]
+    );
+    assert_eq!(
+        keys(&f["resource"]),
+        ["api_version", "kind", "name", "namespace"]
+    );
+    assert_eq!(
+        keys(&f["responsibility"]),
+        ["activity", "customer", "id", "provider", "section"]
+    );
+    assert_eq!(f["rule"], "host-network");
+    assert_eq!(f["severity"], "error");
+    assert_eq!(
+        (f["line"].as_u64(), f["column"].as_u64()),
+        (Some(5), Some(3))
+    );
+    assert_eq!(
+        (f["end_line"].as_u64(), f["end_column"].as_u64()),
+        (Some(5), Some(20))
+    );
+    assert_eq!(f["resource"]["namespace"], "default");
+    assert_eq!(f["responsibility"]["id"], "3.1.5/secure-flows");
+    assert_eq!(f["responsibility"]["customer"], "RA");
+    assert_eq!(v["summary"]["errors"], 1);
+    assert_eq!(v["summary"]["resources"], 1);
+}
+
+#[test]
+fn stdin_is_linted_under_the_given_name() {
+    let (code, v) = json(
+        onus()
+            .args([
+                "check",
+                "--select",
+                "host-network",
+                "--stdin-filename",
+                "pod.yaml",
+                "-",
+            ])
+            .write_stdin(HOSTNET),
+    );
+    assert_eq!(code, 1);
+    assert_eq!(v["findings"][0]["file"], "pod.yaml");
+    let (_, v) = json(onus().args(["check", "-"]).write_stdin(CLEAN));
+    assert_eq!(v["summary"]["resources"], 1);
+}
+
+#[test]
+fn list_items_are_objects_with_their_own_location() {
+    let list = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\n  spec:\n    hostNetwork: true\n    containers: [{name: c, image: \"x:1\"}]\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: b}\n  spec:\n    hostNetwork: true\n    containers: [{name: c, image: \"x:1\"}]\n";
+    let (_, v) = json(
+        onus()
+            .args(["check", "--select", "host-network", "-"])
+            .write_stdin(list),
+    );
+    let lines: Vec<u64> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [8, 14]);
+    assert_eq!(v["findings"][1]["resource"]["name"], "b");
+    assert_eq!(v["summary"]["resources"], 2);
+}
+
+#[test]
+fn json_manifests_are_linted_with_positions() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "pod.json",
+        br#"{
+  "apiVersion": "v1",
+  "kind": "Pod",
+  "metadata": {"name": "p"},
+  "spec": {"hostNetwork": true, "containers": [{"name": "c", "image": "x:1"}]}
+}
+"#,
+    );
+    let (_, v) = json(onus().args(["check", "--select", "host-network", &p]));
+    assert_eq!(v["findings"][0]["line"], 5);
+    assert_eq!(v["findings"][0]["column"], 12);
+}
+
+#[test]
+fn non_kubernetes_yaml_is_skipped_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "ci.yml", b"name: build\non: [push]\njobs: {}\n");
+    write(dir.path(), "values.yaml", b"replicaCount: 1\n---\n- a\n");
+    write(
+        dir.path(),
+        "kustomization.yaml",
+        b"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n",
+    );
+    let (code, v) = json(onus().args(["check", dir.path().to_str().unwrap()]));
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["summary"]["files"], 3);
+    assert_eq!(v["summary"]["resources"], 0);
+    assert_eq!(v["summary"]["skipped_documents"], 4);
+}
+
+#[test]
+fn directories_honour_gitignore_hidden_files_globs_and_excludes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, ".gitignore", b"ignored/\n");
+    write(d, "ignored/pod.yaml", HOSTNET.as_bytes());
+    write(d, ".hidden/pod.yaml", HOSTNET.as_bytes());
+    write(d, "apps/pod.yaml", HOSTNET.as_bytes());
+    write(d, "apps/pod.yml", HOSTNET.as_bytes());
+    write(d, "apps/notes.txt", HOSTNET.as_bytes());
+    write(d, "vendor/pod.yaml", HOSTNET.as_bytes());
+    let files = |args: &[&str]| -> Vec<String> {
+        let mut c = onus();
+        c.current_dir(d)
+            .args(["check", "--select", "host-network"])
+            .args(args);
+        let (_, v) = json(&mut c);
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["file"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        files(&[]),
+        ["apps/pod.yaml", "apps/pod.yml", "vendor/pod.yaml"]
+    );
+    assert_eq!(
+        files(&["--exclude", "vendor"]),
+        ["apps/pod.yaml", "apps/pod.yml"]
+    );
+    assert_eq!(files(&["apps/*.yml"]), ["apps/pod.yml"]);
+    assert_eq!(
+        files(&["**/*.yaml", "--exclude", "vendor/**"]),
+        ["apps/pod.yaml"]
+    );
+}
+
+#[test]
+fn output_is_identical_whatever_the_thread_count() {
+    for target in ["examples", "fixtures"] {
+        let one = run(onus().args(["check", "--jobs", "1", target]));
+        let two = run(onus().args(["check", "--jobs", "2", target]));
+        assert_eq!(one.stdout, two.stdout, "{target}: human output differs");
+        let (_, j1) = json(onus().args(["check", "--jobs", "1", target]));
+        let (_, j2) = json(onus().args(["check", "--jobs", "2", target]));
+        assert_eq!(j1, j2, "{target}: JSON differs");
+        assert!(j1["summary"]["files"].as_u64().unwrap() > 0);
+    }
+}
+
+/// Hostile files: each is reported with a location, the others are still linted, nothing crashes.
+#[test]
+fn hostile_inputs_are_findings_not_crashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let laughs = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\nh: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]\ni: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: laughs}\n";
+    write(d, "laughs.yaml", laughs.as_bytes());
+    write(d, "deep-flow.yaml", "[".repeat(200_000).as_bytes());
+    write(
+        d,
+        "deep-block.yaml",
+        format!("{}x\n", "- ".repeat(200_000)).as_bytes(),
+    );
+    write(d, "deep-map.yaml", "{a: ".repeat(100_000).as_bytes());
+    write(
+        d,
+        "latin1.yaml",
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: caf\xe9}\n",
+    );
+    write(d, "empty.yaml", b"");
+    write(d, "comments.yaml", b"# nothing here\n# at all\n");
+    write(d, "pod.yaml", HOSTNET.as_bytes());
+    let (code, v) = json(onus().args(["check", "--jobs", "2", d.to_str().unwrap()]));
+    assert_eq!(code, 1);
+    let findings = v["findings"].as_array().unwrap();
+    let of = |file: &str| -> Vec<&Value> {
+        findings
+            .iter()
+            .filter(|f| f["file"].as_str().unwrap().ends_with(file))
+            .collect()
+    };
+    for f in ["deep-flow.yaml", "deep-block.yaml", "deep-map.yaml"] {
+        let hits = of(f);
+        assert!(
+            !hits.is_empty() && hits.iter().all(|h| h["rule"] == "invalid-yaml"),
+            "{f}: {hits:?}"
+        );
+    }
+    let utf = of("latin1.yaml");
+    assert_eq!(utf.len(), 1);
+    assert_eq!(
+        (
+            utf[0]["rule"].as_str(),
+            utf[0]["line"].as_u64(),
+            utf[0]["column"].as_u64()
+        ),
+        (Some("invalid-yaml"), Some(3), Some(21))
+    );
+    assert!(
+        of("laughs.yaml").is_empty(),
+        "aliases are never expanded: {:?}",
+        of("laughs.yaml")
+    );
+    assert!(of("empty.yaml").is_empty() && of("comments.yaml").is_empty());
+    assert_eq!(
+        of("pod.yaml").len(),
+        1 + 2,
+        "the healthy file is still linted (host-network + network rules)"
+    );
+    assert_eq!(v["summary"]["files"], 8);
+}
+
+#[test]
+fn catalog_commands() {
+    let r = run(onus().args(["rules", "--format", "json"]));
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == "plaintext-secret")
+    );
+    let r = run(onus().args(["explain", "host-path-volume"]));
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stdout.contains("1.1 Specify service as needed"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("hostPath"));
+    assert_eq!(run(onus().args(["explain", "host-path"])).code, 2);
+    let r = run(onus().args(["responsibilities", "--format", "json"]));
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let acts = v.as_array().unwrap();
+    let storage = acts
+        .iter()
+        .find(|a| a["id"] == "3.1.4/encrypt-sensitive-data")
+        .unwrap();
+    let rules: Vec<&str> = storage["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "plaintext-secret",
+            "secret-in-configmap",
+            "secret-in-env-literal"
+        ]
+    );
+    assert!(
+        acts.iter()
+            .filter(|a| !a["checkable"].as_bool().unwrap())
+            .all(|a| a["reason"].is_string())
+    );
+    let r = run(onus().args(["responsibilities"]));
+    assert!(r.stdout.contains("not checkable"));
+}
+
+#[test]
+fn select_and_ignore_take_responsibility_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write(dir.path(), "bad.yaml", HOSTNET.as_bytes());
+    let (_, v) = json(onus().args(["check", "--select", "3.1.5/secure-flows", &bad]));
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["rule"] == "host-network")
+    );
+    let (_, v) = json(onus().args(["check", "--ignore", "2.3,host-network", &bad]));
+    assert_eq!(v["findings"].as_array().unwrap().len(), 0, "{v}");
+}
