@@ -118,10 +118,12 @@ fn seed_roles(text: &str) -> Vec<(String, Vec<(String, String)>)> {
             continue;
         }
         let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-        if cells.len() == 5 && !cells[1].starts_with("**") && !cells[1].starts_with('-') {
-            if let Some((_, rows)) = out.last_mut() {
-                rows.push((cells[2].to_string(), cells[3].to_string()));
-            }
+        if cells.len() == 5
+            && !cells[1].starts_with("**")
+            && !cells[1].starts_with('-')
+            && let Some((_, rows)) = out.last_mut()
+        {
+            rows.push((cells[2].to_string(), cells[3].to_string()));
         }
     }
     out.retain(|(_, rows)| !rows.is_empty());
