@@ -16,8 +16,8 @@ pub struct Index<'a> {
     /// Every object, in report order (file, then position).
     pub resources: Vec<Resource<'a>>,
     pub network_policies: Vec<NetworkPolicy<'a>>,
-    /// StorageClass name → provisioner.
-    pub storage_classes: HashMap<&'a str, (&'a str, Resource<'a>)>,
+    /// StorageClass name → (provisioner, object), every definition in the set.
+    storage_classes: HashMap<&'a str, Vec<(&'a str, Resource<'a>)>>,
     /// Namespace → ordinal of its first workload.
     first_workload: HashMap<&'a str, usize>,
 }
@@ -57,7 +57,10 @@ impl<'a> Index<'a> {
                 && let (Some(name), Some(p)) =
                     (r.name, r.root.get("provisioner").and_then(|p| p.as_str()))
             {
-                storage_classes.entry(name).or_insert((p, *r));
+                storage_classes
+                    .entry(name)
+                    .or_insert_with(Vec::new)
+                    .push((p, *r));
             }
             if r.runs_pods() {
                 first_workload.entry(r.namespace).or_insert(r.ordinal);
@@ -80,6 +83,15 @@ impl<'a> Index<'a> {
         self.network_policies
             .iter()
             .filter(move |p| p.resource.namespace == namespace && p.selector.matches(labels))
+    }
+
+    /// The StorageClass of that name, preferring a definition in the same file.
+    pub fn storage_class(&self, name: &str, file: usize) -> Option<(&'a str, &Resource<'a>)> {
+        let defs = self.storage_classes.get(name)?;
+        defs.iter()
+            .find(|(_, r)| r.file == file)
+            .or_else(|| defs.first())
+            .map(|(p, r)| (*p, r))
     }
 
     /// Is this object the first workload of its namespace in the set?

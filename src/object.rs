@@ -48,6 +48,7 @@ const CONFIG_GROUPS: &[&str] = &[
     "k3d.io",
     "skaffold",
     "config.kubernetes.io",
+    "install.istio.io",
 ];
 
 /// Where each workload kind keeps its pod template, by API group.
@@ -128,7 +129,9 @@ pub fn is_config_file(api_version: &str, kind: &str) -> bool {
     let group = group_of(api_version);
     CONFIG_GROUPS.contains(&group)
         || api_version.starts_with("skaffold/")
-        || (api_version == "v1" && kind == "Config")
+        || api_version == "builtin"
+        // kubeconfig files, and the legacy kube-scheduler policy file.
+        || (api_version == "v1" && matches!(kind, "Config" | "Policy"))
 }
 
 /// One Kubernetes object of the linted set.
@@ -224,35 +227,51 @@ impl<'a> Resource<'a> {
     }
 
     /// Where a finding about the whole object points: `metadata.name`'s value, else
-    /// the `metadata` key, else the `kind` entry.
+    /// the start of the object (its first key).
     pub fn name_span(&self) -> Span {
-        let meta = self.root.entry("metadata");
-        if let Some((_, m)) = meta {
+        if let Some(m) = self.metadata() {
             for key in ["name", "generateName"] {
                 if let Some(n) = m.get(key).filter(|n| !n.is_null()) {
                     return n.span();
                 }
             }
         }
-        if let Some((k, _)) = meta {
-            return k.span();
-        }
+        self.start_span()
+    }
+
+    /// The object's first entry (`apiVersion: v1`): where "the document" starts.
+    pub fn start_span(&self) -> Span {
         self.root
-            .entry("kind")
-            .map(|(k, v)| k.span().to(v.span()))
+            .entries()
+            .next()
+            .map(|(k, v)| {
+                if v.is_map() || v.is_seq() {
+                    k.span()
+                } else {
+                    k.span().to(v.span())
+                }
+            })
             .unwrap_or_else(|| self.root.span())
     }
 
     /// The pod template (a mapping with `metadata` and `spec`), or the Pod itself.
+    /// Kinds we do not know (Knative Services, operators' workloads) count when their
+    /// `spec.template.spec.containers` is a list, the shape every controller copies.
     pub fn pod_template(&self) -> Option<NodeRef<'a>> {
         let group = self.group();
-        let t = TEMPLATES
-            .iter()
-            .find(|t| t.kind == self.kind && t.groups.contains(&group))?;
-        if t.path.is_empty() {
-            Some(self.root)
-        } else {
-            self.root.path(t.path)
+        match TEMPLATES.iter().find(|t| t.kind == self.kind) {
+            Some(t) if t.groups.contains(&group) => {
+                if t.path.is_empty() {
+                    Some(self.root)
+                } else {
+                    self.root.path(t.path)
+                }
+            }
+            Some(_) => None,
+            None => self
+                .root
+                .path(&["spec", "template"])
+                .filter(|t| t.path(&["spec", "containers"]).is_some_and(|c| c.is_seq())),
         }
     }
 
@@ -268,6 +287,19 @@ impl<'a> Resource<'a> {
     /// Runs pods (a PodTemplate object only describes them).
     pub fn runs_pods(&self) -> bool {
         self.kind != "PodTemplate" && self.is_workload()
+    }
+
+    /// `hostNetwork: true`: NetworkPolicies cannot select these pods' traffic.
+    pub fn host_network(&self) -> bool {
+        self.pod_spec()
+            .and_then(|s| s.get("hostNetwork"))
+            .and_then(|h| h.as_bool())
+            == Some(true)
+    }
+
+    /// `namespace: ${NAMESPACE}`: filled in by a template tool, so unknown here.
+    pub fn templated_namespace(&self) -> bool {
+        is_templated(self.namespace)
     }
 
     /// Labels the pods get (template labels; a Pod's own labels).
@@ -312,6 +344,11 @@ impl<'a> Resource<'a> {
             _ => None,
         }
     }
+}
+
+/// A value left for a template tool (envsubst, Helm) to fill in.
+pub fn is_templated(v: &str) -> bool {
+    v.contains("${") || v.contains("$(") || v.contains("{{")
 }
 
 /// `container `api``, for messages.

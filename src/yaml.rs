@@ -344,7 +344,11 @@ fn clean_message(msg: &str) -> String {
         Some(i) => msg.get(..i).unwrap_or(msg),
         None => msg,
     };
-    m.trim().to_string()
+    let m = m.trim();
+    if m.contains("recursion limit") || m.contains("nesting limit") {
+        return "nesting is deeper than 255 levels".into();
+    }
+    m.to_string()
 }
 
 /// A node of a document, with the navigation rules need.

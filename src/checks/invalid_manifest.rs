@@ -1,9 +1,9 @@
 //! invalid-manifest: an object the API server would refuse: no name, a field of the
 //! wrong type (as YAML 1.1 types it), or the same key twice.
 
-use crate::object::Resource;
-use crate::rule::{Check, Cx, Hit, Params};
-use crate::yaml::{NodeRef, ScalarType};
+use crate::object::{Resource, is_templated};
+use crate::rule::{Check, Cx, FileFacts, Hit, Params};
+use crate::yaml::{NodeRef, ScalarType, Style};
 
 struct InvalidManifest;
 
@@ -59,7 +59,7 @@ impl Typer<'_, '_> {
         want: Want,
     ) -> Option<NodeRef<'a>> {
         let (k, v) = node?.entry(key)?;
-        if v.is_null() {
+        if v.is_null() || v.as_str().is_some_and(is_templated) {
             return None;
         }
         let full = if path.is_empty() {
@@ -75,7 +75,11 @@ impl Typer<'_, '_> {
             Want::Seq => v.is_seq(),
         };
         if !ok {
-            let quote_hint = if want == Want::Int && v.scalar_type() == Some(ScalarType::Str) {
+            let quoted = matches!(v.style(), Some(Style::SingleQuoted | Style::DoubleQuoted));
+            let quote_hint = if want == Want::Int
+                && quoted
+                && v.as_str().is_some_and(|s| s.trim().parse::<i64>().is_ok())
+            {
                 " (remove the quotes)"
             } else {
                 ""
@@ -96,15 +100,24 @@ impl Typer<'_, '_> {
         }
         if want == Want::StrMap {
             for (ik, iv) in v.entries() {
-                if iv.is_null() || iv.scalar_type() == Some(ScalarType::Str) {
+                if iv.is_null()
+                    || iv.scalar_type() == Some(ScalarType::Str)
+                    || iv.as_str().is_some_and(is_templated)
+                {
                     continue;
                 }
                 let name = ik.as_str().unwrap_or("?");
+                // `labels["app.kubernetes.io/version"]`: a dotted key is not a path.
+                let shown = if name.contains(['.', '/']) {
+                    format!("{full}[\"{name}\"]")
+                } else {
+                    format!("{full}.{name}")
+                };
                 self.out.push(
                     Hit::new(
                         iv.span(),
                         format!(
-                            "`{full}.{name}` of {} must be a string, not {}",
+                            "`{shown}` of {} must be a string, not {}",
                             self.res.display(),
                             found(iv)
                         ),
@@ -152,6 +165,37 @@ impl Typer<'_, '_> {
 }
 
 impl Check for InvalidManifest {
+    /// Duplicate keys of a `kind: List` wrapper (its items are objects checked one by one).
+    fn check_file(&self, file: &FileFacts, out: &mut Vec<Hit>) {
+        for doc in &file.stream.documents {
+            let Some(root) = NodeRef::root(doc) else {
+                continue;
+            };
+            let is_list = root
+                .get("kind")
+                .and_then(|k| k.as_str())
+                .is_some_and(|k| k.ends_with("List"))
+                && root.get("apiVersion").is_some();
+            if !is_list {
+                continue;
+            }
+            let items: Vec<_> = root
+                .get("items")
+                .map(|i| i.items().map(|n| n.span()).collect())
+                .unwrap_or_default();
+            for (first, second) in &doc.duplicates {
+                let (f, s) = (NodeRef { doc, id: *first }, NodeRef { doc, id: *second });
+                let inside = items
+                    .iter()
+                    .any(|i| s.span().start >= i.start && s.span().end <= i.end);
+                if inside {
+                    continue;
+                }
+                out.push(duplicate_hit(f, s, "this List"));
+            }
+        }
+    }
+
     fn check(&self, _cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
         // The same key twice inside this object.
         let span = res.root.span();
@@ -161,16 +205,7 @@ impl Check for InvalidManifest {
             if s.span().start < span.start || s.span().end > span.end {
                 continue;
             }
-            let key = s.as_str().unwrap_or("?");
-            out.push(
-                Hit::new(
-                    s.span(),
-                    format!("key `{key}` appears twice in {}", res.display()),
-                )
-                .label("duplicate key: strict field validation rejects it; kubectl would keep this later value")
-                .related(f.span(), "first defined here")
-                .help("keep one of the two entries"),
-            );
+            out.push(duplicate_hit(f, s, &res.display()));
         }
 
         let mut t = Typer { res, out };
@@ -183,9 +218,16 @@ impl Check for InvalidManifest {
             t.field(Some(m), "metadata", "annotations", Want::StrMap);
         }
         if res.name.is_none_or(str::is_empty) {
+            // Blame the empty `name:` key, else its parent `metadata:`, else the document.
+            let meta = res.root.entry("metadata");
+            let span = meta
+                .and_then(|(_, m)| m.entry("name"))
+                .map(|(k, v)| k.span().to(v.span()))
+                .or(meta.map(|(k, _)| k.span()))
+                .unwrap_or_else(|| res.start_span());
             t.out.push(
                 Hit::new(
-                    res.name_span(),
+                    span,
                     format!("{} {} has no metadata.name", res.api_version, res.kind),
                 )
                 .label("every object needs `metadata.name` (or `generateName`)"),
@@ -222,6 +264,17 @@ impl Check for InvalidManifest {
             t.field(Some(res.root), "", "stringData", Want::StrMap);
         }
     }
+}
+
+fn duplicate_hit(first: NodeRef, second: NodeRef, owner: &str) -> Hit {
+    let key = second.as_str().unwrap_or("?");
+    Hit::new(
+        second.span(),
+        format!("key `{key}` appears twice in {owner}"),
+    )
+    .label("duplicate key: strict field validation rejects it; kubectl would keep this later value")
+    .related(first.span(), "first defined here")
+    .help("keep one of the two entries")
 }
 
 /// Where the pod template sits: "" for a Pod, `spec.template`, ...

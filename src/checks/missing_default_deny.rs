@@ -13,7 +13,7 @@ pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
 impl Check for MissingDefaultDeny {
     fn check(&self, cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
         // Reported once per namespace, on its first workload in the set.
-        if !res.runs_pods() || !cx.index.is_first_workload(res) {
+        if !res.runs_pods() || res.templated_namespace() || !cx.index.is_first_workload(res) {
             return;
         }
         let covered =

@@ -12,7 +12,7 @@ pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
 
 impl Check for MissingNetworkPolicy {
     fn check(&self, cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
-        if !res.runs_pods() {
+        if !res.runs_pods() || res.host_network() || res.templated_namespace() {
             return;
         }
         let labels = res.pod_labels();

@@ -63,6 +63,7 @@ pub const DEFAULT_SECRET_WORDS: &[&str] = &[
     "secret",
     "token",
     "api key",
+    "access key",
     "private key",
     "credential",
     "credentials",
@@ -154,9 +155,53 @@ impl SecretNames {
         }
         self.words.iter().any(|w| {
             let joined = w.concat();
+            // `pass` is a word of its own only at the end (`REDIS_PASS`, not `PASS_THROUGH`).
+            if joined == "pass" {
+                return tokens.last() == Some(&joined);
+            }
             tokens.contains(&joined)
                 || (w.len() > 1 && tokens.windows(w.len()).any(|win| win == w.as_slice()))
         })
+    }
+
+    /// Is `value` a stand-in rather than a credential, given the variable's name?
+    /// `HF_TOKEN: HF_TOKEN`, `API_KEY: GOOGLE_API_KEY_VAL`, `DB_PASSWORD_SECRET: db-credentials`.
+    pub fn is_stand_in(&self, name: &str, value: &str) -> bool {
+        let v = value.trim();
+        let upper_ident = !v.is_empty()
+            && v.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+            && v.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+        if upper_ident && (self.is_secret_like(v) || v.eq_ignore_ascii_case(name)) {
+            return true;
+        }
+        // A name ending in `secret`/`creds` whose value names a Secret object
+        // (`db-credentials`, `pg-secret`): a reference, unlike `3e9c7a51-0b2d-...`.
+        let last = tokenize(name).pop().unwrap_or_default();
+        let object_name = v
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+            && v.split(['-', '.']).any(|w| {
+                matches!(
+                    w,
+                    "secret"
+                        | "secrets"
+                        | "cred"
+                        | "creds"
+                        | "credentials"
+                        | "password"
+                        | "passwords"
+                        | "token"
+                        | "tokens"
+                        | "key"
+                        | "keys"
+                        | "auth"
+                )
+            });
+        matches!(
+            last.as_str(),
+            "secret" | "secrets" | "creds" | "credentials"
+        ) && object_name
     }
 }
 
@@ -185,14 +230,26 @@ pub fn tokenize(name: &str) -> Vec<String> {
     out
 }
 
-/// A value that stands for something filled in later: `$(VAR)`, `${VAR}`, `{{ .x }}`, `<password>`.
+/// A value that stands for something filled in later (`$(VAR)`, `${VAR}`, `{{ .x }}`,
+/// `<password>`, `REPLACE_ME`, `...`), or points at a secret store (`arn:`, `vault:`).
 pub fn is_placeholder(value: &str) -> bool {
     let v = value.trim();
+    let lower = v.to_ascii_lowercase();
     (v.starts_with("$(") && v.ends_with(')'))
         || (v.starts_with("${") && v.ends_with('}'))
         || (v.starts_with("{{") && v.ends_with("}}"))
         || (v.starts_with('<') && v.ends_with('>'))
         || (v.starts_with("ENC[") && v.ends_with(']'))
+        || v.starts_with("...")
+        || (v.len() >= 4 && lower.chars().all(|c| c == 'x' || c == '*'))
+        || ["insert", "replace", "your", "enter"]
+            .iter()
+            .any(|p| lower.starts_with(&format!("{p}_")) || lower.starts_with(&format!("{p}-")))
+        || ["arn:", "vault:", "ref+", "projects/", "secretsmanager:", "azurekeyvault:"]
+            .iter()
+            .any(|p| lower.starts_with(p))
+        // AWS documents its example credentials with an EXAMPLE marker.
+        || v.contains("EXAMPLE")
 }
 
 /// Could this literal be a credential? Not empty, a placeholder, a number or boolean,
@@ -212,7 +269,7 @@ pub fn is_literal_secret_value(value: &str) -> bool {
 }
 
 static URL_CREDS: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"[A-Za-z][A-Za-z0-9+.\-]*://([^/\s:@]+):([^/\s@]+)@[^\s@]").ok());
+    LazyLock::new(|| Regex::new(r"[A-Za-z][A-Za-z0-9+.\-]*://([^/\s:@]*):([^/\s@]+)@[^\s@]").ok());
 
 /// `postgres://app:hunter2@db:5432/app`: a URL carrying a password that is not a placeholder.
 pub fn has_url_password(value: &str) -> bool {
@@ -257,9 +314,15 @@ mod tests {
             "KEY",
             "secretName",
             "API_URL",
+            "PASS_THROUGH",
         ] {
             assert!(!n.is_secret_like(no), "{no}");
         }
+        assert!(n.is_stand_in("HF_TOKEN", "HF_TOKEN"));
+        assert!(n.is_stand_in("GOOGLE_API_KEY", "GOOGLE_API_KEY_VAL"));
+        assert!(n.is_stand_in("DB_PASSWORD_SECRET", "db-credentials"));
+        assert!(!n.is_stand_in("DB_PASSWORD", "hunter2"));
+        assert!(!n.is_stand_in("CLIENT_SECRET", "s3cr3t"));
     }
 
     #[test]
@@ -276,6 +339,11 @@ mod tests {
             "postgres://app:$(DB_PASSWORD)@db:5432/app"
         ));
         assert!(!has_url_password("postgres://app@db:5432/app"));
+        assert!(has_url_password("redis://:r3d1s@redis:6379/0"));
+        assert!(!is_literal_secret_value("REPLACE_ME"));
+        assert!(!is_literal_secret_value(
+            "arn:aws:secretsmanager:eu-west-1:1:secret:db"
+        ));
     }
 }
 

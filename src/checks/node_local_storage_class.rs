@@ -41,8 +41,8 @@ pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
 
 impl NodeLocalStorageClass {
     /// Why this class name is node-local, if it is.
-    fn why_local(&self, cx: &Cx, class: &str) -> Option<String> {
-        if let Some((prov, sc)) = cx.index.storage_classes.get(class) {
+    fn why_local(&self, cx: &Cx, file: usize, class: &str) -> Option<String> {
+        if let Some((prov, sc)) = cx.index.storage_class(class, file) {
             return self
                 .provisioners
                 .iter()
@@ -59,6 +59,7 @@ impl NodeLocalStorageClass {
     fn claim(
         &self,
         cx: &Cx,
+        file: usize,
         what: &str,
         meta: Option<NodeRef>,
         spec: Option<NodeRef>,
@@ -70,7 +71,7 @@ impl NodeLocalStorageClass {
         });
         let Some((k, v)) = entry else { return };
         let Some(class) = v.as_str() else { return };
-        if let Some(why) = self.why_local(cx, class) {
+        if let Some(why) = self.why_local(cx, file, class) {
             out.push(
                 Hit::new(
                     k.span().to(v.span()),
@@ -109,7 +110,14 @@ impl Check for NodeLocalStorageClass {
             }
         } else if res.is("", "PersistentVolumeClaim") {
             let what = format!("PersistentVolumeClaim {}", display_ns(res));
-            self.claim(cx, &what, res.metadata(), res.root.get("spec"), out);
+            self.claim(
+                cx,
+                res.file,
+                &what,
+                res.metadata(),
+                res.root.get("spec"),
+                out,
+            );
         } else if res.is("apps", "StatefulSet") {
             let Some(templates) = res.root.path(&["spec", "volumeClaimTemplates"]) else {
                 return;
@@ -120,7 +128,7 @@ impl Check for NodeLocalStorageClass {
                     .and_then(|n| n.as_str())
                     .unwrap_or("<unnamed>");
                 let what = format!("volumeClaimTemplate `{name}` of {}", res.display());
-                self.claim(cx, &what, t.get("metadata"), t.get("spec"), out);
+                self.claim(cx, res.file, &what, t.get("metadata"), t.get("spec"), out);
             }
         }
     }

@@ -1,10 +1,28 @@
 //! plaintext-secret: a Secret committed with its values (base64 is encoding, not encryption).
 
-use super::is_placeholder;
+use super::{base64_decode, is_placeholder};
 use crate::object::Resource;
 use crate::rule::{Check, Cx, Hit, Params};
 
 struct PlaintextSecret;
+
+/// A value worth protecting: not empty, not a placeholder, not a public certificate;
+/// in `data`, only what decodes as base64 (the API server rejects the rest anyway).
+fn is_sensitive(field: &str, value: &str) -> bool {
+    if value.trim().is_empty() || is_placeholder(value) {
+        return false;
+    }
+    let plain = if field == "data" {
+        match base64_decode(value) {
+            Some(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            None => return false,
+        }
+    } else {
+        value.to_string()
+    };
+    let t = plain.trim_start();
+    !t.starts_with("-----BEGIN CERTIFICATE-----") || t.contains("PRIVATE KEY")
+}
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;
@@ -29,10 +47,7 @@ impl Check for PlaintextSecret {
             };
             let keys: Vec<&str> = v
                 .entries()
-                .filter(|(_, val)| {
-                    val.as_str()
-                        .is_some_and(|s| !s.trim().is_empty() && !is_placeholder(s))
-                })
+                .filter(|(_, val)| val.as_str().is_some_and(|s| is_sensitive(field, s)))
                 .filter_map(|(key, _)| key.as_str())
                 .collect();
             if keys.is_empty() {

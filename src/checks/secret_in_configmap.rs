@@ -57,18 +57,19 @@ impl Check for SecretInConfigMap {
                         .map(|at| Span::new(vspan.start + at, vspan.start + at + matched.len()))
                         .unwrap_or(k.span());
                     let mut hit = Hit::new(
-                        span,
+                        k.span(),
                         format!("key `{key}` of {} holds {kind}", res.display()),
                     )
                     .label(format!("{kind}, stored unencrypted"));
                     if span != k.span() {
-                        hit = hit.related(k.span(), "in this key");
+                        hit = hit.related(span, "here");
                     }
                     out.push(hit);
                 } else if field == "data"
                     && !is_file_name(key)
                     && self.names.is_secret_like(key)
                     && is_literal_secret_value(value)
+                    && !self.names.is_stand_in(key, value)
                 {
                     out.push(
                         Hit::new(

@@ -28,7 +28,10 @@ impl Check for SecretInEnvLiteral {
                 let Some(value) = v.as_str() else { continue };
                 let what = if let Some((kind, _)) = find_credential(value) {
                     kind
-                } else if self.names.is_secret_like(name) && is_literal_secret_value(value) {
+                } else if self.names.is_secret_like(name)
+                    && is_literal_secret_value(value)
+                    && !self.names.is_stand_in(name, value)
+                {
                     "a literal secret"
                 } else {
                     continue;

@@ -6,6 +6,23 @@ use crate::rule::{Check, Cx, Hit, Params};
 
 struct StatefulWithoutPv;
 
+/// Volume sources whose data lives off the node.
+const NETWORK_VOLUMES: &[&str] = &[
+    "persistentVolumeClaim",
+    "nfs",
+    "cephfs",
+    "rbd",
+    "iscsi",
+    "glusterfs",
+    "cinder",
+    "gcePersistentDisk",
+    "awsElasticBlockStore",
+    "azureDisk",
+    "azureFile",
+    "portworxVolume",
+    "vsphereVolume",
+];
+
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;
     Ok(Box::new(StatefulWithoutPv))
@@ -25,9 +42,13 @@ impl Check for StatefulWithoutPv {
             .and_then(|s| s.get("volumes"))
             .map(|v| v.items().collect())
             .unwrap_or_default();
-        let has_claim = volumes
-            .iter()
-            .any(|v| v.get("persistentVolumeClaim").is_some());
+        let has_claim = volumes.iter().any(|v| {
+            NETWORK_VOLUMES.iter().any(|k| v.get(k).is_some())
+                || v.get("csi").is_some_and(|c| {
+                    // The secrets-store driver mounts secrets, not data.
+                    c.get("driver").and_then(|d| d.as_str()) != Some("secrets-store.csi.k8s.io")
+                })
+        });
         if has_templates || has_claim {
             return;
         }

@@ -46,7 +46,8 @@ fn labeled(label: Option<String>, span: Span, primary: bool) -> LabeledSpan {
 
 impl Diagnostic for Diag<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(&self.f.rule))
+        // `error[host-path-volume]`: the severity in words, also without colour.
+        Some(Box::new(format!("{}[{}]", self.f.severity, self.f.rule)))
     }
     fn severity(&self) -> Option<miette::Severity> {
         Some(match self.f.severity {
