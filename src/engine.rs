@@ -3,6 +3,7 @@
 
 use crate::finding::{Finding, Related, Severity};
 use crate::index::Index;
+use crate::kustomize;
 use crate::object::{Resource, is_config_file};
 use crate::rule::{Cx, FileFacts, Hit, Rule};
 use crate::source::SourceFile;
@@ -148,6 +149,7 @@ fn objects<'a>(
     file: usize,
     root: NodeRef<'a>,
     default_ns: &'a str,
+    forced_ns: Option<&'a str>,
     out: &mut Vec<Resource<'a>>,
 ) -> usize {
     let mut skipped = 0;
@@ -159,14 +161,14 @@ fn objects<'a>(
         && root.get("items").is_some_and(|i| i.is_seq() || i.is_null());
     if is_list {
         for item in root.get("items").iter().flat_map(|i| i.items()) {
-            match Resource::from_node(file, item, default_ns, true) {
+            match Resource::from_node(file, item, default_ns, forced_ns, true) {
                 Some(r) if !is_config_file(r.api_version, r.kind) => out.push(r),
                 _ => skipped += 1,
             }
         }
         return skipped;
     }
-    match Resource::from_node(file, root, default_ns, false) {
+    match Resource::from_node(file, root, default_ns, forced_ns, false) {
         Some(r) if !is_config_file(r.api_version, r.kind) => out.push(r),
         _ => skipped += 1,
     }
@@ -186,15 +188,23 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
     }
     let sources: Vec<Arc<SourceFile>> = files.iter().map(|f| f.source.clone()).collect();
 
+    let listing: Vec<(usize, &str, &[yaml::Document])> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (i, f.source.name.as_str(), f.stream.documents.as_slice()))
+        .collect();
+    let kust = kustomize::analyse(&listing);
     let mut resources = Vec::new();
     let mut skipped = 0;
     for (i, f) in files.iter().enumerate() {
+        let patch = kust.patches.contains(&i);
+        let ns = kust.namespaces.get(&i).copied();
         for doc in &f.stream.documents {
             let Some(root) = NodeRef::root(doc) else {
                 continue;
             };
-            if root.is_map() {
-                skipped += objects(i, root, &settings.default_namespace, &mut resources);
+            if root.is_map() && !patch {
+                skipped += objects(i, root, &settings.default_namespace, ns, &mut resources);
             } else if !root.is_null() {
                 skipped += 1;
             }

@@ -9,6 +9,7 @@ pub mod docs;
 pub mod engine;
 pub mod finding;
 pub mod index;
+pub mod kustomize;
 pub mod model;
 pub mod object;
 pub mod report;

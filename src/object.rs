@@ -153,10 +153,12 @@ pub struct Resource<'a> {
 
 impl<'a> Resource<'a> {
     /// A mapping with string `apiVersion` and `kind` is an object.
+    /// `forced_namespace`: set by a kustomization over the object's own.
     pub fn from_node(
         file: usize,
         root: NodeRef<'a>,
         default_namespace: &'a str,
+        forced_namespace: Option<&'a str>,
         in_list: bool,
     ) -> Option<Resource<'a>> {
         let api_version = root
@@ -177,6 +179,8 @@ impl<'a> Resource<'a> {
             });
         let namespace = if CLUSTER_SCOPED.contains(&kind) {
             ""
+        } else if let Some(ns) = forced_namespace {
+            ns
         } else {
             meta.and_then(|m| m.get("namespace"))
                 .and_then(|n| n.as_str())

@@ -440,3 +440,57 @@ fn select_and_ignore_take_responsibility_ids() {
     let (_, v) = json(onus().args(["check", "--ignore", "2.3,host-network", &bad]));
     assert_eq!(v["findings"].as_array().unwrap().len(), 0, "{v}");
 }
+
+#[test]
+fn kustomizations_set_namespaces_and_mark_patches() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "base/kustomization.yaml",
+        b"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: base\nresources: [app.yaml, policy.yaml]\npatchesStrategicMerge: [patch.yaml]\n",
+    );
+    write(
+        d,
+        "base/app.yaml",
+        b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers: [{name: c, image: \"x:1\"}]\n",
+    );
+    // No namespace in the file: kustomize puts it beside the Deployment.
+    write(
+        d,
+        "base/policy.yaml",
+        b"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny}\nspec: {podSelector: {}}\n",
+    );
+    // A fragment: not an object of its own.
+    write(
+        d,
+        "base/patch.yaml",
+        b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app}\nspec:\n  template:\n    spec:\n      hostNetwork: true\n      containers: [{name: c, env: [{name: DB_PASSWORD, value: hunter2}]}]\n",
+    );
+    let (code, v) = json(onus().args(["check", d.to_str().unwrap()]));
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["summary"]["resources"], 2);
+    assert_eq!(v["summary"]["skipped_documents"], 2);
+    // An overlay including the base gives its own namespace to everything below.
+    write(
+        d,
+        "prod/kustomization.yaml",
+        b"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: prod\nresources: [../base, extra.yaml]\n",
+    );
+    write(
+        d,
+        "prod/extra.yaml",
+        b"apiVersion: v1\nkind: Pod\nmetadata: {name: extra, labels: {app: b}}\nspec:\n  containers: [{name: c, image: \"x:1\"}]\n",
+    );
+    let (_, v) = json(onus().args([
+        "check",
+        "--select",
+        "missing-network-policy",
+        d.to_str().unwrap(),
+    ]));
+    assert_eq!(
+        v["findings"].as_array().unwrap().len(),
+        0,
+        "all in prod, under the deny-all: {v}"
+    );
+}

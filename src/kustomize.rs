@@ -1,0 +1,151 @@
+//! What kustomization files say about the other files of the set: which files are
+//! patches (fragments, not objects), and which namespace `kustomize build` gives the
+//! objects of each file. Only files of the linted set are followed; nothing is fetched.
+
+use crate::yaml::{Document, NodeRef};
+use std::collections::{HashMap, HashSet};
+use std::path::{Component, Path, PathBuf};
+
+#[derive(Default)]
+pub struct Kustomize<'a> {
+    /// Files used as patches: their documents are fragments, skipped like non-objects.
+    pub patches: HashSet<usize>,
+    /// Namespace set by a kustomization on the objects of a file.
+    pub namespaces: HashMap<usize, &'a str>,
+}
+
+/// `a/./b/../c.yaml` → `a/c.yaml`, lexically (the files may not share a root).
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+struct Kust<'a> {
+    dir: PathBuf,
+    namespace: Option<&'a str>,
+    resources: Vec<PathBuf>,
+}
+
+fn strings<'a>(node: Option<NodeRef<'a>>) -> impl Iterator<Item = &'a str> {
+    node.into_iter()
+        .flat_map(|n| n.items())
+        .filter_map(|i| i.as_str())
+}
+
+/// `files`: (file index, name as given, its documents).
+pub fn analyse<'a>(files: &[(usize, &str, &'a [Document])]) -> Kustomize<'a> {
+    let mut by_path: HashMap<PathBuf, usize> = HashMap::new();
+    for (i, name, _) in files {
+        by_path.insert(normalize(Path::new(name)), *i);
+    }
+    let mut result = Kustomize::default();
+    // Kustomizations by directory.
+    let mut kusts: HashMap<PathBuf, Kust<'a>> = HashMap::new();
+    for (_, name, docs) in files {
+        for doc in docs.iter() {
+            let Some(root) = NodeRef::root(doc) else {
+                continue;
+            };
+            let group = root
+                .get("apiVersion")
+                .and_then(|v| v.as_str())
+                .unwrap_or("");
+            let kind = root.get("kind").and_then(|v| v.as_str());
+            let is_kust = group.starts_with("kustomize.config.k8s.io/")
+                && matches!(kind, Some("Kustomization" | "Component"));
+            if !is_kust {
+                continue;
+            }
+            let dir = normalize(Path::new(name).parent().unwrap_or(Path::new("")));
+            let rel = |p: &str| normalize(&dir.join(p));
+            let mut patch_paths: Vec<PathBuf> = strings(root.get("patchesStrategicMerge"))
+                .filter(|p| !p.contains('\n'))
+                .map(rel)
+                .collect();
+            for key in ["patches", "patchesJson6902"] {
+                for p in root.get(key).into_iter().flat_map(|n| n.items()) {
+                    if let Some(path) = p.get("path").and_then(|v| v.as_str()) {
+                        patch_paths.push(rel(path));
+                    }
+                }
+            }
+            result
+                .patches
+                .extend(patch_paths.iter().filter_map(|p| by_path.get(p)));
+            let resources = ["resources", "bases", "components"]
+                .iter()
+                .flat_map(|k| strings(root.get(k)))
+                .filter(|r| !r.contains("://"))
+                .map(rel)
+                .collect();
+            let namespace = root
+                .get("namespace")
+                .and_then(|n| n.as_str())
+                .filter(|n| !n.is_empty());
+            kusts.insert(
+                dir.clone(),
+                Kust {
+                    dir,
+                    namespace,
+                    resources,
+                },
+            );
+        }
+    }
+    // Depth of each kustomization below the ones nobody includes.
+    let included: HashSet<&PathBuf> = kusts.values().flat_map(|k| k.resources.iter()).collect();
+    let mut depth: HashMap<&PathBuf, usize> = HashMap::new();
+    let mut queue: Vec<&PathBuf> = kusts.keys().filter(|d| !included.contains(d)).collect();
+    queue.sort();
+    let mut level = 0;
+    while !queue.is_empty() {
+        let mut next = Vec::new();
+        for d in queue {
+            if depth.contains_key(d) {
+                continue;
+            }
+            depth.insert(d, level);
+            if let Some(k) = kusts.get(d) {
+                next.extend(k.resources.iter().filter(|r| kusts.contains_key(*r)));
+            }
+        }
+        queue = next;
+        level += 1;
+    }
+    // Push each namespace down its resources, outermost first: `kustomize build` applies
+    // an including kustomization's namespace over the included one's.
+    let mut order: Vec<&Kust> = kusts.values().collect();
+    order.sort_by_key(|k| {
+        (
+            depth.get(&k.dir).copied().unwrap_or(usize::MAX),
+            k.dir.clone(),
+        )
+    });
+    for k in order {
+        let Some(ns) = k.namespace else { continue };
+        let mut stack: Vec<PathBuf> = k.resources.clone();
+        let mut seen: HashSet<PathBuf> = HashSet::new();
+        while let Some(p) = stack.pop() {
+            if !seen.insert(p.clone()) {
+                continue;
+            }
+            if let Some(file) = by_path.get(&p) {
+                result.namespaces.entry(*file).or_insert(ns);
+            } else if let Some(child) = kusts.get(&p) {
+                stack.extend(child.resources.iter().cloned());
+            }
+        }
+    }
+    result
+}
