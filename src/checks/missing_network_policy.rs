@@ -36,23 +36,20 @@ impl Check for MissingNetworkPolicy {
             )
         };
         // Say why a policy that seems to apply does not.
-        let label = match selecting.first() {
+        let why = match selecting.first() {
             Some(p) => format!(
-                "{shown} accept traffic from anywhere (NetworkPolicy {} selects them for egress only)",
+                "NetworkPolicy {} selects these pods for egress only; ",
                 p.resource.name.unwrap_or("<unnamed>")
             ),
-            None => format!("{shown} accept traffic from anywhere"),
+            None => String::new(),
         };
         let hit = Hit::new(
             res.name_span(),
-            format!(
-                "no NetworkPolicy selects the pods of {} for ingress",
-                res.display()
-            ),
+            format!("no NetworkPolicy selects the pods of {} for ingress", res.display()),
         )
-        .label(label)
+        .label(format!("{shown} accept traffic from anywhere"))
         .help(format!(
-            "add a NetworkPolicy in namespace {} whose podSelector matches these labels, \
+            "{why}add a NetworkPolicy in namespace {} whose podSelector matches these labels, \
              or a default-deny policy (podSelector: {{}}) for the namespace",
             res.namespace
         ));

@@ -45,7 +45,7 @@ impl Check for SecretInEnvLiteral {
                             res.display()
                         ),
                     )
-                    .label("the value is stored in the pod spec, readable by anyone who can read it")
+                    .label("stored in clear in the pod spec")
                     .help(format!(
                         "move it to a Secret and reference it: `valueFrom: {{secretKeyRef: {{name: <secret>, key: {}}}}}`",
                         name.to_ascii_lowercase().replace('_', "-")
