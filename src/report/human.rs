@@ -14,17 +14,22 @@ pub struct Style {
 
 struct Diag<'a> {
     f: &'a Finding,
-    source: &'a SourceFile,
+    /// None when the line is too long to show (minified JSON, a 200 KB nesting bomb).
+    source: Option<&'a SourceFile>,
+    message: String,
 }
+
+/// Longest line shown as a snippet; longer ones are named, not printed.
+const MAX_SNIPPET_LINE: usize = 500;
 
 impl fmt::Debug for Diag<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.f.message)
+        f.write_str(&self.message)
     }
 }
 impl fmt::Display for Diag<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.f.message)
+        f.write_str(&self.message)
     }
 }
 impl std::error::Error for Diag<'_> {}
@@ -60,18 +65,19 @@ impl Diagnostic for Diag<'_> {
         Some(Box::new(&self.f.help))
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(self.source)
+        self.source.map(|s| s as &dyn SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let source = self.source?;
         let mut labels = vec![labeled(
             self.f.label.clone(),
-            first_line(self.source, self.f.span),
+            first_line(source, self.f.span),
             true,
         )];
         for r in &self.f.related {
             labels.push(labeled(
                 Some(r.label.clone()),
-                first_line(self.source, r.span),
+                first_line(source, r.span),
                 false,
             ));
         }
@@ -90,7 +96,25 @@ pub fn render_finding(r: &Report, f: &Finding, style: &Style) -> String {
         .with_links(false);
     let mut out = String::new();
     if let Some(source) = r.files.get(f.file_index) {
-        let diag = Diag { f, source };
+        let line = source.line_span(f.span.start);
+        let long = line.end - line.start > MAX_SNIPPET_LINE;
+        let message = if long {
+            format!(
+                "{}\n  at {}:{}:{} (a line of {} bytes, not shown)",
+                f.message,
+                f.file,
+                f.line,
+                f.column,
+                line.end - line.start
+            )
+        } else {
+            f.message.clone()
+        };
+        let diag = Diag {
+            f,
+            source: (!long).then_some(source.as_ref()),
+            message,
+        };
         if handler.render_report(&mut out, &diag).is_err() {
             out = format!(
                 "{}: {}:{}:{}: {}\n",
