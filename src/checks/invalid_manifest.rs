@@ -171,6 +171,22 @@ impl Check for InvalidManifest {
             let Some(root) = NodeRef::root(doc) else {
                 continue;
             };
+            // `kind: Deployment` with metadata but no apiVersion: an object kubectl refuses,
+            // not some other YAML (Helm values do not carry a top-level kind and metadata).
+            if root.get("apiVersion").is_none()
+                && root.get("metadata").is_some_and(|m| m.is_map())
+                && let Some((k, v)) = root.entry("kind")
+                && let Some(kind) = v
+                    .as_str()
+                    .filter(|s| s.starts_with(|c: char| c.is_ascii_uppercase()))
+            {
+                out.push(
+                    Hit::new(k.span().to(v.span()), format!("this {kind} has no apiVersion"))
+                        .label("an object needs `apiVersion` and `kind`")
+                        .help("add the apiVersion of the kind (for example `apiVersion: apps/v1` for a Deployment)"),
+                );
+                continue;
+            }
             let is_list = root
                 .get("kind")
                 .and_then(|k| k.as_str())

@@ -45,7 +45,10 @@ impl Check for MissingNetworkPolicy {
         };
         let hit = Hit::new(
             res.name_span(),
-            format!("no NetworkPolicy selects the pods of {} for ingress", res.display()),
+            format!(
+                "no NetworkPolicy selects the pods of {} for ingress",
+                res.display()
+            ),
         )
         .label(format!("{shown} accept traffic from anywhere"))
         .help(format!(
