@@ -8,12 +8,7 @@ use crate::rule::Rule;
 use serde_json::json;
 
 fn quote(a: &Activity, model: &Model) -> String {
-    format!(
-        "{} — \"{}\" · {}",
-        a.section,
-        a.activity,
-        a.roles(&model.provider)
-    )
+    a.quote(&model.provider)
 }
 
 pub fn rules(rules: &[Rule], format: ListFormat) -> String {

@@ -22,7 +22,7 @@ impl Activity {
         self.id.split('/').next().unwrap_or("")
     }
 
-    /// "Customer: RA · OVHcloud: I" (roles that are empty are left out).
+    /// "Customer: RA, OVHcloud: I" (roles that are empty are left out).
     pub fn roles(&self, provider_name: &str) -> String {
         let mut parts = Vec::new();
         if !self.customer.is_empty() {
@@ -31,7 +31,17 @@ impl Activity {
         if !self.provider.is_empty() {
             parts.push(format!("{provider_name}: {}", self.provider));
         }
-        parts.join(" · ")
+        parts.join(", ")
+    }
+
+    /// `3.1.4 Storage: "Encrypt sensitive data ..." (Customer: RA)`
+    pub fn quote(&self, provider_name: &str) -> String {
+        format!(
+            "{}: \"{}\" ({})",
+            self.section,
+            self.activity,
+            self.roles(provider_name)
+        )
     }
 
     /// The customer is Responsible or Accountable.

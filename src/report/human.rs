@@ -123,13 +123,8 @@ pub fn render_finding(r: &Report, f: &Finding, style: &Style) -> String {
         }
     }
     if let Some(a) = r.model.get(&f.responsibility) {
-        let text = format!(
-            "{} — \"{}\" · {}",
-            a.section,
-            a.activity,
-            a.roles(&r.model.provider)
-        );
-        out.push_str(&wrap(&text, style.width, "  responsibility ", "        "));
+        let text = a.quote(&r.model.provider);
+        out.push_str(&wrap(&text, style.width, "  violates ", "        "));
         out.push('\n');
     }
     out
