@@ -47,6 +47,15 @@ pub fn factory(name: &str) -> Option<Factory> {
     CHECKS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
 }
 
+/// `` `a`, `b` `` for messages.
+pub fn code_list<S: AsRef<str>>(items: &[S]) -> String {
+    items
+        .iter()
+        .map(|i| format!("`{}`", i.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Words that make a name secret-like, and words that make it a reference instead
 /// (`SECRET_NAME`, `TOKEN_TTL_SECONDS`, `PASSWORD_FILE`, `SECRETS_DIR`).
 pub struct SecretNames {

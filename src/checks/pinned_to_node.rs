@@ -1,5 +1,6 @@
 //! pinned-to-node: a pod template bound to one named node, which cattle nodes are not.
 
+use super::code_list;
 use crate::object::Resource;
 use crate::rule::{Check, Cx, Hit, Params};
 
@@ -63,11 +64,7 @@ impl Check for PinnedToNode {
                             expr.span(),
                             format!(
                                 "{what} requires node {} by node affinity",
-                                nodes
-                                    .iter()
-                                    .map(|n| format!("`{n}`"))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
+                                code_list(&nodes)
                             ),
                         )
                         .label("required affinity on node names: the pods cannot move elsewhere"),

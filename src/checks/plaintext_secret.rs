@@ -1,6 +1,6 @@
 //! plaintext-secret: a Secret committed with its values (base64 is encoding, not encryption).
 
-use super::{base64_decode, is_placeholder};
+use super::{base64_decode, code_list, is_placeholder};
 use crate::object::Resource;
 use crate::rule::{Check, Cx, Hit, Params};
 
@@ -53,7 +53,7 @@ impl Check for PlaintextSecret {
             if keys.is_empty() {
                 continue;
             }
-            let shown: Vec<String> = keys.iter().take(4).map(|k| format!("`{k}`")).collect();
+            let shown = code_list(keys.get(..4).unwrap_or(&keys));
             let more = if keys.len() > 4 {
                 format!(" and {} more", keys.len() - 4)
             } else {
@@ -67,7 +67,7 @@ impl Check for PlaintextSecret {
                         res.display(),
                         if keys.len() == 1 { "a value" } else { "values" },
                         how,
-                        shown.join(", ")
+                        shown
                     ),
                 )
                 .label(format!("`{field}`: readable by anyone with the repository")),

@@ -1,6 +1,7 @@
 //! stateful-workload-without-persistent-volume: a StatefulSet whose state has nowhere
 //! durable to go (no volumeClaimTemplates, no PVC-backed volume).
 
+use super::code_list;
 use crate::object::Resource;
 use crate::rule::{Check, Cx, Hit, Params};
 
@@ -62,11 +63,7 @@ impl Check for StatefulWithoutPv {
         } else {
             format!(
                 "no volumeClaimTemplates: state lives in node-local {}",
-                local
-                    .iter()
-                    .map(|n| format!("`{n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                code_list(&local)
             )
         };
         out.push(
