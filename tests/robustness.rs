@@ -94,7 +94,7 @@ fn mutated_manifests_give_findings_never_crashes() {
     let settings = Settings {
         default_namespace: "default".into(),
     };
-    let mut rng = Rng(0x5eed_0f_0a05);
+    let mut rng = Rng(0x005e_ed0f_0a05);
     let mut inputs = Vec::new();
     for (i, path) in sources.iter().enumerate() {
         let bytes = std::fs::read(path).unwrap();
