@@ -80,7 +80,7 @@ impl SourceFile {
     }
 
     pub fn parse(&self) -> yaml::Stream {
-        yaml::parse(&self.text)
+        yaml::parse_shared(&self.text)
     }
 }
 

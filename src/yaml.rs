@@ -5,9 +5,12 @@
 //! duplicate keys are recorded instead of failing the file, and scalars keep their raw
 //! text and style so rules can apply Kubernetes' YAML 1.1 typing themselves.
 //! Nodes live in a flat arena: building, walking and dropping never recurse on input depth.
+//! A scalar is a range of the source (or of a side buffer when escapes changed it) and a
+//! collection a range of one shared child array, so a node costs 32 bytes and no allocation.
 
 use granit_parser::{Event, Options, Parser, ScalarStyle, StructureStyle};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 pub type NodeId = u32;
 
@@ -40,15 +43,32 @@ pub enum Style {
     Folded,
 }
 
-#[derive(Debug)]
+/// An explicit core tag (`!!str 123`), which overrides the resolution of plain scalars.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tag {
+    None,
+    Str,
+    Int,
+    Float,
+    Bool,
+    Null,
+    Other,
+}
+
+#[derive(Debug, Clone, Copy)]
 pub enum Kind {
+    /// `at..at+len` of the source, or of the document's side buffer when `owned`.
     Scalar {
-        value: Box<str>,
+        at: u32,
+        len: u32,
+        owned: bool,
         style: Style,
-        tag: Option<Box<str>>,
+        tag: Tag,
     },
-    Seq(Vec<NodeId>),
-    Map(Vec<(NodeId, NodeId)>),
+    /// Items: `len` ids from `first` in the child array.
+    Seq { first: u32, len: u32 },
+    /// Entries: `len` (key, value) pairs from `first` in the child array.
+    Map { first: u32, len: u32 },
     /// Reference to an anchored node of the same document (never expanded).
     Alias(NodeId),
 }
@@ -62,7 +82,11 @@ pub struct Node {
 /// One YAML document of a file.
 #[derive(Debug)]
 pub struct Document {
+    text: Arc<str>,
     pub nodes: Vec<Node>,
+    children: Vec<NodeId>,
+    /// Scalar values that differ from their source text (escapes, folding).
+    owned: String,
     pub root: Option<NodeId>,
     /// Where the document starts (its `---` or first content).
     pub start: usize,
@@ -107,9 +131,13 @@ impl ScalarType {
     }
 }
 
-enum Frame {
-    Seq(NodeId, Vec<NodeId>, bool),
-    Map(NodeId, Vec<(NodeId, NodeId)>, Option<NodeId>, bool),
+/// An open collection: its node, where its children start on the scratch stack, and
+/// whether it is flow style (`[..]`, `{..}`).
+struct Frame {
+    id: NodeId,
+    from: usize,
+    map: bool,
+    flow: bool,
 }
 
 fn style_of(s: ScalarStyle) -> Style {
@@ -122,22 +150,39 @@ fn style_of(s: ScalarStyle) -> Style {
     }
 }
 
+fn tag_of(suffix: &str) -> Tag {
+    match suffix {
+        "str" | "binary" => Tag::Str,
+        "int" => Tag::Int,
+        "float" => Tag::Float,
+        "bool" => Tag::Bool,
+        "null" => Tag::Null,
+        _ => Tag::Other,
+    }
+}
+
 struct Builder {
     doc: Document,
     stack: Vec<Frame>,
+    /// Children of the open collections, innermost last.
+    scratch: Vec<NodeId>,
     anchors: HashMap<usize, NodeId>,
 }
 
 impl Builder {
-    fn new(start: usize) -> Self {
+    fn new(text: &Arc<str>, start: usize) -> Self {
         Builder {
             doc: Document {
+                text: text.clone(),
                 nodes: Vec::new(),
+                children: Vec::new(),
+                owned: String::new(),
                 root: None,
                 start,
                 duplicates: Vec::new(),
             },
             stack: Vec::new(),
+            scratch: Vec::new(),
             anchors: HashMap::new(),
         }
     }
@@ -152,82 +197,93 @@ impl Builder {
     }
 
     fn attach(&mut self, id: NodeId) {
-        match self.stack.last_mut() {
-            None => self.doc.root = Some(id),
-            Some(Frame::Seq(_, items, _)) => items.push(id),
-            Some(Frame::Map(_, entries, pending, _)) => match pending.take() {
-                None => *pending = Some(id),
-                Some(k) => entries.push((k, id)),
-            },
+        if self.stack.is_empty() {
+            self.doc.root = Some(id);
+        } else {
+            self.scratch.push(id);
         }
+    }
+
+    /// Store a scalar's value: a range of the source when the parser borrowed it from
+    /// there, else a range of the side buffer.
+    fn scalar(&mut self, value: &str, src: &str) -> Option<(u32, u32, bool)> {
+        let len = u32::try_from(value.len()).ok()?;
+        let base = src.as_ptr() as usize;
+        let at = (value.as_ptr() as usize).wrapping_sub(base);
+        if at <= src.len()
+            && src.len() - at >= value.len()
+            && src.get(at..at + value.len()) == Some(value)
+        {
+            return Some((u32::try_from(at).ok()?, len, false));
+        }
+        let at = u32::try_from(self.doc.owned.len()).ok()?;
+        self.doc.owned.push_str(value);
+        Some((at, len, true))
     }
 
     fn close(&mut self, end: usize) {
         let Some(frame) = self.stack.pop() else {
             return;
         };
-        // A block collection's end event sits on the next token: end it at its last child.
-        let (id, kind, flow, last) = match frame {
-            Frame::Seq(id, items, flow) => {
-                let last = items.last().copied();
-                (id, Kind::Seq(items), flow, last)
-            }
-            Frame::Map(id, entries, _, flow) => {
-                let last = entries.last().map(|(_, v)| *v);
-                self.find_duplicates(&entries);
-                (id, Kind::Map(entries), flow, last)
-            }
+        let from = frame.from.min(self.scratch.len());
+        let mut kids: Vec<NodeId> = self.scratch.drain(from..).collect();
+        // A key without a value (broken input only) gets no entry.
+        if frame.map && kids.len() % 2 == 1 {
+            kids.pop();
+        }
+        let last = kids.last().copied();
+        let first = u32::try_from(self.doc.children.len()).unwrap_or(u32::MAX);
+        let count = kids.len();
+        if frame.map {
+            self.find_duplicates(&kids);
+        }
+        self.doc.children.extend_from_slice(&kids);
+        let len = u32::try_from(if frame.map { count / 2 } else { count }).unwrap_or(0);
+        let kind = if frame.map {
+            Kind::Map { first, len }
+        } else {
+            Kind::Seq { first, len }
         };
+        // A block collection's end event sits on the next token: end it at its last child.
         let end = match last.and_then(|l| self.doc.nodes.get(l as usize)) {
-            Some(child) if !flow => child.span.end,
+            Some(child) if !frame.flow => child.span.end,
             _ => end,
         };
-        if let Some(node) = self.doc.nodes.get_mut(id as usize) {
+        if let Some(node) = self.doc.nodes.get_mut(frame.id as usize) {
             node.kind = kind;
             node.span.end = end.max(node.span.start);
         }
-        self.attach(id);
+        self.attach(frame.id);
     }
 
     fn key_text(&self, id: NodeId) -> Option<&str> {
-        match &self.doc.nodes.get(id as usize)?.kind {
-            Kind::Scalar { value, .. } => Some(value),
-            _ => None,
-        }
+        NodeRef { doc: &self.doc, id }.scalar_str()
     }
 
-    fn find_duplicates(&mut self, entries: &[(NodeId, NodeId)]) {
+    fn find_duplicates(&mut self, kids: &[NodeId]) {
+        let keys: Vec<NodeId> = kids.iter().step_by(2).copied().collect();
         let mut dups = Vec::new();
-        if entries.len() <= 16 {
-            for (i, (k, _)) in entries.iter().enumerate() {
-                let Some(text) = self.key_text(*k) else {
+        if keys.len() <= 16 {
+            for (i, k) in keys.iter().enumerate() {
+                let Some(text) = self.key_text(*k).filter(|t| *t != "<<") else {
                     continue;
                 };
-                if text == "<<" {
-                    continue;
-                }
-                if let Some((first, _)) = entries
-                    .get(..i)
-                    .unwrap_or_default()
-                    .iter()
-                    .find(|(p, _)| self.key_text(*p) == Some(text))
-                {
+                let earlier = keys.get(..i).unwrap_or_default();
+                if let Some(first) = earlier.iter().find(|p| self.key_text(**p) == Some(text)) {
                     dups.push((*first, *k));
                 }
             }
         } else {
-            let mut seen: HashMap<&str, NodeId> = HashMap::with_capacity(entries.len());
-            for (k, _) in entries {
-                let Some(text) = self.key_text(*k) else {
+            let mut seen: HashMap<&str, NodeId> = HashMap::with_capacity(keys.len());
+            for k in &keys {
+                let Some(text) = self.key_text(*k).filter(|t| *t != "<<") else {
                     continue;
                 };
-                if text == "<<" {
-                    continue;
-                }
-                if let Some(first) = seen.get(text) {
-                    dups.push((*first, *k));
-                } else {
-                    seen.insert(text, *k);
+                match seen.get(text) {
+                    Some(first) => dups.push((*first, *k)),
+                    None => {
+                        seen.insert(text, *k);
+                    }
                 }
             }
         }
@@ -235,11 +291,17 @@ impl Builder {
     }
 }
 
-/// Parse a whole file (multi-document YAML or JSON) into span-carrying documents.
+/// Parse text (multi-document YAML or JSON) into span-carrying documents.
 pub fn parse(text: &str) -> Stream {
+    parse_shared(&Arc::from(text))
+}
+
+/// Parse a shared source without copying it: the documents point into it.
+pub fn parse_shared(text: &Arc<str>) -> Stream {
+    let src: &str = text;
     let mut opts = Options::default();
     opts.set_emit_comments(false);
-    let mut parser = Parser::new_from_str_with_options(text, opts);
+    let mut parser = Parser::new_from_str_with_options(src, opts);
     let mut stream = Stream::default();
     let mut builder: Option<Builder> = None;
     loop {
@@ -251,36 +313,41 @@ pub fn parse(text: &str) -> Stream {
                 let span = Span::new(start, end);
                 match event {
                     Event::StreamStart | Event::StreamEnd => {}
-                    Event::DocumentStart(..) => builder = Some(Builder::new(start)),
+                    Event::DocumentStart(..) => builder = Some(Builder::new(text, start)),
                     Event::DocumentEnd => {
                         if let Some(b) = builder.take() {
                             stream.documents.push(b.doc);
                         }
                     }
                     Event::Scalar(value, style, anchor, tag) => {
-                        let b = builder.get_or_insert_with(|| Builder::new(start));
-                        let tag = tag.map(|t| t.suffix().into());
-                        let kind = Kind::Scalar {
-                            value: value.as_ref().into(),
-                            style: style_of(style),
-                            tag,
-                        };
-                        if let Some(id) = b.alloc(kind, span, anchor) {
-                            b.attach(id);
+                        let b = builder.get_or_insert_with(|| Builder::new(text, start));
+                        let tag = tag.map_or(Tag::None, |t| tag_of(t.suffix()));
+                        if let Some((at, len, owned)) = b.scalar(&value, src) {
+                            let kind = Kind::Scalar {
+                                at,
+                                len,
+                                owned,
+                                style: style_of(style),
+                                tag,
+                            };
+                            if let Some(id) = b.alloc(kind, span, anchor) {
+                                b.attach(id);
+                            }
                         }
                     }
-                    Event::SequenceStart(style, anchor, _) => {
-                        let b = builder.get_or_insert_with(|| Builder::new(start));
-                        if let Some(id) = b.alloc(Kind::Seq(Vec::new()), span, anchor) {
-                            let flow = style == StructureStyle::Flow;
-                            b.stack.push(Frame::Seq(id, Vec::new(), flow));
-                        }
-                    }
-                    Event::MappingStart(style, anchor, _) => {
-                        let b = builder.get_or_insert_with(|| Builder::new(start));
-                        if let Some(id) = b.alloc(Kind::Map(Vec::new()), span, anchor) {
-                            let flow = style == StructureStyle::Flow;
-                            b.stack.push(Frame::Map(id, Vec::new(), None, flow));
+                    Event::SequenceStart(style, anchor, _)
+                    | Event::MappingStart(style, anchor, _) => {
+                        let map = matches!(event, Event::MappingStart(..));
+                        let b = builder.get_or_insert_with(|| Builder::new(text, start));
+                        let placeholder = Kind::Seq { first: 0, len: 0 };
+                        if let Some(id) = b.alloc(placeholder, span, anchor) {
+                            let from = b.scratch.len();
+                            b.stack.push(Frame {
+                                id,
+                                from,
+                                map,
+                                flow: style == StructureStyle::Flow,
+                            });
                         }
                     }
                     Event::SequenceEnd | Event::MappingEnd => {
@@ -289,7 +356,7 @@ pub fn parse(text: &str) -> Stream {
                         }
                     }
                     Event::Alias(anchor) => {
-                        let b = builder.get_or_insert_with(|| Builder::new(start));
+                        let b = builder.get_or_insert_with(|| Builder::new(text, start));
                         match b.anchors.get(&anchor).copied() {
                             Some(target) => {
                                 if let Some(id) = b.alloc(Kind::Alias(target), span, 0) {
@@ -309,9 +376,9 @@ pub fn parse(text: &str) -> Stream {
                 let mark = err.marker();
                 let offset = mark
                     .byte_offset()
-                    .unwrap_or_else(|| char_to_byte(text, mark.index()));
+                    .unwrap_or_else(|| char_to_byte(src, mark.index()));
                 stream.errors.push(SyntaxError {
-                    offset: offset.min(text.len()),
+                    offset: offset.min(src.len()),
                     message: clean_message(&err.to_string()),
                 });
                 // The broken document is dropped whole; later documents still count.
@@ -358,9 +425,6 @@ pub struct NodeRef<'a> {
     pub id: NodeId,
 }
 
-const EMPTY_ENTRIES: &[(NodeId, NodeId)] = &[];
-const EMPTY_ITEMS: &[NodeId] = &[];
-
 impl<'a> NodeRef<'a> {
     pub fn root(doc: &'a Document) -> Option<NodeRef<'a>> {
         doc.root.map(|id| NodeRef { doc, id }.resolve())
@@ -376,12 +440,28 @@ impl<'a> NodeRef<'a> {
 
     /// Follow an alias to its anchored node (one hop: an anchor is never an alias).
     pub fn resolve(self) -> NodeRef<'a> {
-        match self.node().map(|n| &n.kind) {
+        match self.node().map(|n| n.kind) {
             Some(Kind::Alias(target)) => NodeRef {
                 doc: self.doc,
-                id: *target,
+                id: target,
             },
             _ => self,
+        }
+    }
+
+    fn children(self, first: u32, count: usize) -> &'a [NodeId] {
+        let first = first as usize;
+        self.doc
+            .children
+            .get(first..first.saturating_add(count))
+            .unwrap_or_default()
+    }
+
+    /// Raw (key, value) ids of a map.
+    fn raw_entries(self) -> &'a [NodeId] {
+        match self.kind() {
+            Some(Kind::Map { first, len }) => self.children(first, len as usize * 2),
+            _ => &[],
         }
     }
 
@@ -389,28 +469,33 @@ impl<'a> NodeRef<'a> {
         self.node().map(|n| n.span).unwrap_or_default()
     }
 
-    pub fn kind(self) -> Option<&'a Kind> {
-        self.node().map(|n| &n.kind)
+    pub fn kind(self) -> Option<Kind> {
+        self.node().map(|n| n.kind)
     }
 
     pub fn is_map(self) -> bool {
-        matches!(self.kind(), Some(Kind::Map(_)))
+        matches!(self.kind(), Some(Kind::Map { .. }))
     }
     pub fn is_seq(self) -> bool {
-        matches!(self.kind(), Some(Kind::Seq(_)))
+        matches!(self.kind(), Some(Kind::Seq { .. }))
     }
 
     /// Map entries (key, value), aliases resolved, merge keys not expanded.
     pub fn entries(self) -> impl Iterator<Item = (NodeRef<'a>, NodeRef<'a>)> + 'a {
         let doc = self.doc;
-        let raw = match self.kind() {
-            Some(Kind::Map(e)) => e.as_slice(),
-            _ => EMPTY_ENTRIES,
-        };
-        raw.iter().map(move |(k, v)| {
+        self.raw_entries().chunks_exact(2).map(move |kv| {
+            let (k, v) = (kv.first().copied(), kv.get(1).copied());
             (
-                NodeRef { doc, id: *k }.resolve(),
-                NodeRef { doc, id: *v }.resolve(),
+                NodeRef {
+                    doc,
+                    id: k.unwrap_or(0),
+                }
+                .resolve(),
+                NodeRef {
+                    doc,
+                    id: v.unwrap_or(0),
+                }
+                .resolve(),
             )
         })
     }
@@ -419,8 +504,8 @@ impl<'a> NodeRef<'a> {
     pub fn items(self) -> impl Iterator<Item = NodeRef<'a>> + 'a {
         let doc = self.doc;
         let raw = match self.kind() {
-            Some(Kind::Seq(e)) => e.as_slice(),
-            _ => EMPTY_ITEMS,
+            Some(Kind::Seq { first, len }) => self.children(first, len as usize),
+            _ => &[],
         };
         raw.iter().map(move |id| NodeRef { doc, id: *id }.resolve())
     }
@@ -432,11 +517,11 @@ impl<'a> NodeRef<'a> {
     }
 
     fn entry_depth(self, key: &str, depth: u8) -> Option<(NodeRef<'a>, NodeRef<'a>)> {
-        let Some(Kind::Map(entries)) = self.kind() else {
-            return None;
-        };
         let mut merge = None;
-        for (k, v) in entries.iter().rev() {
+        for kv in self.raw_entries().chunks_exact(2).rev() {
+            let (Some(k), Some(v)) = (kv.first(), kv.get(1)) else {
+                continue;
+            };
             match self.at(*k).scalar_str() {
                 Some(text) if text == key => return Some((self.at(*k), self.at(*v))),
                 Some("<<") if merge.is_none() => merge = Some(self.at(*v)),
@@ -473,15 +558,20 @@ impl<'a> NodeRef<'a> {
     }
 
     fn scalar_str(self) -> Option<&'a str> {
-        match self.kind()? {
-            Kind::Scalar { value, .. } => Some(value),
-            _ => None,
+        let Kind::Scalar { at, len, owned, .. } = self.kind()? else {
+            return None;
+        };
+        let range = at as usize..at as usize + len as usize;
+        if owned {
+            self.doc.owned.get(range)
+        } else {
+            self.doc.text.get(range)
         }
     }
 
     pub fn style(self) -> Option<Style> {
         match self.kind()? {
-            Kind::Scalar { style, .. } => Some(*style),
+            Kind::Scalar { style, .. } => Some(style),
             _ => None,
         }
     }
@@ -496,23 +586,18 @@ impl<'a> NodeRef<'a> {
 
     /// How Kubernetes types this scalar (YAML 1.1 resolution of plain scalars).
     pub fn scalar_type(self) -> Option<ScalarType> {
-        let Kind::Scalar { value, style, tag } = self.kind()? else {
+        let Kind::Scalar { style, tag, .. } = self.kind()? else {
             return None;
         };
-        if let Some(tag) = tag {
-            return Some(match tag.as_ref() {
-                "str" | "binary" => ScalarType::Str,
-                "int" => ScalarType::Int,
-                "float" => ScalarType::Float,
-                "bool" => ScalarType::Bool,
-                "null" => ScalarType::Null,
-                _ => ScalarType::Str,
-            });
-        }
-        if *style != Style::Plain {
-            return Some(ScalarType::Str);
-        }
-        Some(resolve_plain(value))
+        Some(match tag {
+            Tag::Str | Tag::Other => ScalarType::Str,
+            Tag::Int => ScalarType::Int,
+            Tag::Float => ScalarType::Float,
+            Tag::Bool => ScalarType::Bool,
+            Tag::Null => ScalarType::Null,
+            Tag::None if style != Style::Plain => ScalarType::Str,
+            Tag::None => resolve_plain(self.scalar_str()?),
+        })
     }
 
     pub fn is_null(self) -> bool {
@@ -538,8 +623,7 @@ impl<'a> NodeRef<'a> {
     /// A sequence or map with no elements, or a null.
     pub fn is_empty_value(self) -> bool {
         match self.kind() {
-            Some(Kind::Map(e)) => e.is_empty(),
-            Some(Kind::Seq(e)) => e.is_empty(),
+            Some(Kind::Map { len, .. } | Kind::Seq { len, .. }) => len == 0,
             Some(Kind::Scalar { .. }) => self.is_null(),
             _ => true,
         }
