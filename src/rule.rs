@@ -196,7 +196,7 @@ pub fn load_rule(
         .ok_or_else(|| err(Span::default(), "a rule file is a mapping".into()))?;
     if let Some((first, dup)) = doc.duplicates.first() {
         let _ = first;
-        let span = NodeRef { doc, id: *dup }.span();
+        let span = NodeRef::new(doc, *dup).span();
         return Err(err(span, "duplicate key".into()));
     }
     for (k, _) in root.entries() {

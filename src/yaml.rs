@@ -257,7 +257,7 @@ impl Builder {
     }
 
     fn key_text(&self, id: NodeId) -> Option<&str> {
-        NodeRef { doc: &self.doc, id }.scalar_str()
+        NodeRef::new(&self.doc, id).scalar_str()
     }
 
     fn find_duplicates(&mut self, kids: &[NodeId]) {
@@ -418,16 +418,23 @@ fn clean_message(msg: &str) -> String {
     m.to_string()
 }
 
-/// A node of a document, with the navigation rules need.
+/// A node of a document, with the navigation rules need. Reached through an alias, it
+/// reads the anchored node but keeps the alias's place: a finding on it points where the
+/// value is used, not at the anchor in another object.
 #[derive(Clone, Copy)]
 pub struct NodeRef<'a> {
     pub doc: &'a Document,
     pub id: NodeId,
+    via: NodeId,
 }
 
 impl<'a> NodeRef<'a> {
+    pub fn new(doc: &'a Document, id: NodeId) -> NodeRef<'a> {
+        NodeRef { doc, id, via: id }
+    }
+
     pub fn root(doc: &'a Document) -> Option<NodeRef<'a>> {
-        doc.root.map(|id| NodeRef { doc, id }.resolve())
+        doc.root.map(|id| NodeRef::new(doc, id).resolve())
     }
 
     fn node(self) -> Option<&'a Node> {
@@ -435,7 +442,7 @@ impl<'a> NodeRef<'a> {
     }
 
     fn at(self, id: NodeId) -> NodeRef<'a> {
-        NodeRef { doc: self.doc, id }.resolve()
+        NodeRef::new(self.doc, id).resolve()
     }
 
     /// Follow an alias to its anchored node (one hop: an anchor is never an alias).
@@ -444,6 +451,7 @@ impl<'a> NodeRef<'a> {
             Some(Kind::Alias(target)) => NodeRef {
                 doc: self.doc,
                 id: target,
+                via: self.via,
             },
             _ => self,
         }
@@ -465,8 +473,13 @@ impl<'a> NodeRef<'a> {
         }
     }
 
+    /// Where the node is written (for an alias, the `*name`).
     pub fn span(self) -> Span {
-        self.node().map(|n| n.span).unwrap_or_default()
+        self.doc
+            .nodes
+            .get(self.via as usize)
+            .map(|n| n.span)
+            .unwrap_or_default()
     }
 
     pub fn kind(self) -> Option<Kind> {
@@ -480,24 +493,64 @@ impl<'a> NodeRef<'a> {
         matches!(self.kind(), Some(Kind::Seq { .. }))
     }
 
-    /// Map entries (key, value), aliases resolved, merge keys not expanded.
-    pub fn entries(self) -> impl Iterator<Item = (NodeRef<'a>, NodeRef<'a>)> + 'a {
+    /// Map entries (key, value), aliases resolved and `<<` merge keys expanded as go-yaml
+    /// does: own keys first, then merged keys that no earlier entry defines.
+    pub fn entries(self) -> std::vec::IntoIter<(NodeRef<'a>, NodeRef<'a>)> {
         let doc = self.doc;
-        self.raw_entries().chunks_exact(2).map(move |kv| {
+        let pair = move |kv: &[NodeId]| {
             let (k, v) = (kv.first().copied(), kv.get(1).copied());
             (
-                NodeRef {
-                    doc,
-                    id: k.unwrap_or(0),
-                }
-                .resolve(),
-                NodeRef {
-                    doc,
-                    id: v.unwrap_or(0),
-                }
-                .resolve(),
+                NodeRef::new(doc, k.unwrap_or(0)).resolve(),
+                NodeRef::new(doc, v.unwrap_or(0)).resolve(),
             )
-        })
+        };
+        let own: Vec<_> = self.raw_entries().chunks_exact(2).map(pair).collect();
+        if !own.iter().any(|(k, _)| k.scalar_str() == Some("<<")) {
+            return own.into_iter();
+        }
+        let mut out: Vec<(NodeRef<'a>, NodeRef<'a>)> = Vec::new();
+        let mut sources = Vec::new();
+        for (k, v) in own {
+            if k.scalar_str() == Some("<<") {
+                if v.is_map() {
+                    sources.push(v);
+                } else {
+                    sources.extend(v.items().filter(|m| m.is_map()));
+                }
+            } else if let Some(i) = out
+                .iter()
+                .position(|(p, _)| p.scalar_str() == k.scalar_str())
+            {
+                // A duplicate: the later value wins, as kubectl reads it.
+                if let Some(slot) = out.get_mut(i) {
+                    *slot = (k, v);
+                }
+            } else {
+                out.push((k, v));
+            }
+        }
+        // Merged maps may merge in turn: bounded, since anchors can point at ancestors.
+        let mut depth = 0;
+        while !sources.is_empty() && depth < 8 {
+            let mut next = Vec::new();
+            for src in sources {
+                for kv in src.raw_entries().chunks_exact(2) {
+                    let (k, v) = pair(kv);
+                    if k.scalar_str() == Some("<<") {
+                        if v.is_map() {
+                            next.push(v);
+                        } else {
+                            next.extend(v.items().filter(|m| m.is_map()));
+                        }
+                    } else if !out.iter().any(|(p, _)| p.scalar_str() == k.scalar_str()) {
+                        out.push((k, v));
+                    }
+                }
+            }
+            sources = next;
+            depth += 1;
+        }
+        out.into_iter()
     }
 
     /// Sequence items, aliases resolved.
@@ -507,7 +560,7 @@ impl<'a> NodeRef<'a> {
             Some(Kind::Seq { first, len }) => self.children(first, len as usize),
             _ => &[],
         };
-        raw.iter().map(move |id| NodeRef { doc, id: *id }.resolve())
+        raw.iter().map(move |id| NodeRef::new(doc, *id).resolve())
     }
 
     /// The entry for `key` (the later one when duplicated, as kubectl reads it);
@@ -662,10 +715,13 @@ fn parse_int(v: &str) -> Option<i64> {
         return None;
     }
     let cleaned: String = body.chars().filter(|c| *c != '_').collect();
-    let parsed = if let Some(hex) = cleaned.strip_prefix("0x") {
+    let lower = cleaned.to_ascii_lowercase();
+    let parsed = if let Some(hex) = lower.strip_prefix("0x") {
         i64::from_str_radix(hex, 16).ok()
-    } else if let Some(bin) = cleaned.strip_prefix("0b") {
+    } else if let Some(bin) = lower.strip_prefix("0b") {
         i64::from_str_radix(bin, 2).ok()
+    } else if let Some(oct) = lower.strip_prefix("0o") {
+        i64::from_str_radix(oct, 8).ok()
     } else if cleaned.len() > 1 && cleaned.starts_with('0') {
         i64::from_str_radix(cleaned.get(1..)?, 8).ok()
     } else if cleaned.bytes().all(|b| b.is_ascii_digit()) {
@@ -737,6 +793,27 @@ mod tests {
         let r = root(&s.documents[0]);
         assert_eq!(r.path(&["use", "x"]).unwrap().as_i64(), Some(1));
         assert_eq!(r.path(&["m", "x"]).unwrap().as_i64(), Some(1));
+        // Iteration sees merged keys too, and the alias is blamed where it is used.
+        let keys: Vec<_> = r
+            .get("m")
+            .unwrap()
+            .entries()
+            .map(|(k, _)| k.as_str().unwrap())
+            .collect();
+        assert_eq!(keys, ["y", "x"]);
+        let used = r.get("use").unwrap().span();
+        assert_eq!(used.start, 21, "the `*b`, not the anchor at 9");
+    }
+
+    #[test]
+    fn go_yaml_integer_prefixes() {
+        let s = parse("a: 0o17\nb: 0X1F\nc: 0B11\nd: 0777\n");
+        let r = root(&s.documents[0]);
+        let n: Vec<_> = ["a", "b", "c", "d"]
+            .iter()
+            .map(|k| r.get(k).unwrap().as_i64())
+            .collect();
+        assert_eq!(n, [Some(15), Some(31), Some(3), Some(511)]);
     }
 
     #[test]

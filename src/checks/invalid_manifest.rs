@@ -200,7 +200,7 @@ impl Check for InvalidManifest {
                 .map(|i| i.items().map(|n| n.span()).collect())
                 .unwrap_or_default();
             for (first, second) in &doc.duplicates {
-                let (f, s) = (NodeRef { doc, id: *first }, NodeRef { doc, id: *second });
+                let (f, s) = (NodeRef::new(doc, *first), NodeRef::new(doc, *second));
                 let inside = items
                     .iter()
                     .any(|i| s.span().start >= i.start && s.span().end <= i.end);
@@ -217,7 +217,7 @@ impl Check for InvalidManifest {
         let span = res.root.span();
         let doc = res.root.doc;
         for (first, second) in &doc.duplicates {
-            let (f, s) = (NodeRef { doc, id: *first }, NodeRef { doc, id: *second });
+            let (f, s) = (NodeRef::new(doc, *first), NodeRef::new(doc, *second));
             if s.span().start < span.start || s.span().end > span.end {
                 continue;
             }
