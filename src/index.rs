@@ -34,9 +34,11 @@ impl<'a> Index<'a> {
             if r.is("networking.k8s.io", "NetworkPolicy") || r.is("extensions", "NetworkPolicy") {
                 let spec = r.root.get("spec");
                 let selector = Selector::from_node(spec.and_then(|s| s.get("podSelector")));
+                // An empty or null list is defaulted by the API server like an absent one.
                 let types: Option<Vec<&str>> = spec
                     .and_then(|s| s.get("policyTypes"))
-                    .map(|t| t.items().filter_map(|i| i.as_str()).collect());
+                    .map(|t| t.items().filter_map(|i| i.as_str()).collect::<Vec<_>>())
+                    .filter(|t| !t.is_empty());
                 let (ingress, egress) = match types {
                     Some(t) => (t.contains(&"Ingress"), t.contains(&"Egress")),
                     // The API's default: Ingress always, Egress when egress rules exist.

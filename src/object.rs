@@ -318,6 +318,39 @@ impl<'a> Resource<'a> {
             .unwrap_or_default()
     }
 
+    /// Labels the controller adds to the pods it creates, for selector matching.
+    /// A value known only at run time (a pod's name, a hash) is `UNKNOWN_VALUE`.
+    pub fn controller_labels(&self) -> Vec<(&'a str, &'a str)> {
+        let name = self.name.unwrap_or(UNKNOWN_VALUE);
+        match (self.group(), self.kind) {
+            ("batch", "Job") => vec![
+                ("job-name", name),
+                ("batch.kubernetes.io/job-name", name),
+                ("controller-uid", UNKNOWN_VALUE),
+                ("batch.kubernetes.io/controller-uid", UNKNOWN_VALUE),
+            ],
+            ("batch", "CronJob") => vec![
+                ("job-name", UNKNOWN_VALUE),
+                ("batch.kubernetes.io/job-name", UNKNOWN_VALUE),
+                ("controller-uid", UNKNOWN_VALUE),
+                ("batch.kubernetes.io/controller-uid", UNKNOWN_VALUE),
+            ],
+            ("apps", "StatefulSet") => vec![
+                ("statefulset.kubernetes.io/pod-name", UNKNOWN_VALUE),
+                ("apps.kubernetes.io/pod-index", UNKNOWN_VALUE),
+                ("controller-revision-hash", UNKNOWN_VALUE),
+            ],
+            ("apps", "DaemonSet") => vec![
+                ("controller-revision-hash", UNKNOWN_VALUE),
+                ("pod-template-generation", UNKNOWN_VALUE),
+            ],
+            ("apps" | "extensions", "Deployment") | ("argoproj.io", "Rollout") => {
+                vec![("pod-template-hash", UNKNOWN_VALUE)]
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// Every container of the pod: containers, initContainers, ephemeralContainers.
     pub fn containers(&self) -> Vec<NodeRef<'a>> {
         let Some(spec) = self.pod_spec() else {
@@ -349,6 +382,10 @@ impl<'a> Resource<'a> {
         }
     }
 }
+
+/// A label value known only at run time: present, but equal to no value a selector names
+/// (label values cannot contain NUL).
+pub const UNKNOWN_VALUE: &str = "\0";
 
 /// A value left for a template tool (envsubst, Helm) to fill in.
 pub fn is_templated(v: &str) -> bool {

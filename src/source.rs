@@ -46,7 +46,7 @@ impl SourceFile {
         let col = self
             .text
             .get(start..offset)
-            .map(|s| s.chars().count())
+            .map(|s| s.chars().filter(|c| *c != '\u{feff}').count())
             .unwrap_or(offset - start);
         (line + 1, col + 1)
     }

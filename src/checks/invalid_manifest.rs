@@ -1,6 +1,7 @@
 //! invalid-manifest: an object the API server would refuse: no name, a field of the
 //! wrong type (as YAML 1.1 types it), or the same key twice.
 
+use super::base64_decode;
 use crate::object::{Resource, is_templated};
 use crate::rule::{Check, Cx, FileFacts, Hit, Params};
 use crate::yaml::{NodeRef, ScalarType, Style};
@@ -278,6 +279,38 @@ impl Check for InvalidManifest {
         if res.is("", "Secret") {
             t.field(Some(res.root), "", "data", Want::StrMap);
             t.field(Some(res.root), "", "stringData", Want::StrMap);
+        }
+        // Secret `data` and ConfigMap `binaryData` must be padded base64.
+        let encoded = match (res.group(), res.kind) {
+            ("", "Secret") => Some("data"),
+            ("", "ConfigMap") => Some("binaryData"),
+            _ => None,
+        };
+        for (k, v) in encoded
+            .and_then(|f| res.root.get(f))
+            .into_iter()
+            .flat_map(|m| m.entries())
+        {
+            let Some(text) = v.as_str() else { continue };
+            if base64_decode(text).is_none() && !is_templated(text) {
+                let key = k.as_str().unwrap_or("?");
+                t.out.push(
+                    Hit::new(
+                        v.span(),
+                        format!(
+                            "`{}.{key}` of {} is not valid base64",
+                            encoded.unwrap_or(""),
+                            res.display()
+                        ),
+                    )
+                    .label("the API server cannot decode this value")
+                    .help(if res.kind == "Secret" {
+                        "put plain text under `stringData` instead (and encrypt the file), or encode it with `printf %s VALUE | base64`"
+                    } else {
+                        "encode the bytes with `base64`, or put text under `data`"
+                    }),
+                );
+            }
         }
     }
 }

@@ -16,10 +16,10 @@ impl Check for MissingNetworkPolicy {
             return;
         }
         let labels = res.pod_labels();
-        let selecting: Vec<_> = cx
-            .index
-            .policies_selecting(res.namespace, &labels)
-            .collect();
+        // Selectors also see the labels the controller adds (`job-name`, `pod-template-hash`).
+        let mut all = res.controller_labels();
+        all.extend(labels.iter().copied());
+        let selecting: Vec<_> = cx.index.policies_selecting(res.namespace, &all).collect();
         if selecting.iter().any(|p| p.ingress) {
             return;
         }

@@ -74,6 +74,9 @@ pub const DEFAULT_SECRET_WORDS: &[&str] = &[
     "api key",
     "access key",
     "private key",
+    "encryption key",
+    "signing key",
+    "master key",
     "credential",
     "credentials",
     "creds",
@@ -127,6 +130,23 @@ pub const DEFAULT_IGNORE_WORDS: &[&str] = &[
     "algorithm",
     "kind",
     "template",
+    "interval",
+    "rotation",
+    "complexity",
+    "hasher",
+    "hash",
+    "algo",
+    "store",
+    "refresh",
+    "strength",
+    "backend",
+    "method",
+    "duration",
+    "period",
+    "schedule",
+    "days",
+    "hours",
+    "minutes",
 ];
 
 impl SecretNames {
@@ -168,8 +188,13 @@ impl SecretNames {
             if joined == "pass" {
                 return tokens.last() == Some(&joined);
             }
-            tokens.contains(&joined)
-                || (w.len() > 1 && tokens.windows(w.len()).any(|win| win == w.as_slice()))
+            // Whole words, and words glued to a prefix or a number: `PGPASSWORD`, `HTPASSWD`,
+            // `PASSWORD1`, `clientsecret`.
+            tokens.iter().any(|t| {
+                t.strip_suffix(joined.as_str()).is_some()
+                    || t.strip_prefix(joined.as_str())
+                        .is_some_and(|rest| rest.bytes().all(|b| b.is_ascii_digit()))
+            }) || (w.len() > 1 && tokens.windows(w.len()).any(|win| win == w.as_slice()))
         })
     }
 
@@ -310,6 +335,10 @@ mod tests {
             "PRIVATE_KEY",
             "privateKey",
             "REDIS_PASS",
+            "PGPASSWORD",
+            "HTPASSWD",
+            "PASSWORD1",
+            "ENCRYPTION_KEY",
         ] {
             assert!(n.is_secret_like(yes), "{yes}");
         }
@@ -324,6 +353,8 @@ mod tests {
             "secretName",
             "API_URL",
             "PASS_THROUGH",
+            "TOKEN_REFRESH_INTERVAL",
+            "PASSWORD_HASHER",
         ] {
             assert!(!n.is_secret_like(no), "{no}");
         }
@@ -406,6 +437,15 @@ pub fn find_credential(value: &str) -> Option<(&'static str, &str)> {
 
 /// Standard base64 (padding optional, whitespace ignored); None when it is not base64.
 pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    // Padded standard base64, as the API server decodes Secret `data`; line breaks ignored.
+    let body: Vec<u8> = text
+        .bytes()
+        .filter(|b| !matches!(b, b'\n' | b'\r'))
+        .collect();
+    let pad = body.iter().rev().take_while(|b| **b == b'=').count();
+    if body.len() % 4 != 0 || pad > 2 || body.iter().rev().skip(pad).any(|b| *b == b'=') {
+        return None;
+    }
     let mut out = Vec::with_capacity(text.len() * 3 / 4);
     let mut acc = 0u32;
     let mut bits = 0u32;
@@ -414,9 +454,9 @@ pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
             b'A'..=b'Z' => c - b'A',
             b'a'..=b'z' => c - b'a' + 26,
             b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            b'=' | b' ' | b'\n' | b'\r' | b'\t' => continue,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' | b'\n' | b'\r' => continue,
             _ => return None,
         };
         acc = (acc << 6) | u32::from(v);
@@ -447,5 +487,10 @@ mod credential_tests {
         assert!(find_credential("LOG_LEVEL=debug").is_none());
         assert_eq!(base64_decode("aGVsbG8=").as_deref(), Some(&b"hello"[..]));
         assert!(base64_decode("not base64!").is_none());
+        assert!(
+            base64_decode("hunter2").is_none(),
+            "no padding: the API rejects it"
+        );
+        assert!(base64_decode("YWRtaW4=").is_some());
     }
 }

@@ -3,6 +3,7 @@
 use super::code_list;
 use crate::object::Resource;
 use crate::rule::{Check, Cx, Hit, Params};
+use crate::yaml::NodeRef;
 
 struct PinnedToNode;
 
@@ -44,33 +45,41 @@ impl Check for PinnedToNode {
             "requiredDuringSchedulingIgnoredDuringExecution",
             "nodeSelectorTerms",
         ]);
-        for term in terms.iter().flat_map(|t| t.items()) {
-            for (list, key) in [
-                ("matchExpressions", HOSTNAME),
-                ("matchFields", "metadata.name"),
-            ] {
-                for expr in term.get(list).iter().flat_map(|l| l.items()) {
-                    let k = expr.get("key").and_then(|k| k.as_str());
-                    let op = expr.get("operator").and_then(|o| o.as_str());
-                    if k != Some(key) || op != Some("In") {
-                        continue;
-                    }
-                    let nodes: Vec<&str> = expr
-                        .get("values")
-                        .map(|v| v.items().filter_map(|i| i.as_str()).collect())
-                        .unwrap_or_default();
-                    out.push(
-                        Hit::new(
-                            expr.span(),
-                            format!(
-                                "{what} requires node {} by node affinity",
-                                code_list(&nodes)
-                            ),
-                        )
-                        .label("required affinity on node names: the pods cannot move elsewhere"),
-                    );
-                }
+        // Terms are ORed: the pods are pinned only if every term names nodes.
+        let terms: Vec<_> = terms.iter().flat_map(|t| t.items()).collect();
+        let pins: Vec<_> = terms.iter().map(|t| pin_of(*t)).collect();
+        if pins.is_empty() || pins.iter().any(Option::is_none) {
+            return;
+        }
+        for (expr, nodes) in pins.iter().flatten() {
+            out.push(
+                Hit::new(
+                    expr.span(),
+                    format!("{what} requires node {} by node affinity", code_list(nodes)),
+                )
+                .label("required affinity on node names: the pods cannot move elsewhere"),
+            );
+        }
+    }
+}
+
+/// The expression of a node selector term that restricts it to named nodes, and the names.
+fn pin_of(term: NodeRef) -> Option<(NodeRef, Vec<&str>)> {
+    for (list, key) in [
+        ("matchExpressions", HOSTNAME),
+        ("matchFields", "metadata.name"),
+    ] {
+        for expr in term.get(list).iter().flat_map(|l| l.items()) {
+            let k = expr.get("key").and_then(|k| k.as_str());
+            let op = expr.get("operator").and_then(|o| o.as_str());
+            if k == Some(key) && op == Some("In") {
+                let nodes = expr
+                    .get("values")
+                    .map(|v| v.items().filter_map(|i| i.as_str()).collect())
+                    .unwrap_or_default();
+                return Some((expr, nodes));
             }
         }
     }
+    None
 }

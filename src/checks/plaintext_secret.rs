@@ -12,13 +12,10 @@ fn is_sensitive(field: &str, value: &str) -> bool {
     if value.trim().is_empty() || is_placeholder(value) {
         return false;
     }
-    let plain = if field == "data" {
-        match base64_decode(value) {
-            Some(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-            None => return false,
-        }
-    } else {
-        value.to_string()
+    // Text under `data` that is not base64 is plain text (invalid-manifest reports the encoding).
+    let plain = match base64_decode(value).filter(|_| field == "data") {
+        Some(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        None => value.to_string(),
     };
     let t = plain.trim_start();
     !t.starts_with("-----BEGIN CERTIFICATE-----") || t.contains("PRIVATE KEY")
@@ -38,10 +35,7 @@ impl Check for PlaintextSecret {
         if res.root.get("sops").is_some() {
             return;
         }
-        for (field, how) in [
-            ("stringData", "in plain text"),
-            ("data", "base64-encoded, not encrypted"),
-        ] {
+        for field in ["stringData", "data"] {
             let Some((k, v)) = res.root.entry(field) else {
                 continue;
             };
@@ -53,6 +47,15 @@ impl Check for PlaintextSecret {
             if keys.is_empty() {
                 continue;
             }
+            let encoded = field == "data"
+                && v.entries()
+                    .filter_map(|(_, val)| val.as_str())
+                    .all(|s| base64_decode(s).is_some());
+            let how = if encoded {
+                "base64-encoded, not encrypted"
+            } else {
+                "in plain text"
+            };
             let shown = code_list(keys.get(..4).unwrap_or(&keys));
             let more = if keys.len() > 4 {
                 format!(" and {} more", keys.len() - 4)

@@ -61,9 +61,6 @@ impl Diagnostic for Diag<'_> {
             Severity::Info => miette::Severity::Advice,
         })
     }
-    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(&self.f.help))
-    }
     fn source_code(&self) -> Option<&dyn SourceCode> {
         self.source.map(|s| s as &dyn SourceCode)
     }
@@ -122,6 +119,9 @@ pub fn render_finding(r: &Report, f: &Finding, style: &Style) -> String {
             );
         }
     }
+    // Our own wrap keeps `code` whole, where miette's would split it.
+    out.push_str(&wrap(&f.help, style.width, "  help: ", "        "));
+    out.push('\n');
     if let Some(a) = r.model.get(&f.responsibility) {
         let text = a.quote(&r.model.provider);
         out.push_str(&wrap(&text, style.width, "  violates ", "        "));

@@ -17,12 +17,43 @@ pub struct Report<'a> {
     pub model: &'a Model,
 }
 
-/// Greedy word wrap; continuation lines get `indent`.
+/// Words to wrap: a `code span` stays whole, so a suggested snippet can be copied, and so
+/// does a short parenthesis such as `(Customer: RA)`.
+fn atoms(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut code = false;
+    let mut paren = false;
+    for word in text.split_whitespace() {
+        match out.last_mut() {
+            Some(last) if code || paren => {
+                last.push(' ');
+                last.push_str(word);
+            }
+            _ => out.push(word.to_string()),
+        }
+        if word.matches('`').count() % 2 == 1 {
+            code = !code;
+        }
+        if !code {
+            let opened = word.starts_with('(') && !word.contains(')');
+            let closed = word.contains(')');
+            if opened {
+                paren = out.last().is_some_and(|w| w.len() < 30);
+            } else if closed || out.last().is_some_and(|w| w.len() >= 30) {
+                paren = false;
+            }
+        }
+    }
+    out
+}
+
+/// Greedy word wrap; continuation lines get `indent`. Never breaks inside backticks.
 pub fn wrap(text: &str, width: usize, first_indent: &str, indent: &str) -> String {
     let mut out = String::new();
     let mut line = String::from(first_indent);
     let mut empty = true;
-    for word in text.split_whitespace() {
+    for word in atoms(text) {
+        let word = word.as_str();
         if !empty && line.chars().count() + 1 + word.chars().count() > width {
             out.push_str(line.trim_end());
             out.push('\n');
@@ -37,4 +68,24 @@ pub fn wrap(text: &str, width: usize, first_indent: &str, indent: &str) -> Strin
     }
     out.push_str(line.trim_end());
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wrap_keeps_code_whole() {
+        let w = wrap(
+            "move it: `valueFrom: {secretKeyRef: {name: db, key: password}}` now",
+            30,
+            "help: ",
+            "      ",
+        );
+        assert!(
+            w.contains("`valueFrom: {secretKeyRef: {name: db, key: password}}`"),
+            "{w}"
+        );
+        assert_eq!(wrap("a b c", 3, "", ""), "a b\nc");
+    }
 }
