@@ -443,7 +443,7 @@ pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
         .filter(|b| !matches!(b, b'\n' | b'\r'))
         .collect();
     let pad = body.iter().rev().take_while(|b| **b == b'=').count();
-    if body.len() % 4 != 0 || pad > 2 || body.iter().rev().skip(pad).any(|b| *b == b'=') {
+    if !body.len().is_multiple_of(4) || pad > 2 || body.iter().rev().skip(pad).any(|b| *b == b'=') {
         return None;
     }
     let mut out = Vec::with_capacity(text.len() * 3 / 4);

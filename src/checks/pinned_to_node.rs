@@ -64,7 +64,7 @@ impl Check for PinnedToNode {
 }
 
 /// The expression of a node selector term that restricts it to named nodes, and the names.
-fn pin_of(term: NodeRef) -> Option<(NodeRef, Vec<&str>)> {
+fn pin_of(term: NodeRef<'_>) -> Option<(NodeRef<'_>, Vec<&str>)> {
     for (list, key) in [
         ("matchExpressions", HOSTNAME),
         ("matchFields", "metadata.name"),
