@@ -205,6 +205,14 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
             };
             if root.is_map() && !patch {
                 skipped += objects(i, root, &settings.default_namespace, ns, &mut resources);
+            } else if root.is_seq() && !patch {
+                // A bare list of objects (invalid-manifest reports it): lint what it holds.
+                for item in root.items() {
+                    match Resource::from_node(i, item, &settings.default_namespace, ns, true) {
+                        Some(r) if !is_config_file(r.api_version, r.kind) => resources.push(r),
+                        _ => skipped += 1,
+                    }
+                }
             } else if !root.is_null() {
                 skipped += 1;
             }

@@ -70,7 +70,14 @@ impl Typer<'_, '_> {
         };
         let ok = match want {
             Want::Str => v.scalar_type() == Some(ScalarType::Str),
-            Want::Int => v.scalar_type() == Some(ScalarType::Int),
+            // kubectl converts YAML to JSON first, which writes `3.0` as `3`.
+            Want::Int => {
+                v.scalar_type() == Some(ScalarType::Int)
+                    || (v.scalar_type() == Some(ScalarType::Float)
+                        && v.as_str()
+                            .and_then(|t| t.replace('_', "").parse::<f64>().ok())
+                            .is_some_and(|f| f.is_finite() && f.fract() == 0.0))
+            }
             Want::Bool => v.scalar_type() == Some(ScalarType::Bool),
             Want::Map | Want::StrMap => v.is_map(),
             Want::Seq => v.is_seq(),
@@ -172,27 +179,33 @@ impl Check for InvalidManifest {
             let Some(root) = NodeRef::root(doc) else {
                 continue;
             };
-            // `kind: Deployment` with metadata but no apiVersion: an object kubectl refuses,
-            // not some other YAML (Helm values do not carry a top-level kind and metadata).
-            if root.get("apiVersion").is_none()
-                && root.get("metadata").is_some_and(|m| m.is_map())
-                && let Some((k, v)) = root.entry("kind")
-                && let Some(kind) = v
-                    .as_str()
-                    .filter(|s| s.starts_with(|c: char| c.is_ascii_uppercase()))
-            {
+            // A bare list of objects: kubectl wants one object per document or a `kind: List`.
+            if root.is_seq() && root.items().any(is_object) {
+                let first = root.items().next().map(|i| i.span()).unwrap_or(root.span());
                 out.push(
-                    Hit::new(k.span().to(v.span()), format!("this {kind} has no apiVersion"))
-                        .label("an object needs `apiVersion` and `kind`")
-                        .help("add the apiVersion of the kind (for example `apiVersion: apps/v1` for a Deployment)"),
+                    Hit::new(first, "a YAML list of objects is not a Kubernetes document")
+                        .label("kubectl cannot decode a top-level list")
+                        .help("separate the objects with `---`, or wrap them in `apiVersion: v1`, `kind: List`, `items:`"),
                 );
-                continue;
             }
             let is_list = root
                 .get("kind")
                 .and_then(|k| k.as_str())
                 .is_some_and(|k| k.ends_with("List"))
                 && root.get("apiVersion").is_some();
+            // Objects without apiVersion, at the top or among a List's items.
+            let candidates: Vec<_> = if is_list {
+                root.get("items")
+                    .map(|i| i.items().collect())
+                    .unwrap_or_default()
+            } else {
+                vec![root]
+            };
+            for obj in candidates {
+                if let Some(hit) = missing_api_version(obj) {
+                    out.push(hit);
+                }
+            }
             if !is_list {
                 continue;
             }
@@ -324,6 +337,34 @@ fn duplicate_hit(first: NodeRef, second: NodeRef, owner: &str) -> Hit {
     .label("duplicate key: strict field validation rejects it; kubectl would keep this later value")
     .related(first.span(), "first defined here")
     .help("keep one of the two entries")
+}
+
+/// A mapping with string `apiVersion` and `kind`.
+fn is_object(n: NodeRef) -> bool {
+    n.get("apiVersion").and_then(|v| v.as_str()).is_some()
+        && n.get("kind").and_then(|v| v.as_str()).is_some()
+}
+
+/// `kind: Deployment` with metadata but no apiVersion: an object kubectl refuses, not some
+/// other YAML (Helm values do not carry a top-level kind and metadata).
+fn missing_api_version(obj: NodeRef) -> Option<Hit> {
+    if obj.get("apiVersion").is_some() || !obj.get("metadata").is_some_and(|m| m.is_map()) {
+        return None;
+    }
+    let (k, v) = obj.entry("kind")?;
+    let kind = v
+        .as_str()
+        .filter(|s| s.starts_with(|c: char| c.is_ascii_uppercase()))?;
+    Some(
+        Hit::new(
+            k.span().to(v.span()),
+            format!("this {kind} has no apiVersion"),
+        )
+        .label("an object needs `apiVersion` and `kind`")
+        .help(
+            "add the apiVersion of the kind (for example `apiVersion: apps/v1` for a Deployment)",
+        ),
+    )
 }
 
 /// Where the pod template sits: "" for a Pod, `spec.template`, ...
