@@ -95,33 +95,52 @@ fn load(input: &Input) -> Result<Loaded, String> {
             bytes.clone()
         }
     };
-    let (text, load_errors) = match String::from_utf8(bytes) {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        // Windows tools write UTF-16 with a byte-order mark; its text is not worth showing.
+        return Ok(unreadable(
+            name,
+            "UTF-16 text: save the file as UTF-8, which Kubernetes manifests must be".into(),
+        ));
+    }
+    // Invalid UTF-8 spoils only the documents that hold it: decode lossily, parse, then
+    // drop those documents and report each, as kubectl splits documents before decoding.
+    let (text, bad) = match String::from_utf8(bytes) {
         Ok(t) => (t, Vec::new()),
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            let err = SyntaxError {
-                offset: at,
-                message: "invalid UTF-8: Kubernetes manifests must be UTF-8 text".into(),
-            };
-            (text, vec![err])
-        }
+        Err(e) => lossy(e.as_bytes()),
     };
     let source = Arc::new(SourceFile::new(name, text));
-    let stream = if load_errors.is_empty() {
-        match catch_unwind(AssertUnwindSafe(|| source.parse())) {
-            Ok(s) => s,
-            Err(p) => yaml::Stream {
-                documents: Vec::new(),
-                errors: vec![SyntaxError {
-                    offset: 0,
-                    message: format!("internal error while parsing: {}", panic_message(&*p)),
-                }],
-            },
-        }
-    } else {
-        yaml::Stream::default()
+    let mut stream = match catch_unwind(AssertUnwindSafe(|| source.parse())) {
+        Ok(s) => s,
+        Err(p) => yaml::Stream {
+            documents: Vec::new(),
+            errors: vec![SyntaxError {
+                offset: 0,
+                message: format!("internal error while parsing: {}", panic_message(&*p)),
+            }],
+        },
     };
+    let mut load_errors = Vec::new();
+    if !bad.is_empty() {
+        let starts: Vec<usize> = stream.documents.iter().map(|d| d.start).collect();
+        let doc_of = |p: usize| starts.iter().rposition(|s| *s <= p);
+        let mut spoiled: Vec<Option<usize>> = Vec::new();
+        for p in bad {
+            let d = doc_of(p);
+            if !spoiled.contains(&d) {
+                spoiled.push(d);
+                load_errors.push(SyntaxError {
+                    offset: p,
+                    message: "invalid UTF-8: Kubernetes manifests must be UTF-8 text".into(),
+                });
+            }
+        }
+        let mut i = 0;
+        stream.documents.retain(|_| {
+            let keep = !spoiled.contains(&Some(i));
+            i += 1;
+            keep
+        });
+    }
     Ok(Loaded {
         source,
         stream,
@@ -129,19 +148,37 @@ fn load(input: &Input) -> Result<Loaded, String> {
     })
 }
 
-fn too_large(name: String, len: u64) -> Loaded {
+/// Lossy UTF-8 decoding, with the offset of each replacement character in the result.
+fn lossy(bytes: &[u8]) -> (String, Vec<usize>) {
+    let mut text = String::with_capacity(bytes.len());
+    let mut bad = Vec::new();
+    for chunk in bytes.utf8_chunks() {
+        text.push_str(chunk.valid());
+        if !chunk.invalid().is_empty() {
+            bad.push(text.len());
+            text.push(char::REPLACEMENT_CHARACTER);
+        }
+    }
+    (text, bad)
+}
+
+fn unreadable(name: String, message: String) -> Loaded {
     Loaded {
         source: Arc::new(SourceFile::new(name, "")),
         stream: yaml::Stream::default(),
-        load_errors: vec![SyntaxError {
-            offset: 0,
-            message: format!(
-                "the file is {} MiB, more than the {} MiB limit",
-                len / (1024 * 1024),
-                MAX_FILE_BYTES / (1024 * 1024)
-            ),
-        }],
+        load_errors: vec![SyntaxError { offset: 0, message }],
     }
+}
+
+fn too_large(name: String, len: u64) -> Loaded {
+    unreadable(
+        name,
+        format!(
+            "the file is {} MiB, more than the {} MiB limit",
+            len / (1024 * 1024),
+            MAX_FILE_BYTES / (1024 * 1024)
+        ),
+    )
 }
 
 /// Objects of one document: the object itself, or each item of a `kind: *List`.

@@ -494,3 +494,42 @@ fn kustomizations_set_namespaces_and_mark_patches() {
         "all in prod, under the deny-all: {v}"
     );
 }
+
+#[test]
+fn bad_encodings_spoil_only_their_document() {
+    let mut text = HOSTNET.as_bytes().to_vec();
+    text.extend_from_slice(
+        b"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: caf\xe9}\n---\n",
+    );
+    text.extend_from_slice(HOSTNET.replace("name: p", "name: q").as_bytes());
+    let (_, v) = json(
+        onus()
+            .args(["check", "--select", "invalid-yaml,host-network", "-"])
+            .write_stdin(text),
+    );
+    let got: Vec<(String, u64)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let want = [
+        ("host-network", 5),
+        ("invalid-yaml", 10),
+        ("host-network", 16),
+    ];
+    assert_eq!(got, want.map(|(r, l)| (r.to_string(), l)));
+    assert_eq!(v["summary"]["resources"], 2);
+    // UTF-16 (a byte-order mark) is named, and its bytes are not printed.
+    let r = run(onus()
+        .args(["check", "--no-color", "-"])
+        .write_stdin(&b"\xff\xfea\x00:\x00 \x001\x00"[..]));
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("UTF-16"), "{}", r.stdout);
+    assert!(!r.stdout.contains('\0'));
+}

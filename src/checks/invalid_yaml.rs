@@ -13,7 +13,16 @@ pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
 impl Check for InvalidYaml {
     fn check_file(&self, file: &FileFacts, out: &mut Vec<Hit>) {
         let text = &file.source.text;
-        for e in file.load_errors.iter().chain(&file.stream.errors) {
+        let load = file
+            .load_errors
+            .iter()
+            .map(|e| (e, "this file cannot be read"));
+        let syntax = file
+            .stream
+            .errors
+            .iter()
+            .map(|e| (e, "this document cannot be read as YAML"));
+        for (e, what) in load.chain(syntax) {
             // Label the character at the error (nothing at the end of the file).
             let at = e.offset.min(text.len());
             let width = text
@@ -21,11 +30,8 @@ impl Check for InvalidYaml {
                 .and_then(|t| t.chars().next())
                 .map_or(0, |c| if c == '\n' { 0 } else { c.len_utf8() });
             out.push(
-                Hit::new(
-                    Span::new(at, at + width),
-                    format!("this document cannot be read as YAML: {}", e.message),
-                )
-                .label(e.message.clone()),
+                Hit::new(Span::new(at, at + width), format!("{what}: {}", e.message))
+                    .label(e.message.clone()),
             );
         }
     }
