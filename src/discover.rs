@@ -46,9 +46,14 @@ fn excluded(set: &GlobSet, p: &Path) -> bool {
 
 fn walk(root: &Path, exclude: &GlobSet, found: &mut BTreeSet<PathBuf>, failures: &mut Vec<String>) {
     let ex = exclude.clone();
+    let base = root.to_path_buf();
+    // `onus check repo --exclude charts` means repo/charts: match below the root too.
     let walker = ignore::WalkBuilder::new(root)
         .require_git(false)
-        .filter_entry(move |e| !excluded(&ex, e.path()))
+        .filter_entry(move |e| {
+            let inner = e.path().strip_prefix(&base).unwrap_or(e.path());
+            !excluded(&ex, e.path()) && (inner.as_os_str().is_empty() || !excluded(&ex, inner))
+        })
         .build();
     for entry in walker {
         match entry {

@@ -153,6 +153,17 @@ fn enforcing<'r>(rules: &'r [Rule], id: &str) -> Vec<&'r str> {
         .collect()
 }
 
+/// `enforced`, `not-checkable` or `no-rule-yet` (checkable, rules to come).
+fn state(a: &Activity, rules: &[&str]) -> &'static str {
+    if !rules.is_empty() {
+        "enforced"
+    } else if a.checkable {
+        "no-rule-yet"
+    } else {
+        "not-checkable"
+    }
+}
+
 /// Why an activity has no rule: its own reason, or that rules for it are yet to come.
 fn status(a: &Activity, rules: &[&str]) -> String {
     if !rules.is_empty() {
@@ -174,6 +185,7 @@ pub fn responsibilities(model: &Model, rules: &[Rule], format: ListFormat) -> St
                     json!({"id": a.id, "section": a.section, "activity": a.activity,
                            "customer": a.customer, "provider": a.provider,
                            "checkable": a.checkable, "rules": enforcing(rules, &a.id),
+                           "status": state(a, &enforcing(rules, &a.id)),
                            "reason": a.reason})
                 })
                 .collect();

@@ -533,3 +533,26 @@ fn bad_encodings_spoil_only_their_document() {
     assert!(r.stdout.contains("UTF-16"), "{}", r.stdout);
     assert!(!r.stdout.contains('\0'));
 }
+
+#[test]
+fn excludes_match_below_the_walked_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "repo/apps/pod.yaml", HOSTNET.as_bytes());
+    write(d, "repo/charts/pod.yaml", HOSTNET.as_bytes());
+    let (_, v) = json(onus().current_dir(d).args([
+        "check",
+        "--select",
+        "host-network",
+        "repo",
+        "--exclude",
+        "charts",
+    ]));
+    let files: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["repo/apps/pod.yaml"]);
+}

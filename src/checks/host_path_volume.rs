@@ -24,17 +24,28 @@ impl Check for HostPathVolume {
                 .get("name")
                 .and_then(|n| n.as_str())
                 .unwrap_or("<unnamed>");
-            let path = hp.get("path").and_then(|p| p.as_str()).unwrap_or("?");
-            out.push(
-                Hit::new(
-                    key.span().to(hp.span()),
+            let path = hp.get("path").and_then(|p| p.as_str());
+            let kind = hp.get("type").and_then(|t| t.as_str()).unwrap_or("");
+            let device = matches!(kind, "Socket" | "CharDevice" | "BlockDevice")
+                || path.is_some_and(|p| p.ends_with(".sock"));
+            let (message, label) = match path {
+                Some(p) if device => (
+                    format!("volume `{name}` of {} mounts the node's {p}", res.display()),
+                    "node-local: ties the pod to this node and hands it the node's device",
+                ),
+                Some(p) => (
                     format!(
-                        "volume `{name}` of {} keeps data on the node at {path}",
+                        "volume `{name}` of {} keeps data on the node at {p}",
                         res.display()
                     ),
-                )
-                .label("node-local storage: gone when the node is replaced"),
-            );
+                    "node-local storage: gone when the node is replaced",
+                ),
+                None => (
+                    format!("volume `{name}` of {} mounts a node path", res.display()),
+                    "node-local storage: gone when the node is replaced",
+                ),
+            };
+            out.push(Hit::new(key.span().to(hp.span()), message).label(label));
         }
     }
 }
