@@ -274,6 +274,8 @@ pub fn is_placeholder(value: &str) -> bool {
         || (v.starts_with("{{") && v.ends_with("}}"))
         || (v.starts_with('<') && v.ends_with('>'))
         || (v.starts_with("ENC[") && v.ends_with(']'))
+        // `$VAR`, `$__file{...}` (Grafana), `%(ENV)s`: read from elsewhere at run time.
+        || (v.starts_with('$') && v.chars().nth(1).is_some_and(|c| c.is_ascii_alphabetic() || c == '_'))
         || v.starts_with("...")
         || (v.len() >= 4 && lower.chars().all(|c| c == 'x' || c == '*'))
         || ["insert", "replace", "your", "enter"]

@@ -25,6 +25,31 @@ fn is_file_name(key: &str) -> bool {
     })
 }
 
+impl SecretInConfigMap {
+    /// The first `key = value` / `key: value` line of an embedded config file that sets a
+    /// secret-like key to a literal: (`spring.datasource.password`, the line).
+    fn embedded<'v>(&self, value: &'v str) -> Option<(&'v str, &'v str)> {
+        value.lines().find_map(|line| {
+            let t = line.trim();
+            if t.starts_with(['#', ';', '!', '/', '[', '-']) {
+                return None;
+            }
+            let sep = t.find(['=', ':'])?;
+            let (k, v) = (t.get(..sep)?.trim(), t.get(sep + 1..)?.trim());
+            let k = k.trim_start_matches("export ").trim();
+            let v = v.trim_matches(['"', '\'']);
+            let ident = !k.is_empty()
+                && k.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+            (ident
+                && self.names.is_secret_like(k)
+                && is_literal_secret_value(v)
+                && !self.names.is_stand_in(k, v))
+            .then_some((k, t))
+        })
+    }
+}
+
 impl Check for SecretInConfigMap {
     fn check(&self, cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
         if !res.is("", "ConfigMap") {
@@ -65,19 +90,40 @@ impl Check for SecretInConfigMap {
                         hit = hit.related(span, "here");
                     }
                     out.push(hit);
-                } else if field == "data"
-                    && !is_file_name(key)
-                    && self.names.is_secret_like(key)
-                    && is_literal_secret_value(value)
-                    && !self.names.is_stand_in(key, value)
-                {
-                    out.push(
-                        Hit::new(
+                } else if field == "data" {
+                    let (stem, file) = match key.rsplit_once('.') {
+                        Some((stem, _)) if is_file_name(key) => (stem, true),
+                        _ => (key, false),
+                    };
+                    let one_line = !value.trim().contains('\n');
+                    if self.names.is_secret_like(stem)
+                        && (!file || one_line)
+                        && is_literal_secret_value(value)
+                        && !self.names.is_stand_in(stem, value)
+                    {
+                        out.push(
+                            Hit::new(
+                                k.span(),
+                                format!("key `{key}` of {} looks like a secret", res.display()),
+                            )
+                            .label("a secret-like setting with a literal value"),
+                        );
+                    } else if let Some((setting, line)) = self.embedded(value) {
+                        // A config file with a password line: point at that line too.
+                        let vspan = v.span();
+                        let mut hit = Hit::new(
                             k.span(),
-                            format!("key `{key}` of {} looks like a secret", res.display()),
+                            format!("key `{key}` of {} sets `{setting}` in clear", res.display()),
                         )
-                        .label("a secret-like setting with a literal value"),
-                    );
+                        .label("a configuration file with a credential in it");
+                        if let Some(at) =
+                            text.get(vspan.start..vspan.end).and_then(|t| t.find(line))
+                        {
+                            let start = vspan.start + at;
+                            hit = hit.related(Span::new(start, start + line.len()), "here");
+                        }
+                        out.push(hit);
+                    }
                 }
             }
         }
