@@ -1,7 +1,7 @@
 //! invalid-manifest: an object the API server would refuse: no name, a field of the
 //! wrong type (as YAML 1.1 types it), or the same key twice.
 
-use super::base64_decode;
+use super::{base64_decode, is_placeholder};
 use crate::object::{Resource, is_templated};
 use crate::rule::{Check, Cx, FileFacts, Hit, Params};
 use crate::yaml::{NodeRef, ScalarType, Style};
@@ -305,7 +305,7 @@ impl Check for InvalidManifest {
             .flat_map(|m| m.entries())
         {
             let Some(text) = v.as_str() else { continue };
-            if base64_decode(text).is_none() && !is_templated(text) {
+            if base64_decode(text).is_none() && !is_templated(text) && !is_placeholder(text) {
                 let key = k.as_str().unwrap_or("?");
                 t.out.push(
                     Hit::new(

@@ -1,7 +1,7 @@
 //! pinned-to-node: a pod template bound to one named node, which cattle nodes are not.
 
-use super::code_list;
-use crate::object::Resource;
+use super::{code_list, is_placeholder};
+use crate::object::{Resource, is_templated};
 use crate::rule::{Check, Cx, Hit, Params};
 use crate::yaml::NodeRef;
 
@@ -19,7 +19,7 @@ impl Check for PinnedToNode {
         let Some(spec) = res.pod_spec() else { return };
         let what = res.display();
         if let Some((k, v)) = spec.entry("nodeName")
-            && let Some(node) = v.as_str().filter(|n| !n.is_empty())
+            && let Some(node) = v.as_str().filter(|n| !n.is_empty() && !is_placeholder(n))
         {
             out.push(
                 Hit::new(
@@ -29,8 +29,12 @@ impl Check for PinnedToNode {
                 .label("bypasses the scheduler: the pods die with this node"),
             );
         }
-        if let Some((k, v)) = spec.get("nodeSelector").and_then(|s| s.entry(HOSTNAME)) {
-            let node = v.as_str().unwrap_or("?");
+        // A placeholder (`<node-hostname>`) is filled in per run: no node is chosen here.
+        if let Some((k, v)) = spec.get("nodeSelector").and_then(|s| s.entry(HOSTNAME))
+            && let Some(node) = v
+                .as_str()
+                .filter(|n| !is_placeholder(n) && !is_templated(n))
+        {
             out.push(
                 Hit::new(
                     k.span().to(v.span()),

@@ -16,6 +16,16 @@ pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     }))
 }
 
+/// Files whose `key: value` lines are settings: not source code (`token = os.getenv(...)`),
+/// nor nsswitch.conf, whose `passwd:` line names a database.
+fn config_file(key: &str) -> bool {
+    let ext = key.rsplit_once('.').map_or("", |(_, e)| e);
+    !matches!(
+        ext,
+        "py" | "js" | "ts" | "sh" | "bash" | "rb" | "go" | "java" | "lua" | "pl" | "php" | "rs"
+    ) && key != "nsswitch.conf"
+}
+
 /// `app.properties`, `tls.key.pem`: a key naming an embedded file, not a setting.
 fn is_file_name(key: &str) -> bool {
     key.rsplit_once('.').is_some_and(|(stem, ext)| {
@@ -38,6 +48,9 @@ impl SecretInConfigMap {
             let (k, v) = (t.get(..sep)?.trim(), t.get(sep + 1..)?.trim());
             let k = k.trim_start_matches("export ").trim();
             let v = v.trim_matches(['"', '\'']);
+            if v.contains(['(', '[', '{']) {
+                return None;
+            }
             let ident = !k.is_empty()
                 && k.chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
@@ -108,7 +121,9 @@ impl Check for SecretInConfigMap {
                             )
                             .label("a secret-like setting with a literal value"),
                         );
-                    } else if let Some((setting, line)) = self.embedded(value) {
+                    } else if let Some((setting, line)) =
+                        self.embedded(value).filter(|_| config_file(key))
+                    {
                         // A config file with a password line: point at that line too.
                         let vspan = v.span();
                         let mut hit = Hit::new(
