@@ -154,10 +154,10 @@ fn check(args: CheckArgs, model: &Model, rules: &[Rule]) -> u8 {
     };
     let (outcome, discovery_failures) = pool.install(|| {
         let found = discover(&args.paths, &exclude, args.stdin_filename.as_deref());
-        (
-            engine::run(&found.inputs, &chosen, &settings),
-            found.failures,
-        )
+        let mut outcome = engine::run(&found.inputs, &chosen, &settings);
+        // Helm templates are counted with the skipped documents, not silently dropped.
+        outcome.summary.skipped_documents += found.templates;
+        (outcome, found.failures)
     });
     let _ = std::panic::take_hook();
 

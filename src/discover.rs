@@ -11,6 +11,17 @@ pub struct Discovered {
     pub inputs: Vec<Input>,
     /// Paths that do not exist or cannot be read: the run exits 2 after linting the rest.
     pub failures: Vec<String>,
+    /// Helm chart templates met while walking: Go templates, not manifests.
+    pub templates: usize,
+}
+
+/// `chart/templates/deployment.yaml` beside a `chart/Chart.yaml`: `helm template` renders
+/// it; linted raw, every `{{ }}` would be a YAML error. Named explicitly, it is still read.
+fn is_helm_template(p: &Path) -> bool {
+    p.ancestors().skip(1).any(|dir| {
+        dir.file_name().is_some_and(|n| n == "templates")
+            && dir.parent().is_some_and(|c| c.join("Chart.yaml").is_file())
+    })
 }
 
 pub fn exclude_set(patterns: &[String]) -> Result<GlobSet, String> {
@@ -44,7 +55,13 @@ fn excluded(set: &GlobSet, p: &Path) -> bool {
     !set.is_empty() && (set.is_match(p) || set.is_match(clean(p)))
 }
 
-fn walk(root: &Path, exclude: &GlobSet, found: &mut BTreeSet<PathBuf>, failures: &mut Vec<String>) {
+fn walk(
+    root: &Path,
+    exclude: &GlobSet,
+    found: &mut BTreeSet<PathBuf>,
+    failures: &mut Vec<String>,
+    templates: &mut usize,
+) {
     let ex = exclude.clone();
     let base = root.to_path_buf();
     // `onus check repo --exclude charts` means repo/charts: match below the root too.
@@ -59,7 +76,11 @@ fn walk(root: &Path, exclude: &GlobSet, found: &mut BTreeSet<PathBuf>, failures:
         match entry {
             Ok(e) => {
                 if e.file_type().is_some_and(|t| t.is_file()) && is_manifest(e.path()) {
-                    found.insert(e.into_path());
+                    if is_helm_template(e.path()) {
+                        *templates += 1;
+                    } else {
+                        found.insert(e.into_path());
+                    }
                 }
             }
             Err(err) => failures.push(err.to_string()),
@@ -75,6 +96,7 @@ pub fn discover(paths: &[String], exclude: &GlobSet, stdin_name: Option<&str>) -
     let mut found: BTreeSet<PathBuf> = BTreeSet::new();
     let mut failures = Vec::new();
     let mut inputs = Vec::new();
+    let mut templates = 0;
     let paths: Vec<String> = if paths.is_empty() {
         vec![".".into()]
     } else {
@@ -91,7 +113,7 @@ pub fn discover(paths: &[String], exclude: &GlobSet, stdin_name: Option<&str>) -
         }
         let path = Path::new(arg);
         match std::fs::metadata(path) {
-            Ok(m) if m.is_dir() => walk(path, exclude, &mut found, &mut failures),
+            Ok(m) if m.is_dir() => walk(path, exclude, &mut found, &mut failures, &mut templates),
             Ok(_) => {
                 if !excluded(exclude, path) {
                     found.insert(path.to_path_buf());
@@ -109,7 +131,11 @@ pub fn discover(paths: &[String], exclude: &GlobSet, stdin_name: Option<&str>) -
         name: clean(&p),
         path: p,
     }));
-    Discovered { inputs, failures }
+    Discovered {
+        inputs,
+        failures,
+        templates,
+    }
 }
 
 fn describe(e: &std::io::Error) -> String {

@@ -556,3 +556,34 @@ fn excludes_match_below_the_walked_directory() {
         .collect();
     assert_eq!(files, ["repo/apps/pod.yaml"]);
 }
+
+#[test]
+fn helm_templates_are_skipped_when_walking() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "chart/Chart.yaml",
+        b"apiVersion: v2\nname: shop\nversion: 1.0.0\n",
+    );
+    write(d, "chart/values.yaml", b"replicaCount: 1\n");
+    write(
+        d,
+        "chart/templates/deployment.yaml",
+        b"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n{{- if .Values.x }}\n  labels: {}\n{{- end }}\n",
+    );
+    let (code, v) = json(onus().current_dir(d).args(["check", "."]));
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["summary"]["files"], 2);
+    assert_eq!(
+        v["summary"]["skipped_documents"], 3,
+        "Chart.yaml, values.yaml, one template"
+    );
+    // Named explicitly, a template is read (and fails to parse, as it should).
+    let (code, _) = json(
+        onus()
+            .current_dir(d)
+            .args(["check", "chart/templates/deployment.yaml"]),
+    );
+    assert_eq!(code, 1);
+}
