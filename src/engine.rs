@@ -120,6 +120,13 @@ fn load(input: &Input) -> Result<Loaded, String> {
         },
     };
     let mut load_errors = Vec::new();
+    if source.name.to_ascii_lowercase().ends_with(".json")
+        && stream.errors.is_empty()
+        && let Some(e) = json_error(&source)
+    {
+        // YAML accepts `{"a": 1,}`; kubectl's JSON decoder does not.
+        load_errors.push(e);
+    }
     if !bad.is_empty() {
         let starts: Vec<usize> = stream.documents.iter().map(|d| d.start).collect();
         let doc_of = |p: usize| starts.iter().rposition(|s| *s <= p);
@@ -145,6 +152,32 @@ fn load(input: &Input) -> Result<Loaded, String> {
         source,
         stream,
         load_errors,
+    })
+}
+
+/// A `.json` file is held to JSON's grammar (a stream of values, as kubectl reads it).
+fn json_error(source: &SourceFile) -> Option<SyntaxError> {
+    let mut values =
+        serde_json::Deserializer::from_str(&source.text).into_iter::<serde::de::IgnoredAny>();
+    let err = values.find_map(Result::err)?;
+    let line_start = source.offset_of_line(err.line()).unwrap_or(0);
+    let mut offset = (line_start + err.column().saturating_sub(1)).min(source.text.len());
+    while !source.text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let message = err.to_string();
+    let mut message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_string();
+    let before = source.text.get(..offset).unwrap_or("").trim_end();
+    if before.ends_with(',') {
+        message = "a trailing comma".into();
+    }
+    Some(SyntaxError {
+        offset,
+        message: format!("not valid JSON: {message}"),
     })
 }
 

@@ -68,6 +68,11 @@ impl SourceFile {
         Span::new(start, end)
     }
 
+    /// Byte offset where 1-based line `n` starts.
+    pub fn offset_of_line(&self, n: usize) -> Option<usize> {
+        self.line_starts.get(n.checked_sub(1)?).copied()
+    }
+
     /// The text of 1-based line `n` (no line break), if it exists.
     pub fn line_text(&self, n: usize) -> Option<&str> {
         let start = *self.line_starts.get(n.checked_sub(1)?)?;
