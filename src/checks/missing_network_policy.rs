@@ -41,7 +41,25 @@ impl Check for MissingNetworkPolicy {
                 "NetworkPolicy {} selects these pods for egress only; ",
                 p.resource.name.unwrap_or("<unnamed>")
             ),
-            None => String::new(),
+            // A policy that would select these labels in another namespace: likely misplaced.
+            None => cx
+                .index
+                .network_policies
+                .iter()
+                .find(|p| {
+                    p.ingress
+                        && p.resource.namespace != res.namespace
+                        && !p.selector.is_empty()
+                        && p.selector.matches(&all)
+                })
+                .map(|p| {
+                    format!(
+                        "NetworkPolicy {} matches these labels but is in namespace {}; ",
+                        p.resource.name.unwrap_or("<unnamed>"),
+                        p.resource.namespace
+                    )
+                })
+                .unwrap_or_default(),
         };
         let hit = Hit::new(
             res.name_span(),
