@@ -7,6 +7,7 @@ use crate::kustomize;
 use crate::object::{Resource, is_config_file};
 use crate::rule::{Cx, FileFacts, Hit, Rule};
 use crate::source::SourceFile;
+use crate::suppress::{self, Suppression};
 use crate::yaml::{self, NodeRef, Span, SyntaxError};
 use rayon::prelude::*;
 use std::io::Read;
@@ -37,6 +38,8 @@ struct Loaded {
     source: Arc<SourceFile>,
     stream: yaml::Stream,
     load_errors: Vec<SyntaxError>,
+    /// `# onus: ignore` comments of the file.
+    suppressions: Vec<Suppression>,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -148,10 +151,12 @@ fn load(input: &Input) -> Result<Loaded, String> {
             keep
         });
     }
+    let suppressions = suppress::comments(&source);
     Ok(Loaded {
         source,
         stream,
         load_errors,
+        suppressions,
     })
 }
 
@@ -200,6 +205,7 @@ fn unreadable(name: String, message: String) -> Loaded {
         source: Arc::new(SourceFile::new(name, "")),
         stream: yaml::Stream::default(),
         load_errors: vec![SyntaxError { offset: 0, message }],
+        suppressions: Vec::new(),
     }
 }
 
@@ -303,6 +309,7 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
                 source: &f.source,
                 stream: &f.stream,
                 load_errors: &f.load_errors,
+                suppressions: &f.suppressions,
             };
             let mut out = Vec::new();
             for rule in rules {
@@ -331,7 +338,12 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
             let Some(source) = sources.get(res.file) else {
                 return out;
             };
+            // Rules the object's `onus.dev/ignore` annotation names do not report on it.
+            let ignored = suppress::annotations(res);
             for rule in rules {
+                if ignored.iter().any(|s| s.covers(&rule.id)) {
+                    continue;
+                }
                 let mut hits = Vec::new();
                 let r = catch_unwind(AssertUnwindSafe(|| rule.check.check(&cx, res, &mut hits)));
                 if let Err(p) = r {
@@ -346,6 +358,14 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
         })
         .collect();
     findings.extend(per_object);
+    // `# onus: ignore` comments silence findings that start on the lines they speak of.
+    findings.retain(|f| {
+        files.get(f.file_index).is_none_or(|l| {
+            !l.suppressions
+                .iter()
+                .any(|s| s.lines.0 <= f.line && f.line <= s.lines.1 && s.covers(&f.rule))
+        })
+    });
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
 
     let mut summary = Summary {

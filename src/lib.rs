@@ -16,4 +16,5 @@ pub mod report;
 pub mod rule;
 pub mod selector;
 pub mod source;
+pub mod suppress;
 pub mod yaml;

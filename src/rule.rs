@@ -56,6 +56,8 @@ pub struct FileFacts<'a> {
     pub stream: &'a yaml::Stream,
     /// Errors found before parsing (encoding, size), with their byte offset.
     pub load_errors: &'a [yaml::SyntaxError],
+    /// `# onus: ignore` comments of the file.
+    pub suppressions: &'a [crate::suppress::Suppression],
 }
 
 pub trait Check: Send + Sync {

@@ -587,3 +587,34 @@ fn helm_templates_are_skipped_when_walking() {
     );
     assert_eq!(code, 1);
 }
+
+#[test]
+fn suppressions_silence_what_they_name_and_nothing_else() {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: agent\n  annotations:\n    onus.dev/ignore: \"host-network -- CNI agent\"\nspec:\n  hostNetwork: true\n  containers:\n  - name: c\n    image: x:1\n    ports:\n    # onus: ignore host-port -- scraped per node\n    - {containerPort: 1, hostPort: 1}\n    - {containerPort: 2, hostPort: 2}\n";
+    let (_, v) = json(
+        onus()
+            .args([
+                "check",
+                "--select",
+                "host-network,host-port,suppression-without-reason",
+                "-",
+            ])
+            .write_stdin(text),
+    );
+    let got: Vec<(String, u64)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [("host-port".to_string(), 15)],
+        "only the unsuppressed port"
+    );
+}

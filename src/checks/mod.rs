@@ -18,6 +18,7 @@ mod plaintext_secret;
 mod secret_in_configmap;
 mod secret_in_env_literal;
 mod stateful_workload_without_persistent_volume;
+mod suppression_without_reason;
 
 /// Every check by name.
 pub const CHECKS: &[(&str, Factory)] = &[
@@ -40,6 +41,10 @@ pub const CHECKS: &[(&str, Factory)] = &[
     (
         "stateful-workload-without-persistent-volume",
         stateful_workload_without_persistent_volume::build,
+    ),
+    (
+        "suppression-without-reason",
+        suppression_without_reason::build,
     ),
 ];
 

@@ -1,0 +1,46 @@
+//! suppression-without-reason: an `onus: ignore` comment or `onus.dev/ignore` annotation
+//! that does not say why the duty is set aside.
+
+use super::code_list;
+use crate::object::Resource;
+use crate::rule::{Check, Cx, FileFacts, Hit, Params};
+use crate::suppress::{self, Suppression};
+
+struct SuppressionWithoutReason;
+
+pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
+    p.only(&[])?;
+    Ok(Box::new(SuppressionWithoutReason))
+}
+
+fn hit(s: &Suppression, what: &str) -> Option<Hit> {
+    if s.reason.is_some() {
+        return None;
+    }
+    Some(
+        Hit::new(
+            s.span,
+            format!("{what} of {} gives no reason", code_list(&s.rules)),
+        )
+        .label("say why after ` -- `: the next reader must know the duty was set aside on purpose"),
+    )
+}
+
+impl Check for SuppressionWithoutReason {
+    fn check_file(&self, file: &FileFacts, out: &mut Vec<Hit>) {
+        out.extend(
+            file.suppressions
+                .iter()
+                .filter_map(|s| hit(s, "the `onus: ignore` comment")),
+        );
+    }
+
+    fn check(&self, _cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
+        let what = format!("the `{}` annotation", suppress::ANNOTATION);
+        out.extend(
+            suppress::annotations(res)
+                .iter()
+                .filter_map(|s| hit(s, &what)),
+        );
+    }
+}
