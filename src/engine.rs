@@ -98,21 +98,24 @@ fn load(input: &Input) -> Result<Loaded, String> {
             bytes.clone()
         }
     };
-    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        // Windows tools write UTF-16 with a byte-order mark; its text is not worth showing.
-        return Ok(unreadable(
-            name,
-            "UTF-16 text: save the file as UTF-8, which Kubernetes manifests must be".into(),
-        ));
-    }
+    // Windows tools write UTF-16 with a byte-order mark; kubectl decodes it, and so do we
+    // (positions are then those of the decoded text, which is what the report shows).
+    let utf16 = utf16_units(&bytes).map(|units| {
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect::<String>()
+    });
     // Invalid UTF-8 spoils only the documents that hold it: decode lossily, parse, then
     // drop those documents and report each, as kubectl splits documents before decoding.
-    let (text, bad) = match String::from_utf8(bytes) {
-        Ok(t) => (t, Vec::new()),
-        Err(e) => lossy(e.as_bytes()),
+    let (text, bad) = match utf16 {
+        Some(t) => (t, Vec::new()),
+        None => match String::from_utf8(bytes) {
+            Ok(t) => (t, Vec::new()),
+            Err(e) => lossy(e.as_bytes()),
+        },
     };
     let source = Arc::new(SourceFile::new(name, text));
-    let mut stream = match catch_unwind(AssertUnwindSafe(|| source.parse())) {
+    let mut stream = match catch_unwind(AssertUnwindSafe(|| parse(&source))) {
         Ok(s) => s,
         Err(p) => yaml::Stream {
             documents: Vec::new(),
@@ -140,7 +143,8 @@ fn load(input: &Input) -> Result<Loaded, String> {
                 spoiled.push(d);
                 load_errors.push(SyntaxError {
                     offset: p,
-                    message: "invalid UTF-8: Kubernetes manifests must be UTF-8 text".into(),
+                    message: "this document is not valid UTF-8, which Kubernetes manifests must be"
+                        .into(),
                 });
             }
         }
@@ -162,10 +166,13 @@ fn load(input: &Input) -> Result<Loaded, String> {
 
 /// A `.json` file is held to JSON's grammar (a stream of values, as kubectl reads it).
 fn json_error(source: &SourceFile) -> Option<SyntaxError> {
-    let mut values =
-        serde_json::Deserializer::from_str(&source.text).into_iter::<serde::de::IgnoredAny>();
+    // A byte-order mark is not JSON, but kubectl strips it before decoding.
+    let text = source.text.strip_prefix('\u{feff}').unwrap_or(&source.text);
+    let bom = source.text.len() - text.len();
+    let mut values = serde_json::Deserializer::from_str(text).into_iter::<serde::de::IgnoredAny>();
     let err = values.find_map(Result::err)?;
-    let line_start = source.offset_of_line(err.line()).unwrap_or(0);
+    let line_start =
+        source.offset_of_line(err.line()).unwrap_or(0) + if err.line() == 1 { bom } else { 0 };
     let mut offset = (line_start + err.column().saturating_sub(1)).min(source.text.len());
     while !source.text.is_char_boundary(offset) {
         offset -= 1;
@@ -182,8 +189,65 @@ fn json_error(source: &SourceFile) -> Option<SyntaxError> {
     }
     Some(SyntaxError {
         offset,
-        message: format!("not valid JSON: {message}"),
+        message: format!("this file is not valid JSON: {message}"),
     })
+}
+
+/// Parse a file. A `.json` file that YAML rejects may be a JSON stream (objects one after
+/// another, as `jq -c` writes and kubectl reads): then each value is parsed on its own.
+fn parse(source: &Arc<SourceFile>) -> yaml::Stream {
+    let stream = source.parse();
+    if stream.errors.is_empty() || !source.name.to_ascii_lowercase().ends_with(".json") {
+        return stream;
+    }
+    let text = source.text.strip_prefix('\u{feff}').unwrap_or(&source.text);
+    let bom = source.text.len() - text.len();
+    let mut values = serde_json::Deserializer::from_str(text).into_iter::<serde::de::IgnoredAny>();
+    let mut ranges = Vec::new();
+    let mut from = 0;
+    while let Some(v) = values.next() {
+        if v.is_err() {
+            return stream;
+        }
+        let to = values.byte_offset();
+        ranges.push((bom + from, bom + to));
+        from = to;
+    }
+    if ranges.len() < 2 {
+        return stream;
+    }
+    let mut joined = yaml::Stream::default();
+    for (a, b) in ranges {
+        let part = yaml::parse_range(&source.text, a, b);
+        joined.documents.extend(part.documents);
+        joined.errors.extend(part.errors);
+    }
+    joined
+}
+
+/// UTF-16 code units of a text that starts with a UTF-16 byte-order mark.
+fn utf16_units(bytes: &[u8]) -> Option<Vec<u16>> {
+    let little = match bytes.get(..2)? {
+        [0xFF, 0xFE] => true,
+        [0xFE, 0xFF] => false,
+        _ => return None,
+    };
+    let body = bytes.get(2..)?;
+    Some(
+        body.chunks(2)
+            .map(|c| {
+                let (a, b) = (
+                    c.first().copied().unwrap_or(0),
+                    c.get(1).copied().unwrap_or(0),
+                );
+                if little {
+                    u16::from_le_bytes([a, b])
+                } else {
+                    u16::from_be_bytes([a, b])
+                }
+            })
+            .collect(),
+    )
 }
 
 /// Lossy UTF-8 decoding, with the offset of each replacement character in the result.
@@ -213,7 +277,7 @@ fn too_large(name: String, len: u64) -> Loaded {
     unreadable(
         name,
         format!(
-            "the file is {} MiB, more than the {} MiB limit",
+            "this file is {} MiB, more than the {} MiB limit",
             len / (1024 * 1024),
             MAX_FILE_BYTES / (1024 * 1024)
         ),
@@ -236,15 +300,24 @@ fn objects<'a>(
         && root.get("apiVersion").is_some()
         && root.get("items").is_some_and(|i| i.is_seq() || i.is_null());
     if is_list {
+        // `kind: DeploymentList` lends apps/v1 Deployment to items that name neither.
+        let list_kind = root.get("kind").and_then(|k| k.as_str()).unwrap_or("");
+        let typed = match (
+            root.get("apiVersion").and_then(|v| v.as_str()),
+            list_kind.strip_suffix("List"),
+        ) {
+            (Some(v), Some(k)) if !k.is_empty() => Some((v, k)),
+            _ => None,
+        };
         for item in root.get("items").iter().flat_map(|i| i.items()) {
-            match Resource::from_node(file, item, default_ns, forced_ns, true) {
+            match Resource::from_node(file, item, default_ns, forced_ns, true, typed) {
                 Some(r) if !is_config_file(r.api_version, r.kind) => out.push(r),
                 _ => skipped += 1,
             }
         }
         return skipped;
     }
-    match Resource::from_node(file, root, default_ns, forced_ns, false) {
+    match Resource::from_node(file, root, default_ns, forced_ns, false, None) {
         Some(r) if !is_config_file(r.api_version, r.kind) => out.push(r),
         _ => skipped += 1,
     }
@@ -284,7 +357,8 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
             } else if root.is_seq() && !patch {
                 // A bare list of objects (invalid-manifest reports it): lint what it holds.
                 for item in root.items() {
-                    match Resource::from_node(i, item, &settings.default_namespace, ns, true) {
+                    match Resource::from_node(i, item, &settings.default_namespace, ns, true, None)
+                    {
                         Some(r) if !is_config_file(r.api_version, r.kind) => resources.push(r),
                         _ => skipped += 1,
                     }

@@ -154,21 +154,23 @@ pub struct Resource<'a> {
 impl<'a> Resource<'a> {
     /// A mapping with string `apiVersion` and `kind` is an object.
     /// `forced_namespace`: set by a kustomization over the object's own.
+    /// `typed`: the apiVersion and kind a typed list (`kind: DeploymentList`) gives items
+    /// that leave them out, as kubectl does.
     pub fn from_node(
         file: usize,
         root: NodeRef<'a>,
         default_namespace: &'a str,
         forced_namespace: Option<&'a str>,
         in_list: bool,
+        typed: Option<(&'a str, &'a str)>,
     ) -> Option<Resource<'a>> {
-        let api_version = root
-            .get("apiVersion")
-            .filter(|v| v.scalar_type() == Some(ScalarType::Str))?
-            .as_str()?;
-        let kind = root
-            .get("kind")
-            .filter(|v| v.scalar_type() == Some(ScalarType::Str))?
-            .as_str()?;
+        let text = |key: &str| {
+            root.get(key)
+                .filter(|v| v.scalar_type() == Some(ScalarType::Str))
+                .and_then(|v| v.as_str())
+        };
+        let api_version = text("apiVersion").or(typed.map(|t| t.0))?;
+        let kind = text("kind").or(typed.map(|t| t.1))?;
         let meta = root.get("metadata");
         let name = meta
             .and_then(|m| m.get("name"))

@@ -298,18 +298,26 @@ pub fn parse(text: &str) -> Stream {
 
 /// Parse a shared source without copying it: the documents point into it.
 pub fn parse_shared(text: &Arc<str>) -> Stream {
+    parse_range(text, 0, text.len())
+}
+
+/// Parse `text[from..to]` (one value of a JSON stream, say), with spans in `text`'s offsets.
+pub fn parse_range(text: &Arc<str>, from: usize, to: usize) -> Stream {
     let src: &str = text;
+    let Some(part) = src.get(from..to) else {
+        return Stream::default();
+    };
     let mut opts = Options::default();
     opts.set_emit_comments(false);
-    let mut parser = Parser::new_from_str_with_options(src, opts);
+    let mut parser = Parser::new_from_str_with_options(part, opts);
     let mut stream = Stream::default();
     let mut builder: Option<Builder> = None;
     loop {
         match parser.next_event() {
             None => break,
             Some(Ok((event, span))) => {
-                let start = span.start.byte_offset().unwrap_or(0);
-                let end = span.end.byte_offset().unwrap_or(start);
+                let start = from + span.start.byte_offset().unwrap_or(0);
+                let end = from + span.end.byte_offset().unwrap_or(start - from);
                 let span = Span::new(start, end);
                 match event {
                     Event::StreamStart | Event::StreamEnd => {}
@@ -374,9 +382,10 @@ pub fn parse_shared(text: &Arc<str>) -> Stream {
             }
             Some(Err(err)) => {
                 let mark = err.marker();
-                let offset = mark
-                    .byte_offset()
-                    .unwrap_or_else(|| char_to_byte(src, mark.index()));
+                let offset = from
+                    + mark
+                        .byte_offset()
+                        .unwrap_or_else(|| char_to_byte(part, mark.index()));
                 stream.errors.push(SyntaxError {
                     offset: offset.min(src.len()),
                     message: clean_message(&err.to_string()),
@@ -441,8 +450,18 @@ impl<'a> NodeRef<'a> {
         self.doc.nodes.get(self.id as usize)
     }
 
+    /// A child of this node. Inside a collection reached through an alias, the child's own
+    /// text belongs to the anchor (often another object): it is blamed on the alias too.
     fn at(self, id: NodeId) -> NodeRef<'a> {
-        NodeRef::new(self.doc, id).resolve()
+        let child = NodeRef::new(self.doc, id).resolve();
+        if self.via != self.id {
+            NodeRef {
+                via: self.via,
+                ..child
+            }
+        } else {
+            child
+        }
     }
 
     /// Follow an alias to its anchored node (one hop: an anchor is never an alias).
@@ -496,15 +515,16 @@ impl<'a> NodeRef<'a> {
     /// Map entries (key, value), aliases resolved and `<<` merge keys expanded as go-yaml
     /// does: own keys first, then merged keys that no earlier entry defines.
     pub fn entries(self) -> std::vec::IntoIter<(NodeRef<'a>, NodeRef<'a>)> {
-        let doc = self.doc;
-        let pair = move |kv: &[NodeId]| {
+        // Entries of `parent`, seen as its children (merged ones keep their alias's place).
+        let pair = move |parent: NodeRef<'a>, kv: &[NodeId]| {
             let (k, v) = (kv.first().copied(), kv.get(1).copied());
-            (
-                NodeRef::new(doc, k.unwrap_or(0)).resolve(),
-                NodeRef::new(doc, v.unwrap_or(0)).resolve(),
-            )
+            (parent.at(k.unwrap_or(0)), parent.at(v.unwrap_or(0)))
         };
-        let own: Vec<_> = self.raw_entries().chunks_exact(2).map(pair).collect();
+        let own: Vec<_> = self
+            .raw_entries()
+            .chunks_exact(2)
+            .map(|kv| pair(self, kv))
+            .collect();
         if !own.iter().any(|(k, _)| k.scalar_str() == Some("<<")) {
             return own.into_iter();
         }
@@ -535,7 +555,7 @@ impl<'a> NodeRef<'a> {
             let mut next = Vec::new();
             for src in sources {
                 for kv in src.raw_entries().chunks_exact(2) {
-                    let (k, v) = pair(kv);
+                    let (k, v) = pair(src, kv);
                     if k.scalar_str() == Some("<<") {
                         if v.is_map() {
                             next.push(v);
@@ -555,12 +575,11 @@ impl<'a> NodeRef<'a> {
 
     /// Sequence items, aliases resolved.
     pub fn items(self) -> impl Iterator<Item = NodeRef<'a>> + 'a {
-        let doc = self.doc;
         let raw = match self.kind() {
             Some(Kind::Seq { first, len }) => self.children(first, len as usize),
             _ => &[],
         };
-        raw.iter().map(move |id| NodeRef::new(doc, *id).resolve())
+        raw.iter().map(move |id| self.at(*id))
     }
 
     /// The entry for `key` (the later one when duplicated, as kubectl reads it);
@@ -803,6 +822,26 @@ mod tests {
         assert_eq!(keys, ["y", "x"]);
         let used = r.get("use").unwrap().span();
         assert_eq!(used.start, 21, "the `*b`, not the anchor at 9");
+    }
+
+    #[test]
+    fn inside_an_aliased_collection_findings_point_at_the_alias() {
+        let text = "one: &v [{hostPath: /srv}]\ntwo: *v\n";
+        let s = parse(text);
+        let r = root(&s.documents[0]);
+        let hp = |k: &str| {
+            r.get(k)
+                .unwrap()
+                .items()
+                .next()
+                .unwrap()
+                .entry("hostPath")
+                .unwrap()
+                .0
+                .span()
+        };
+        assert_eq!(&text[hp("one").start..hp("one").end], "hostPath");
+        assert_eq!(&text[hp("two").start..hp("two").end], "*v");
     }
 
     #[test]

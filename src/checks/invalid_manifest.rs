@@ -193,8 +193,12 @@ impl Check for InvalidManifest {
                 .and_then(|k| k.as_str())
                 .is_some_and(|k| k.ends_with("List"))
                 && root.get("apiVersion").is_some();
-            // Objects without apiVersion, at the top or among a List's items.
-            let candidates: Vec<_> = if is_list {
+            // Objects without apiVersion or kind, at the top or among a `kind: List`'s items
+            // (a typed list such as DeploymentList lends both to its items).
+            let typed = root.get("kind").and_then(|k| k.as_str()) != Some("List");
+            let candidates: Vec<_> = if is_list && typed {
+                Vec::new()
+            } else if is_list {
                 root.get("items")
                     .map(|i| i.items().collect())
                     .unwrap_or_default()
@@ -202,7 +206,7 @@ impl Check for InvalidManifest {
                 vec![root]
             };
             for obj in candidates {
-                if let Some(hit) = missing_api_version(obj) {
+                if let Some(hit) = missing_type_meta(obj) {
                     out.push(hit);
                 }
             }
@@ -345,26 +349,34 @@ fn is_object(n: NodeRef) -> bool {
         && n.get("kind").and_then(|v| v.as_str()).is_some()
 }
 
-/// `kind: Deployment` with metadata but no apiVersion: an object kubectl refuses, not some
-/// other YAML (Helm values do not carry a top-level kind and metadata).
-fn missing_api_version(obj: NodeRef) -> Option<Hit> {
-    if obj.get("apiVersion").is_some() || !obj.get("metadata").is_some_and(|m| m.is_map()) {
+/// An object that leaves out `apiVersion` or `kind` (with metadata, so not other YAML such
+/// as Helm values): kubectl refuses it ("Object 'Kind' is missing").
+fn missing_type_meta(obj: NodeRef) -> Option<Hit> {
+    if !obj.get("metadata").is_some_and(|m| m.is_map()) {
         return None;
     }
-    let (k, v) = obj.entry("kind")?;
-    let kind = v
-        .as_str()
-        .filter(|s| s.starts_with(|c: char| c.is_ascii_uppercase()))?;
-    Some(
-        Hit::new(
-            k.span().to(v.span()),
-            format!("this {kind} has no apiVersion"),
-        )
-        .label("an object needs `apiVersion` and `kind`")
-        .help(
-            "add the apiVersion of the kind (for example `apiVersion: apps/v1` for a Deployment)",
+    let help = "add the apiVersion and kind of the object (for example `apiVersion: apps/v1` and `kind: Deployment`)";
+    match (obj.entry("apiVersion"), obj.entry("kind")) {
+        (None, Some((k, v))) => {
+            let kind = v
+                .as_str()
+                .filter(|s| s.starts_with(|c: char| c.is_ascii_uppercase()))?;
+            Some(
+                Hit::new(
+                    k.span().to(v.span()),
+                    format!("this {kind} has no apiVersion"),
+                )
+                .label("an object needs `apiVersion` and `kind`")
+                .help(help),
+            )
+        }
+        (Some((k, v)), None) => Some(
+            Hit::new(k.span().to(v.span()), "this object has no kind")
+                .label("an object needs `apiVersion` and `kind`")
+                .help(help),
         ),
-    )
+        _ => None,
+    }
 }
 
 /// Where the pod template sits: "" for a Pod, `spec.template`, ...

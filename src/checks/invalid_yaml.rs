@@ -13,15 +13,13 @@ pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
 impl Check for InvalidYaml {
     fn check_file(&self, file: &FileFacts, out: &mut Vec<Hit>) {
         let text = &file.source.text;
-        let load = file
-            .load_errors
-            .iter()
-            .map(|e| (e, "this file cannot be read"));
+        // Load errors say what they are about (the file, a document); syntax errors are per document.
+        let load = file.load_errors.iter().map(|e| (e, None));
         let syntax = file
             .stream
             .errors
             .iter()
-            .map(|e| (e, "this document cannot be read as YAML"));
+            .map(|e| (e, Some("this document cannot be read as YAML")));
         for (e, what) in load.chain(syntax) {
             // Label the character at the error (nothing at the end of the file).
             let at = e.offset.min(text.len());
@@ -30,8 +28,14 @@ impl Check for InvalidYaml {
                 .and_then(|t| t.chars().next())
                 .map_or(0, |c| if c == '\n' { 0 } else { c.len_utf8() });
             out.push(
-                Hit::new(Span::new(at, at + width), format!("{what}: {}", e.message))
-                    .label(e.message.clone()),
+                Hit::new(
+                    Span::new(at, at + width),
+                    match what {
+                        Some(w) => format!("{w}: {}", e.message),
+                        None => e.message.clone(),
+                    },
+                )
+                .label(e.message.clone()),
             );
         }
     }

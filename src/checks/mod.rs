@@ -77,7 +77,6 @@ pub const DEFAULT_SECRET_WORDS: &[&str] = &[
     "secret",
     "token",
     "api key",
-    "access key",
     "private key",
     "encryption key",
     "signing key",
