@@ -138,6 +138,25 @@ impl Typer<'_, '_> {
         Some(v)
     }
 
+    /// A list item that must be a mapping (`- name: X` written as `- X=1`, say).
+    fn item_map(&mut self, item: NodeRef, path: &str) -> bool {
+        if item.is_map() || item.is_null() {
+            return item.is_map();
+        }
+        self.out.push(
+            Hit::new(
+                item.span(),
+                format!(
+                    "`{path}` of {} must be a mapping, not {}",
+                    self.res.display(),
+                    found(item)
+                ),
+            )
+            .label("expected a mapping"),
+        );
+        false
+    }
+
     fn pod_spec(&mut self, spec: NodeRef, path: &str) {
         for key in ["hostNetwork", "hostPID", "hostIPC"] {
             self.field(Some(spec), path, key, Want::Bool);
@@ -148,7 +167,7 @@ impl Typer<'_, '_> {
             };
             for (i, c) in cs.items().enumerate() {
                 let cp = format!("{path}.{list}[{i}]");
-                if !c.is_map() {
+                if !self.item_map(c, &cp) {
                     continue;
                 }
                 self.field(Some(c), &cp, "name", Want::Str);
@@ -156,21 +175,51 @@ impl Typer<'_, '_> {
                 if let Some(ports) = self.field(Some(c), &cp, "ports", Want::Seq) {
                     for (j, p) in ports.items().enumerate() {
                         let pp = format!("{cp}.ports[{j}]");
-                        self.field(Some(p), &pp, "containerPort", Want::Int);
-                        self.field(Some(p), &pp, "hostPort", Want::Int);
+                        if self.item_map(p, &pp) {
+                            self.field(Some(p), &pp, "containerPort", Want::Int);
+                            self.field(Some(p), &pp, "hostPort", Want::Int);
+                        }
                     }
                 }
                 if let Some(env) = self.field(Some(c), &cp, "env", Want::Seq) {
                     for (j, e) in env.items().enumerate() {
                         let ep = format!("{cp}.env[{j}]");
-                        self.field(Some(e), &ep, "name", Want::Str);
-                        self.field(Some(e), &ep, "value", Want::Str);
+                        if self.item_map(e, &ep) {
+                            self.field(Some(e), &ep, "name", Want::Str);
+                            self.field(Some(e), &ep, "value", Want::Str);
+                        }
                     }
+                }
+            }
+        }
+        if let Some(vols) = self.field(Some(spec), path, "volumes", Want::Seq) {
+            for (i, v) in vols.items().enumerate() {
+                let vp = format!("{path}.volumes[{i}]");
+                if !self.item_map(v, &vp) {
+                    continue;
+                }
+                self.field(Some(v), &vp, "name", Want::Str);
+                for source in VOLUME_SOURCES {
+                    self.field(Some(v), &vp, source, Want::Map);
                 }
             }
         }
     }
 }
+
+/// Volume sources, each a mapping (`hostPath: /data` is refused).
+const VOLUME_SOURCES: &[&str] = &[
+    "hostPath",
+    "emptyDir",
+    "persistentVolumeClaim",
+    "configMap",
+    "secret",
+    "projected",
+    "nfs",
+    "csi",
+    "ephemeral",
+    "downwardAPI",
+];
 
 impl Check for InvalidManifest {
     /// Duplicate keys of a `kind: List` wrapper (its items are objects checked one by one).
