@@ -49,6 +49,8 @@ const CONFIG_GROUPS: &[&str] = &[
     "skaffold",
     "config.kubernetes.io",
     "install.istio.io",
+    // AdmissionReview: a webhook's request and response, not a cluster object.
+    "admission.k8s.io",
 ];
 
 /// Where each workload kind keeps its pod template, by API group.
