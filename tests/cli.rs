@@ -34,6 +34,21 @@ fn json(cmd: &mut Command) -> (i32, Value) {
     (r.code, v)
 }
 
+/// (rule, line) of each finding of a JSON report.
+fn rule_lines(v: &Value) -> Vec<(String, u64)> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
 const CLEAN: &str =
     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {LOG_LEVEL: info}\n";
 const HOSTNET: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostNetwork: true\n  containers: [{name: c, image: \"nginx:1.27\"}]\n";
@@ -507,17 +522,7 @@ fn bad_encodings_spoil_only_their_document() {
             .args(["check", "--select", "invalid-yaml,host-network", "-"])
             .write_stdin(text),
     );
-    let got: Vec<(String, u64)> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap().to_string(),
-                f["line"].as_u64().unwrap(),
-            )
-        })
-        .collect();
+    let got = rule_lines(&v);
     let want = [
         ("host-network", 5),
         ("invalid-yaml", 10),
@@ -604,17 +609,7 @@ fn suppressions_silence_what_they_name_and_nothing_else() {
             ])
             .write_stdin(text),
     );
-    let got: Vec<(String, u64)> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap().to_string(),
-                f["line"].as_u64().unwrap(),
-            )
-        })
-        .collect();
+    let got = rule_lines(&v);
     assert_eq!(
         got,
         [("host-port".to_string(), 15)],
