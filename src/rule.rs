@@ -196,8 +196,7 @@ pub fn load_rule(
     let root = NodeRef::root(doc)
         .filter(|r| r.is_map())
         .ok_or_else(|| err(Span::default(), "a rule file is a mapping".into()))?;
-    if let Some((first, dup)) = doc.duplicates.first() {
-        let _ = first;
+    if let Some((_, dup)) = doc.duplicates.first() {
         let span = NodeRef::new(doc, *dup).span();
         return Err(err(span, "duplicate key".into()));
     }

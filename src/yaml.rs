@@ -624,11 +624,6 @@ impl<'a> NodeRef<'a> {
         Some(cur)
     }
 
-    /// The span of an entry: from its key to the end of its value.
-    pub fn entry_span(self, key: &str) -> Option<Span> {
-        self.entry(key).map(|(k, v)| k.span().to(v.span()))
-    }
-
     fn scalar_str(self) -> Option<&'a str> {
         let Kind::Scalar { at, len, owned, .. } = self.kind()? else {
             return None;
@@ -690,15 +685,6 @@ impl<'a> NodeRef<'a> {
             return None;
         }
         parse_int(self.scalar_str()?)
-    }
-
-    /// A sequence or map with no elements, or a null.
-    pub fn is_empty_value(self) -> bool {
-        match self.kind() {
-            Some(Kind::Map { len, .. } | Kind::Seq { len, .. }) => len == 0,
-            Some(Kind::Scalar { .. }) => self.is_null(),
-            _ => true,
-        }
     }
 }
 
