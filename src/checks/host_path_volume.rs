@@ -27,7 +27,7 @@ impl Check for HostPathVolume {
             let path = hp.get("path").and_then(|p| p.as_str());
             let kind = hp.get("type").and_then(|t| t.as_str()).unwrap_or("");
             let device = matches!(kind, "Socket" | "CharDevice" | "BlockDevice")
-                || path.is_some_and(|p| p.ends_with(".sock"));
+                || path.is_some_and(|p| p.ends_with(".sock") || p.starts_with("/dev/"));
             let (message, label) = match path {
                 Some(p) if device => (
                     format!("volume `{name}` of {} mounts the node's {p}", res.display()),
