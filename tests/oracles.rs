@@ -37,6 +37,12 @@ const GATEKEEPER_PAIRS: &[(&str, &[&str])] = &[
     ("host-network-ports", &["host-network", "host-port"]),
 ];
 
+/// The docker-sock fixture's Deployment and DeploymentConfig differ for the same reason.
+const DOCKER_SOCK: &str = "kube-linter's docker-sock flags only a hostPath of /var/run/docker.sock \
+     (here /var/run/thing.sock); onus flags every hostPath volume, whatever the path: \
+     any hostPath keeps data on the node, which is replaced at will \
+     (1.1/no-local-persistent-data)";
+
 /// Why onus differs: (oracle check, fixture, object `Kind namespace/name`, reason).
 /// Fixtures are file names in `kube-linter/`, or `case/example` under the gatekeeper policy.
 const REASONS: &[(&str, &str, &str, &str)] = &[
@@ -44,19 +50,13 @@ const REASONS: &[(&str, &str, &str, &str)] = &[
         "docker-sock",
         "docker-sock.yml",
         "Deployment default/dont-fire",
-        "kube-linter's docker-sock flags only a hostPath of /var/run/docker.sock \
-         (here /var/run/thing.sock); onus flags every hostPath volume, whatever the path: \
-         any hostPath keeps data on the node, which is replaced at will \
-         (1.1/no-local-persistent-data)",
+        DOCKER_SOCK,
     ),
     (
         "docker-sock",
         "docker-sock.yml",
         "DeploymentConfig default/dont-fire",
-        "kube-linter's docker-sock flags only a hostPath of /var/run/docker.sock \
-         (here /var/run/thing.sock); onus flags every hostPath volume, whatever the path: \
-         any hostPath keeps data on the node, which is replaced at will \
-         (1.1/no-local-persistent-data)",
+        DOCKER_SOCK,
     ),
     (
         "host-filesystem",
