@@ -4,7 +4,7 @@
 use crate::finding::{Finding, Related, Severity};
 use crate::index::Index;
 use crate::kustomize;
-use crate::object::{Resource, is_config_file};
+use crate::object::{Resource, is_config_file, is_list};
 use crate::rule::{Cx, FileFacts, Hit, Rule};
 use crate::source::SourceFile;
 use crate::suppress::{self, Suppression};
@@ -293,13 +293,7 @@ fn objects<'a>(
     out: &mut Vec<Resource<'a>>,
 ) -> usize {
     let mut skipped = 0;
-    let is_list = root
-        .get("kind")
-        .and_then(|k| k.as_str())
-        .is_some_and(|k| k.ends_with("List"))
-        && root.get("apiVersion").is_some()
-        && root.get("items").is_some_and(|i| i.is_seq() || i.is_null());
-    if is_list {
+    if is_list(root) {
         // `kind: DeploymentList` lends apps/v1 Deployment to items that name neither.
         let list_kind = root.get("kind").and_then(|k| k.as_str()).unwrap_or("");
         let typed = match (

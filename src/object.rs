@@ -126,6 +126,15 @@ pub fn group_of(api_version: &str) -> &str {
     }
 }
 
+/// A `kind: List` or typed list (`DeploymentList`) whose items are objects, as kubectl reads it.
+pub fn is_list(root: NodeRef) -> bool {
+    root.get("kind")
+        .and_then(|k| k.as_str())
+        .is_some_and(|k| k.ends_with("List"))
+        && root.get("apiVersion").is_some()
+        && root.get("items").is_some_and(|i| i.is_seq() || i.is_null())
+}
+
 /// True when a mapping is a tool's configuration file rather than a cluster object.
 pub fn is_config_file(api_version: &str, kind: &str) -> bool {
     let group = group_of(api_version);

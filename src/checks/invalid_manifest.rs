@@ -2,7 +2,7 @@
 //! wrong type (as YAML 1.1 types it), or the same key twice.
 
 use super::{base64_decode, is_placeholder};
-use crate::object::{Resource, is_templated};
+use crate::object::{Resource, is_list, is_templated};
 use crate::rule::{Check, Cx, FileFacts, Hit, Params};
 use crate::yaml::{NodeRef, ScalarType, Style};
 
@@ -237,11 +237,7 @@ impl Check for InvalidManifest {
                         .help("separate the objects with `---`, or wrap them in `apiVersion: v1`, `kind: List`, `items:`"),
                 );
             }
-            let is_list = root
-                .get("kind")
-                .and_then(|k| k.as_str())
-                .is_some_and(|k| k.ends_with("List"))
-                && root.get("apiVersion").is_some();
+            let is_list = is_list(root);
             // Objects without apiVersion or kind, at the top or among a `kind: List`'s items
             // (a typed list such as DeploymentList lends both to its items).
             let typed = root.get("kind").and_then(|k| k.as_str()) != Some("List");
