@@ -119,10 +119,10 @@ fn load(input: &Input) -> Result<Loaded, String> {
         Ok(s) => s,
         Err(p) => yaml::Stream {
             documents: Vec::new(),
-            errors: vec![SyntaxError {
-                offset: 0,
-                message: format!("internal error while parsing: {}", panic_message(&*p)),
-            }],
+            errors: vec![SyntaxError::new(
+                0,
+                format!("internal error while parsing: {}", panic_message(&*p)),
+            )],
         },
     };
     let mut load_errors = Vec::new();
@@ -141,11 +141,10 @@ fn load(input: &Input) -> Result<Loaded, String> {
             let d = doc_of(p);
             if !spoiled.contains(&d) {
                 spoiled.push(d);
-                load_errors.push(SyntaxError {
-                    offset: p,
-                    message: "this document is not valid UTF-8, which Kubernetes manifests must be"
-                        .into(),
-                });
+                load_errors.push(SyntaxError::new(
+                    p,
+                    "this document is not valid UTF-8, which Kubernetes manifests must be",
+                ));
             }
         }
         let mut i = 0;
@@ -187,10 +186,10 @@ fn json_error(source: &SourceFile) -> Option<SyntaxError> {
     if before.ends_with(',') {
         message = "a trailing comma".into();
     }
-    Some(SyntaxError {
+    Some(SyntaxError::new(
         offset,
-        message: format!("this file is not valid JSON: {message}"),
-    })
+        format!("this file is not valid JSON: {message}"),
+    ))
 }
 
 /// Parse a file. A `.json` file that YAML rejects may be a JSON stream (objects one after
@@ -268,7 +267,7 @@ fn unreadable(name: String, message: String) -> Loaded {
     Loaded {
         source: Arc::new(SourceFile::new(name, "")),
         stream: yaml::Stream::default(),
-        load_errors: vec![SyntaxError { offset: 0, message }],
+        load_errors: vec![SyntaxError::new(0, message)],
         suppressions: Vec::new(),
     }
 }

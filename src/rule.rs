@@ -196,8 +196,8 @@ pub fn load_rule(
     let root = NodeRef::root(doc)
         .filter(|r| r.is_map())
         .ok_or_else(|| err(Span::default(), "a rule file is a mapping".into()))?;
-    if let Some((_, dup)) = doc.duplicates.first() {
-        let span = NodeRef::new(doc, *dup).span();
+    if let Some(dup) = doc.duplicates.first() {
+        let span = NodeRef::new(doc, dup.second).span();
         return Err(err(span, "duplicate key".into()));
     }
     for (k, _) in root.entries() {

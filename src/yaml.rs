@@ -67,8 +67,9 @@ pub enum Kind {
     },
     /// Items: `len` ids from `first` in the child array.
     Seq { first: u32, len: u32 },
-    /// Entries: `len` (key, value) pairs from `first` in the child array.
-    Map { first: u32, len: u32 },
+    /// Entries: `len` (key, value) pairs from `first` in the child array. `merged` when it
+    /// has `<<` merge keys: its effective entries were resolved once, into `Document::merged`.
+    Map { first: u32, len: u32, merged: bool },
     /// Reference to an anchored node of the same document (never expanded).
     Alias(NodeId),
 }
@@ -90,8 +91,37 @@ pub struct Document {
     pub root: Option<NodeId>,
     /// Where the document starts (its `---` or first content).
     pub start: usize,
-    /// Duplicate keys: (first key, later key), in document order.
-    pub duplicates: Vec<(NodeId, NodeId)>,
+    /// Duplicate keys, in document order: the first few of each mapping, then one record
+    /// that counts the rest (a file of repeated keys must not cost a finding per line).
+    pub duplicates: Vec<Duplicate>,
+    /// Effective entries (key, value, blamed alias or NO_VIA) of the mappings with `<<`.
+    merged: Vec<[NodeId; 3]>,
+    /// Where each merged mapping's effective entries lie in `merged`.
+    merged_at: HashMap<NodeId, (u32, u32)>,
+}
+
+/// A key written twice in one mapping.
+#[derive(Debug, Clone, Copy)]
+pub struct Duplicate {
+    /// The key's first occurrence.
+    pub first: NodeId,
+    /// The later occurrence (the one kubectl keeps).
+    pub second: NodeId,
+    /// 0 for a listed duplicate; else this record stands for `more` further duplicates of
+    /// the mapping, from `second` on, that are not listed one by one.
+    pub more: u32,
+}
+
+/// Duplicates of one mapping listed one by one before the rest are counted.
+pub const LISTED_DUPLICATES: usize = 3;
+
+/// `via` of a merged entry written inside the mapping itself (no alias to blame).
+const NO_VIA: NodeId = NodeId::MAX;
+
+/// The budget of merged entries of a file: proportional to its size (as YAML libraries
+/// budget alias expansion), capped so that no input costs more than ~50 MB of entries.
+fn merge_budget(bytes: usize) -> usize {
+    (4096 + 4 * bytes).min(4_000_000)
 }
 
 /// A syntax error with its byte position.
@@ -99,6 +129,21 @@ pub struct Document {
 pub struct SyntaxError {
     pub offset: usize,
     pub message: String,
+    /// Bytes to underline from `offset` (0: the character there).
+    pub len: usize,
+    /// How to fix it, when the generic advice of invalid-yaml does not fit.
+    pub help: Option<&'static str>,
+}
+
+impl SyntaxError {
+    pub fn new(offset: usize, message: impl Into<String>) -> Self {
+        SyntaxError {
+            offset,
+            message: message.into(),
+            len: 0,
+            help: None,
+        }
+    }
 }
 
 /// Result of parsing a file: every document that parsed, and every error met.
@@ -167,10 +212,15 @@ struct Builder {
     /// Children of the open collections, innermost last.
     scratch: Vec<NodeId>,
     anchors: HashMap<usize, NodeId>,
+    /// Merged entries the rest of the file may still add.
+    budget: usize,
+    /// Why this document cannot be read (a merge that reaches its own mapping, a merge
+    /// bomb): it is then reported like a syntax error and dropped.
+    failed: Option<SyntaxError>,
 }
 
 impl Builder {
-    fn new(text: &Arc<str>, start: usize) -> Self {
+    fn new(text: &Arc<str>, start: usize, budget: usize) -> Self {
         Builder {
             doc: Document {
                 text: text.clone(),
@@ -180,10 +230,14 @@ impl Builder {
                 root: None,
                 start,
                 duplicates: Vec::new(),
+                merged: Vec::new(),
+                merged_at: HashMap::new(),
             },
             stack: Vec::new(),
             scratch: Vec::new(),
             anchors: HashMap::new(),
+            budget,
+            failed: None,
         }
     }
 
@@ -234,13 +288,15 @@ impl Builder {
         let last = kids.last().copied();
         let first = u32::try_from(self.doc.children.len()).unwrap_or(u32::MAX);
         let count = kids.len();
+        let mut merged = false;
         if frame.map {
             self.find_duplicates(&kids);
+            merged = self.resolve_merges(frame.id, &kids);
         }
         self.doc.children.extend_from_slice(&kids);
         let len = u32::try_from(if frame.map { count / 2 } else { count }).unwrap_or(0);
         let kind = if frame.map {
-            Kind::Map { first, len }
+            Kind::Map { first, len, merged }
         } else {
             Kind::Seq { first, len }
         };
@@ -256,38 +312,224 @@ impl Builder {
         self.attach(frame.id);
     }
 
+    /// A key's text (through an alias), None for collections.
     fn key_text(&self, id: NodeId) -> Option<&str> {
-        NodeRef::new(&self.doc, id).scalar_str()
+        NodeRef::new(&self.doc, id).resolve().scalar_str()
     }
 
     fn find_duplicates(&mut self, kids: &[NodeId]) {
-        let keys: Vec<NodeId> = kids.iter().step_by(2).copied().collect();
+        let mut listed = 0;
+        let mut rest: Option<Duplicate> = None;
         let mut dups = Vec::new();
-        if keys.len() <= 16 {
-            for (i, k) in keys.iter().enumerate() {
-                let Some(text) = self.key_text(*k).filter(|t| *t != "<<") else {
+        let mut record = |first: NodeId, second: NodeId| {
+            if listed < LISTED_DUPLICATES {
+                listed += 1;
+                dups.push(Duplicate {
+                    first,
+                    second,
+                    more: 0,
+                });
+            } else {
+                let r = rest.get_or_insert(Duplicate {
+                    first,
+                    second,
+                    more: 0,
+                });
+                r.more += 1;
+            }
+        };
+        let keys = kids.iter().step_by(2).copied();
+        if kids.len() <= 32 {
+            for (i, k) in keys.enumerate() {
+                let Some(text) = self.key_text(k).filter(|t| *t != "<<") else {
                     continue;
                 };
-                let earlier = keys.get(..i).unwrap_or_default();
-                if let Some(first) = earlier.iter().find(|p| self.key_text(**p) == Some(text)) {
-                    dups.push((*first, *k));
+                let earlier = kids.iter().step_by(2).take(i);
+                if let Some(first) = earlier.copied().find(|p| self.key_text(*p) == Some(text)) {
+                    record(first, k);
                 }
             }
         } else {
-            let mut seen: HashMap<&str, NodeId> = HashMap::with_capacity(keys.len());
-            for k in &keys {
-                let Some(text) = self.key_text(*k).filter(|t| *t != "<<") else {
+            let mut seen: HashMap<&str, NodeId> = HashMap::with_capacity(kids.len() / 2);
+            for k in keys {
+                let Some(text) = self.key_text(k).filter(|t| *t != "<<") else {
                     continue;
                 };
                 match seen.get(text) {
-                    Some(first) => dups.push((*first, *k)),
+                    Some(first) => record(*first, k),
                     None => {
-                        seen.insert(text, *k);
+                        seen.insert(text, k);
                     }
                 }
             }
         }
+        dups.extend(rest);
         self.doc.duplicates.extend(dups);
+    }
+
+    /// Resolve the `<<` merge keys of a mapping being closed, once: its own entries (the
+    /// later of duplicates winning), then the keys of each merged mapping, in order, that
+    /// no earlier entry defines. A merged mapping was closed (and resolved) before, so its
+    /// own merges are already in its entries: no recursion, and each key a merge
+    /// contributes is paid for from the file's budget. A merge of a mapping that is still
+    /// open is a merge of an ancestor, which reaches the mapping itself: rejected.
+    /// Returns whether the mapping has merge keys.
+    fn resolve_merges(&mut self, id: NodeId, kids: &[NodeId]) -> bool {
+        let pairs = || {
+            kids.chunks_exact(2)
+                .filter_map(|kv| Some((*kv.first()?, *kv.get(1)?)))
+        };
+        let merges: Vec<(NodeId, NodeId)> = pairs()
+            .filter(|(k, _)| self.key_text(*k) == Some("<<"))
+            .collect();
+        if merges.is_empty() {
+            return false;
+        }
+        if self.failed.is_some() {
+            return true;
+        }
+        // The mappings to merge, in order, each with the alias it was reached through.
+        let mut sources: Vec<(NodeId, NodeId, NodeId)> = Vec::new(); // (map, via, `<<` key)
+        let deref = |doc: &Document, n: NodeId, via: NodeId| match doc.nodes.get(n as usize) {
+            Some(Node {
+                kind: Kind::Alias(t),
+                ..
+            }) => (*t, if via == NO_VIA { n } else { via }),
+            _ => (n, via),
+        };
+        for (key, value) in &merges {
+            let (target, via) = deref(&self.doc, *value, NO_VIA);
+            if target == id || self.stack.iter().any(|f| f.id == target) {
+                return self.fail(*key, "this merge key merges a mapping that contains it");
+            }
+            match self.doc.nodes.get(target as usize).map(|n| n.kind) {
+                Some(Kind::Map { .. }) => sources.push((target, via, *key)),
+                Some(Kind::Seq { first, len }) => {
+                    let items = self
+                        .doc
+                        .children
+                        .get(first as usize..(first as usize).saturating_add(len as usize))
+                        .unwrap_or_default();
+                    for item in items {
+                        let (m, v) = deref(&self.doc, *item, via);
+                        if m == id || self.stack.iter().any(|f| f.id == m) {
+                            return self
+                                .fail(*key, "this merge key merges a mapping that contains it");
+                        }
+                        if matches!(
+                            self.doc.nodes.get(m as usize).map(|n| n.kind),
+                            Some(Kind::Map { .. })
+                        ) {
+                            sources.push((m, v, *key));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut out: Vec<[NodeId; 3]> = Vec::new();
+        let mut defined: HashMap<&str, usize> = HashMap::new();
+        let doc = &self.doc;
+        let text = |k: NodeId| NodeRef::new(doc, k).resolve().scalar_str();
+        for (k, v) in pairs() {
+            match text(k) {
+                Some("<<") => {}
+                Some(t) => match defined.get(t) {
+                    // A duplicate: the later value wins, in the first one's place.
+                    Some(&i) => {
+                        if let Some(slot) = out.get_mut(i) {
+                            *slot = [k, v, NO_VIA];
+                        }
+                    }
+                    None => {
+                        defined.insert(t, out.len());
+                        out.push([k, v, NO_VIA]);
+                    }
+                },
+                None => out.push([k, v, NO_VIA]),
+            }
+        }
+        let mut budget = self.budget;
+        let mut blown = None;
+        'sources: for (src, via, key) in &sources {
+            // Each source costs one unit even when empty: `<<: [*e, *e, ...]` is work too.
+            if budget == 0 {
+                blown = Some(*key);
+                break;
+            }
+            budget -= 1;
+            let entries: Vec<[NodeId; 3]> = match doc.merged_at.get(src) {
+                Some(&(at, len)) => doc
+                    .merged
+                    .get(at as usize..at as usize + len as usize)
+                    .unwrap_or_default()
+                    .to_vec(),
+                None => {
+                    let raw = match doc.nodes.get(*src as usize).map(|n| n.kind) {
+                        Some(Kind::Map { first, len, .. }) => doc
+                            .children
+                            .get(first as usize..(first as usize).saturating_add(2 * len as usize))
+                            .unwrap_or_default(),
+                        _ => &[],
+                    };
+                    raw.chunks_exact(2)
+                        .filter_map(|kv| Some([*kv.first()?, *kv.get(1)?, NO_VIA]))
+                        .collect()
+                }
+            };
+            for [k, v, inner] in entries {
+                let t = text(k);
+                if t.is_some_and(|t| defined.contains_key(t)) {
+                    continue;
+                }
+                if budget == 0 {
+                    blown = Some(*key);
+                    break 'sources;
+                }
+                budget -= 1;
+                if let Some(t) = t {
+                    defined.insert(t, out.len());
+                }
+                // The alias that reached the source is blamed, else the source's own.
+                let blame = if *via == NO_VIA { inner } else { *via };
+                out.push([k, v, blame]);
+            }
+        }
+        self.budget = budget;
+        if let Some(key) = blown {
+            let limit = merge_budget(self.doc.text.len());
+            return self.fail(
+                key,
+                &format!(
+                    "merge keys would copy more than {limit} entries, this file's budget: \
+                     refused as a merge-key bomb"
+                ),
+            );
+        }
+        let at = u32::try_from(self.doc.merged.len()).unwrap_or(u32::MAX);
+        let len = u32::try_from(out.len()).unwrap_or(0);
+        self.doc.merged.extend(out);
+        self.doc.merged_at.insert(id, (at, len));
+        true
+    }
+
+    /// Mark the document unreadable, blaming the merge key `at`.
+    fn fail(&mut self, at: NodeId, message: &str) -> bool {
+        let span = self
+            .doc
+            .nodes
+            .get(at as usize)
+            .map_or(Span::new(self.doc.start, self.doc.start), |n| n.span);
+        self.failed.get_or_insert(SyntaxError {
+            offset: span.start,
+            message: message.into(),
+            len: span.end - span.start,
+            help: Some(
+                "write the keys out, or merge only mappings that neither contain this one \
+                 nor multiply their keys; kubectl refuses this document too",
+            ),
+        });
+        true
     }
 }
 
@@ -312,6 +554,7 @@ pub fn parse_range(text: &Arc<str>, from: usize, to: usize) -> Stream {
     let mut parser = Parser::new_from_str_with_options(part, opts);
     let mut stream = Stream::default();
     let mut builder: Option<Builder> = None;
+    let mut budget = merge_budget(part.len());
     loop {
         match parser.next_event() {
             None => break,
@@ -321,14 +564,18 @@ pub fn parse_range(text: &Arc<str>, from: usize, to: usize) -> Stream {
                 let span = Span::new(start, end);
                 match event {
                     Event::StreamStart | Event::StreamEnd => {}
-                    Event::DocumentStart(..) => builder = Some(Builder::new(text, start)),
+                    Event::DocumentStart(..) => builder = Some(Builder::new(text, start, budget)),
                     Event::DocumentEnd => {
                         if let Some(b) = builder.take() {
-                            stream.documents.push(b.doc);
+                            budget = b.budget;
+                            match b.failed {
+                                Some(e) => stream.errors.push(e),
+                                None => stream.documents.push(b.doc),
+                            }
                         }
                     }
                     Event::Scalar(value, style, anchor, tag) => {
-                        let b = builder.get_or_insert_with(|| Builder::new(text, start));
+                        let b = builder.get_or_insert_with(|| Builder::new(text, start, budget));
                         let tag = tag.map_or(Tag::None, |t| tag_of(t.suffix()));
                         if let Some((at, len, owned)) = b.scalar(&value, src) {
                             let kind = Kind::Scalar {
@@ -346,7 +593,7 @@ pub fn parse_range(text: &Arc<str>, from: usize, to: usize) -> Stream {
                     Event::SequenceStart(style, anchor, _)
                     | Event::MappingStart(style, anchor, _) => {
                         let map = matches!(event, Event::MappingStart(..));
-                        let b = builder.get_or_insert_with(|| Builder::new(text, start));
+                        let b = builder.get_or_insert_with(|| Builder::new(text, start, budget));
                         let placeholder = Kind::Seq { first: 0, len: 0 };
                         if let Some(id) = b.alloc(placeholder, span, anchor) {
                             let from = b.scratch.len();
@@ -364,17 +611,16 @@ pub fn parse_range(text: &Arc<str>, from: usize, to: usize) -> Stream {
                         }
                     }
                     Event::Alias(anchor) => {
-                        let b = builder.get_or_insert_with(|| Builder::new(text, start));
+                        let b = builder.get_or_insert_with(|| Builder::new(text, start, budget));
                         match b.anchors.get(&anchor).copied() {
                             Some(target) => {
                                 if let Some(id) = b.alloc(Kind::Alias(target), span, 0) {
                                     b.attach(id);
                                 }
                             }
-                            None => stream.errors.push(SyntaxError {
-                                offset: start,
-                                message: "alias to an unknown anchor".into(),
-                            }),
+                            None => stream
+                                .errors
+                                .push(SyntaxError::new(start, "alias to an unknown anchor")),
                         }
                     }
                     _ => {}
@@ -386,12 +632,14 @@ pub fn parse_range(text: &Arc<str>, from: usize, to: usize) -> Stream {
                     + mark
                         .byte_offset()
                         .unwrap_or_else(|| char_to_byte(part, mark.index()));
-                stream.errors.push(SyntaxError {
-                    offset: offset.min(src.len()),
-                    message: clean_message(&err.to_string()),
-                });
+                stream.errors.push(SyntaxError::new(
+                    offset.min(src.len()),
+                    clean_message(&err.to_string()),
+                ));
                 // The broken document is dropped whole; later documents still count.
-                builder = None;
+                if let Some(b) = builder.take() {
+                    budget = b.budget;
+                }
                 match parser.proceed_next_document() {
                     Ok(true) => continue,
                     Ok(false) => break,
@@ -487,9 +735,33 @@ impl<'a> NodeRef<'a> {
     /// Raw (key, value) ids of a map.
     fn raw_entries(self) -> &'a [NodeId] {
         match self.kind() {
-            Some(Kind::Map { first, len }) => self.children(first, len as usize * 2),
+            Some(Kind::Map { first, len, .. }) => self.children(first, len as usize * 2),
             _ => &[],
         }
+    }
+
+    /// The resolved entries of a map with `<<` merge keys.
+    fn merged_entries(self) -> Option<&'a [[NodeId; 3]]> {
+        if !matches!(self.kind(), Some(Kind::Map { merged: true, .. })) {
+            return None;
+        }
+        let &(at, len) = self.doc.merged_at.get(&self.id)?;
+        self.doc
+            .merged
+            .get(at as usize..(at as usize).saturating_add(len as usize))
+    }
+
+    /// A merged entry, blamed on the alias that brought it in (if any and if this map is
+    /// not itself seen through an alias, whose place then wins).
+    fn merged_pair(self, [k, v, via]: [NodeId; 3]) -> (NodeRef<'a>, NodeRef<'a>) {
+        if via == NO_VIA || self.via != self.id {
+            return (self.at(k), self.at(v));
+        }
+        let blamed = |id| NodeRef {
+            via,
+            ..NodeRef::new(self.doc, id).resolve()
+        };
+        (blamed(k), blamed(v))
     }
 
     /// Where the node is written (for an alias, the `*name`).
@@ -514,63 +786,19 @@ impl<'a> NodeRef<'a> {
 
     /// Map entries (key, value), aliases resolved and `<<` merge keys expanded as go-yaml
     /// does: own keys first, then merged keys that no earlier entry defines.
-    pub fn entries(self) -> std::vec::IntoIter<(NodeRef<'a>, NodeRef<'a>)> {
-        // Entries of `parent`, seen as its children (merged ones keep their alias's place).
-        let pair = move |parent: NodeRef<'a>, kv: &[NodeId]| {
-            let (k, v) = (kv.first().copied(), kv.get(1).copied());
-            (parent.at(k.unwrap_or(0)), parent.at(v.unwrap_or(0)))
-        };
-        let own: Vec<_> = self
-            .raw_entries()
-            .chunks_exact(2)
-            .map(|kv| pair(self, kv))
-            .collect();
-        if !own.iter().any(|(k, _)| k.scalar_str() == Some("<<")) {
-            return own.into_iter();
+    pub fn entries(self) -> Entries<'a> {
+        match self.merged_entries() {
+            Some(merged) => Entries {
+                map: self,
+                raw: &[],
+                merged,
+            },
+            None => Entries {
+                map: self,
+                raw: self.raw_entries(),
+                merged: &[],
+            },
         }
-        let mut out: Vec<(NodeRef<'a>, NodeRef<'a>)> = Vec::new();
-        let mut sources = Vec::new();
-        for (k, v) in own {
-            if k.scalar_str() == Some("<<") {
-                if v.is_map() {
-                    sources.push(v);
-                } else {
-                    sources.extend(v.items().filter(|m| m.is_map()));
-                }
-            } else if let Some(i) = out
-                .iter()
-                .position(|(p, _)| p.scalar_str() == k.scalar_str())
-            {
-                // A duplicate: the later value wins, as kubectl reads it.
-                if let Some(slot) = out.get_mut(i) {
-                    *slot = (k, v);
-                }
-            } else {
-                out.push((k, v));
-            }
-        }
-        // Merged maps may merge in turn: bounded, since anchors can point at ancestors.
-        let mut depth = 0;
-        while !sources.is_empty() && depth < 8 {
-            let mut next = Vec::new();
-            for src in sources {
-                for kv in src.raw_entries().chunks_exact(2) {
-                    let (k, v) = pair(src, kv);
-                    if k.scalar_str() == Some("<<") {
-                        if v.is_map() {
-                            next.push(v);
-                        } else {
-                            next.extend(v.items().filter(|m| m.is_map()));
-                        }
-                    } else if !out.iter().any(|(p, _)| p.scalar_str() == k.scalar_str()) {
-                        out.push((k, v));
-                    }
-                }
-            }
-            sources = next;
-            depth += 1;
-        }
-        out.into_iter()
     }
 
     /// Sequence items, aliases resolved.
@@ -585,30 +813,16 @@ impl<'a> NodeRef<'a> {
     /// The entry for `key` (the later one when duplicated, as kubectl reads it);
     /// looks into `<<` merge keys as go-yaml does.
     pub fn entry(self, key: &str) -> Option<(NodeRef<'a>, NodeRef<'a>)> {
-        self.entry_depth(key, 0)
-    }
-
-    fn entry_depth(self, key: &str, depth: u8) -> Option<(NodeRef<'a>, NodeRef<'a>)> {
-        let mut merge = None;
-        for kv in self.raw_entries().chunks_exact(2).rev() {
-            let (Some(k), Some(v)) = (kv.first(), kv.get(1)) else {
-                continue;
-            };
-            match self.at(*k).scalar_str() {
-                Some(text) if text == key => return Some((self.at(*k), self.at(*v))),
-                Some("<<") if merge.is_none() => merge = Some(self.at(*v)),
-                _ => {}
-            }
+        if let Some(merged) = self.merged_entries() {
+            let text = |id| NodeRef::new(self.doc, id).resolve().scalar_str();
+            let found = merged.iter().find(|[k, _, _]| text(*k) == Some(key))?;
+            return Some(self.merged_pair(*found));
         }
-        // Merge keys: bounded depth, since anchors can point at ancestors.
-        let merged = merge?;
-        if depth >= 8 {
-            return None;
-        }
-        if merged.is_map() {
-            return merged.entry_depth(key, depth + 1);
-        }
-        merged.items().find_map(|m| m.entry_depth(key, depth + 1))
+        self.raw_entries().chunks_exact(2).rev().find_map(|kv| {
+            let (k, v) = (*kv.first()?, *kv.get(1)?);
+            let key_node = self.at(k);
+            (key_node.scalar_str() == Some(key)).then(|| (key_node, self.at(v)))
+        })
     }
 
     pub fn get(self, key: &str) -> Option<NodeRef<'a>> {
@@ -687,6 +901,54 @@ impl<'a> NodeRef<'a> {
         parse_int(self.scalar_str()?)
     }
 }
+
+/// The entries of a map (see [`NodeRef::entries`]); no allocation.
+pub struct Entries<'a> {
+    map: NodeRef<'a>,
+    /// (key, value) ids of a map without merge keys.
+    raw: &'a [NodeId],
+    /// Resolved entries of a map with merge keys.
+    merged: &'a [[NodeId; 3]],
+}
+
+impl<'a> Iterator for Entries<'a> {
+    type Item = (NodeRef<'a>, NodeRef<'a>);
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some((first, rest)) = self.merged.split_first() {
+            self.merged = rest;
+            return Some(self.map.merged_pair(*first));
+        }
+        match self.raw {
+            [k, v, rest @ ..] => {
+                self.raw = rest;
+                Some((self.map.at(*k), self.map.at(*v)))
+            }
+            _ => None,
+        }
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.merged.len() + self.raw.len() / 2;
+        (n, Some(n))
+    }
+}
+
+impl DoubleEndedIterator for Entries<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        if let Some((last, rest)) = self.merged.split_last() {
+            self.merged = rest;
+            return Some(self.map.merged_pair(*last));
+        }
+        match self.raw {
+            [rest @ .., k, v] => {
+                self.raw = rest;
+                Some((self.map.at(*k), self.map.at(*v)))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl ExactSizeIterator for Entries<'_> {}
 
 const BOOLS: &[&str] = &[
     "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false",
@@ -847,6 +1109,83 @@ mod tests {
         assert_eq!(s.errors.len(), 1);
         assert_eq!(s.documents.len(), 1);
         assert!(root(&s.documents[0]).get("b").is_some());
+    }
+
+    #[test]
+    fn merges_resolve_once_with_go_yaml_precedence() {
+        let text = "a: &a {x: 1, y: 1}\nb: &b {<<: *a, y: 2, z: 2}\nc:\n  <<: [*b, {w: 3, x: 9}]\n  x: 4\n";
+        let s = parse(text);
+        assert!(s.errors.is_empty(), "{:?}", s.errors);
+        let c = root(&s.documents[0]).get("c").unwrap();
+        let got: Vec<_> = c
+            .entries()
+            .map(|(k, v)| (k.as_str().unwrap(), v.as_i64().unwrap()))
+            .collect();
+        // Own keys first, then each source in order (its own merges included).
+        assert_eq!(got, [("x", 4), ("y", 2), ("z", 2), ("w", 3)]);
+        assert_eq!(c.get("y").unwrap().as_i64(), Some(2));
+        assert_eq!(c.entries().rev().next().unwrap().0.as_str(), Some("w"));
+        // A key merged through `*b` is blamed on that alias, not on the anchor.
+        let (k, _) = c.entry("z").unwrap();
+        assert_eq!(&text[k.span().start..k.span().end], "*b");
+        let (k, _) = c.entry("w").unwrap();
+        assert_eq!(&text[k.span().start..k.span().end], "w");
+    }
+
+    #[test]
+    fn a_merge_that_reaches_its_own_mapping_spoils_only_its_document() {
+        for bomb in [
+            "spec: &a {<<: [*a, *a, *a, *a, *a, *a, *a, *a]}\n",
+            "spec: &a {<<: *a}\n",
+            "top: &t\n  inner: {<<: *t}\n",
+            "top: &t\n  inner: {<<: [{x: 1}, *t]}\n",
+        ] {
+            let s = parse(&format!("{bomb}---\nok: 1\n"));
+            assert_eq!(s.errors.len(), 1, "{bomb}");
+            assert!(s.errors[0].message.contains("contains it"), "{bomb}");
+            assert_eq!(&bomb[s.errors[0].offset..s.errors[0].offset + 2], "<<");
+            assert_eq!(s.documents.len(), 1, "{bomb}");
+        }
+    }
+
+    #[test]
+    fn merge_fan_out_is_paid_for_from_a_budget() {
+        // Chains of fan-out 16: keys are resolved once, so this is small and fine.
+        let mut chain = String::from("a0: &a0 {k: v}\n");
+        for i in 1..=40 {
+            chain.push_str(&format!(
+                "a{i}: &a{i} {{<<: [{}], k{i}: v}}\n",
+                vec![format!("*a{}", i - 1); 16].join(",")
+            ));
+        }
+        let s = parse(&chain);
+        assert!(s.errors.is_empty());
+        assert_eq!(
+            root(&s.documents[0]).get("a40").unwrap().entries().count(),
+            41
+        );
+        // Many copies of a wide mapping exceed the budget: an error at a merge key.
+        let wide = format!(
+            "b: &b {{{}}}\nuse:\n{}",
+            (0..500)
+                .map(|i| format!("k{i}: v"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            "- {<<: *b}\n".repeat(2000)
+        );
+        let s = parse(&wide);
+        assert_eq!(s.errors.len(), 1);
+        assert!(s.errors[0].message.contains("merge-key bomb"));
+        assert!(s.documents.is_empty());
+    }
+
+    #[test]
+    fn duplicates_are_listed_then_counted() {
+        let s = parse(&format!("m:\n{}", "  a: v\n".repeat(1000)));
+        let d = &s.documents[0].duplicates;
+        assert_eq!(d.len(), LISTED_DUPLICATES + 1);
+        assert!(d[..LISTED_DUPLICATES].iter().all(|x| x.more == 0));
+        assert_eq!(d[LISTED_DUPLICATES].more as usize, 999 - LISTED_DUPLICATES);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use super::{base64_decode, is_placeholder};
 use crate::object::{Resource, is_list, is_templated};
 use crate::rule::{Check, Cx, FileFacts, Hit, Params};
-use crate::yaml::{NodeRef, ScalarType, Style};
+use crate::yaml::{Document, Duplicate, NodeRef, ScalarType, Style};
 
 struct InvalidManifest;
 
@@ -262,15 +262,15 @@ impl Check for InvalidManifest {
                 .get("items")
                 .map(|i| i.items().map(|n| n.span()).collect())
                 .unwrap_or_default();
-            for (first, second) in &doc.duplicates {
-                let (f, s) = (NodeRef::new(doc, *first), NodeRef::new(doc, *second));
+            for dup in &doc.duplicates {
+                let s = NodeRef::new(doc, dup.second);
                 let inside = items
                     .iter()
                     .any(|i| s.span().start >= i.start && s.span().end <= i.end);
                 if inside {
                     continue;
                 }
-                out.push(duplicate_hit(f, s, "this List"));
+                out.push(duplicate_hit(doc, dup, "this List"));
             }
         }
     }
@@ -279,12 +279,12 @@ impl Check for InvalidManifest {
         // The same key twice inside this object.
         let span = res.root.span();
         let doc = res.root.doc;
-        for (first, second) in &doc.duplicates {
-            let (f, s) = (NodeRef::new(doc, *first), NodeRef::new(doc, *second));
+        for dup in &doc.duplicates {
+            let s = NodeRef::new(doc, dup.second);
             if s.span().start < span.start || s.span().end > span.end {
                 continue;
             }
-            out.push(duplicate_hit(f, s, &res.display()));
+            out.push(duplicate_hit(doc, dup, &res.display()));
         }
 
         let mut t = Typer { res, out };
@@ -378,8 +378,21 @@ impl Check for InvalidManifest {
     }
 }
 
-fn duplicate_hit(first: NodeRef, second: NodeRef, owner: &str) -> Hit {
+fn duplicate_hit(doc: &Document, dup: &Duplicate, owner: &str) -> Hit {
+    let (first, second) = (NodeRef::new(doc, dup.first), NodeRef::new(doc, dup.second));
     let key = second.as_str().unwrap_or("?");
+    if dup.more > 0 {
+        // Past the first few of a mapping, one finding counts the rest.
+        let n = dup.more;
+        return Hit::new(
+            second.span(),
+            format!("{n} more duplicate keys in this mapping of {owner}, from `{key}` on"),
+        )
+        .label(format!(
+            "the first of {n} more duplicate keys not listed one by one"
+        ))
+        .help("keep one entry per key");
+    }
     Hit::new(
         second.span(),
         format!("key `{key}` appears twice in {owner}"),

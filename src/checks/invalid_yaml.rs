@@ -27,16 +27,23 @@ impl Check for InvalidYaml {
                 .get(at..)
                 .and_then(|t| t.chars().next())
                 .map_or(0, |c| if c == '\n' { 0 } else { c.len_utf8() });
-            out.push(
-                Hit::new(
-                    Span::new(at, at + width),
-                    match what {
-                        Some(w) => format!("{w}: {}", e.message),
-                        None => e.message.clone(),
-                    },
-                )
-                .label(e.message.clone()),
-            );
+            let width = if e.len > 0 && text.is_char_boundary((at + e.len).min(text.len())) {
+                e.len
+            } else {
+                width
+            };
+            let mut hit = Hit::new(
+                Span::new(at, (at + width).min(text.len())),
+                match what {
+                    Some(w) => format!("{w}: {}", e.message),
+                    None => e.message.clone(),
+                },
+            )
+            .label(e.message.clone());
+            if let Some(help) = e.help {
+                hit = hit.help(help);
+            }
+            out.push(hit);
         }
     }
 }
