@@ -1124,7 +1124,7 @@ mod tests {
         // Own keys first, then each source in order (its own merges included).
         assert_eq!(got, [("x", 4), ("y", 2), ("z", 2), ("w", 3)]);
         assert_eq!(c.get("y").unwrap().as_i64(), Some(2));
-        assert_eq!(c.entries().rev().next().unwrap().0.as_str(), Some("w"));
+        assert_eq!(c.entries().next_back().unwrap().0.as_str(), Some("w"));
         // A key merged through `*b` is blamed on that alias, not on the anchor.
         let (k, _) = c.entry("z").unwrap();
         assert_eq!(&text[k.span().start..k.span().end], "*b");
