@@ -426,11 +426,14 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
         .collect();
     findings.extend(per_object);
     // `# onus: ignore` comments silence findings that start on the lines they speak of.
+    let reaches: Vec<usize> = files
+        .iter()
+        .map(|l| suppress::reach(&l.suppressions))
+        .collect();
     findings.retain(|f| {
         files.get(f.file_index).is_none_or(|l| {
-            !l.suppressions
-                .iter()
-                .any(|s| s.lines.0 <= f.line && f.line <= s.lines.1 && s.covers(&f.rule))
+            let reach = reaches.get(f.file_index).copied().unwrap_or(0);
+            !suppress::covering(&l.suppressions, reach, f.line).any(|s| s.covers(&f.rule))
         })
     });
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

@@ -1,7 +1,7 @@
 //! A read-only view of the whole linted set, for rules that look across objects.
 
 use crate::object::Resource;
-use crate::selector::Selector;
+use crate::selector::{Labels, Selector};
 use std::collections::HashMap;
 
 pub struct NetworkPolicy<'a> {
@@ -20,6 +20,14 @@ pub struct Index<'a> {
     storage_classes: HashMap<&'a str, Vec<(&'a str, Resource<'a>)>>,
     /// Namespace → ordinal of its first workload.
     first_workload: HashMap<&'a str, usize>,
+    /// Policies (positions in `network_policies`) by one label (key, value; None for
+    /// `Exists`) that every pod they select must have: the least shared such requirement
+    /// of each. Matching a pod then looks only at the policies of its own labels, not at
+    /// every policy of the set (n pods × n policies was quadratic).
+    policies_by_label: HashMap<String, KeyPolicies>,
+    /// By namespace, the policies no label of a pod can find (`{}`, only `NotIn` or
+    /// `DoesNotExist`).
+    policies_unindexed: HashMap<&'a str, Vec<usize>>,
 }
 
 impl<'a> Index<'a> {
@@ -68,23 +76,52 @@ impl<'a> Index<'a> {
                 first_workload.entry(r.namespace).or_insert(r.ordinal);
             }
         }
+        let (policies_by_label, policies_unindexed) = index_policies(&network_policies);
         Index {
             resources,
             network_policies,
             storage_classes,
             first_workload,
+            policies_by_label,
+            policies_unindexed,
         }
+    }
+
+    /// The policies whose selector matches these labels, in set order: those of
+    /// `namespace`, or of any namespace when None (then only those a label finds). Of
+    /// policies alike in namespace, selector and policy types, only the first is seen.
+    pub fn policies_matching<'s>(
+        &'s self,
+        labels: &Labels,
+        namespace: Option<&str>,
+    ) -> Vec<&'s NetworkPolicy<'a>> {
+        let mut candidates: Vec<usize> = namespace
+            .and_then(|ns| self.policies_unindexed.get(ns))
+            .cloned()
+            .unwrap_or_default();
+        for (k, v) in labels.pairs() {
+            if let Some(found) = self.policies_by_label.get(k) {
+                candidates.extend(&found.exists);
+                candidates.extend(found.values.get(v).into_iter().flatten());
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates
+            .into_iter()
+            .filter_map(|i| self.network_policies.get(i))
+            .filter(|p| namespace.is_none_or(|ns| p.resource.namespace == ns))
+            .filter(|p| p.selector.matches(labels))
+            .collect()
     }
 
     /// Policies of `namespace` that select pods with these labels.
     pub fn policies_selecting<'s>(
         &'s self,
-        namespace: &'s str,
-        labels: &'s [(&'s str, &'s str)],
-    ) -> impl Iterator<Item = &'s NetworkPolicy<'a>> + 's {
-        self.network_policies
-            .iter()
-            .filter(move |p| p.resource.namespace == namespace && p.selector.matches(labels))
+        namespace: &str,
+        labels: &Labels,
+    ) -> Vec<&'s NetworkPolicy<'a>> {
+        self.policies_matching(labels, Some(namespace))
     }
 
     /// The StorageClass of that name, preferring a definition in the same file.
@@ -107,4 +144,54 @@ impl<'a> Index<'a> {
             .filter(|r| r.namespace == namespace && r.runs_pods())
             .count()
     }
+}
+
+/// The policies indexed under one label key.
+#[derive(Default)]
+struct KeyPolicies {
+    /// Policies that need the key to exist.
+    exists: Vec<usize>,
+    /// Policies that need one of these values.
+    values: HashMap<String, Vec<usize>>,
+}
+
+type PolicyIndex<'a> = (HashMap<String, KeyPolicies>, HashMap<&'a str, Vec<usize>>);
+
+/// Index each policy under its requirement that the fewest policies share.
+fn index_policies<'a>(policies: &[NetworkPolicy<'a>]) -> PolicyIndex<'a> {
+    let mut shared: HashMap<(&str, Option<&str>), usize> = HashMap::new();
+    for p in policies {
+        for keys in p.selector.requirement_keys() {
+            for key in keys {
+                *shared.entry(key).or_insert(0) += 1;
+            }
+        }
+    }
+    let mut by_label: HashMap<String, KeyPolicies> = HashMap::new();
+    let mut unindexed: HashMap<&'a str, Vec<usize>> = HashMap::new();
+    let mut seen = std::collections::HashSet::new();
+    for (i, p) in policies.iter().enumerate() {
+        let alike = (p.resource.namespace, &p.selector, p.ingress, p.egress);
+        if p.selector.is_invalid() || !seen.insert(alike) {
+            continue;
+        }
+        let cost = |keys: &Vec<(&str, Option<&str>)>| {
+            keys.iter()
+                .map(|k| shared.get(k).copied().unwrap_or(0))
+                .sum::<usize>()
+        };
+        match p.selector.requirement_keys().into_iter().min_by_key(cost) {
+            Some(keys) => {
+                for (k, v) in keys {
+                    let slot = by_label.entry(k.to_string()).or_default();
+                    match v {
+                        Some(v) => slot.values.entry(v.to_string()).or_default().push(i),
+                        None => slot.exists.push(i),
+                    }
+                }
+            }
+            None => unindexed.entry(p.resource.namespace).or_default().push(i),
+        }
+    }
+    (by_label, unindexed)
 }

@@ -1,8 +1,43 @@
 //! Kubernetes label selectors (metav1.LabelSelector semantics).
 
 use crate::yaml::NodeRef;
+use std::collections::HashMap;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A pod's labels, looked up by key: a scan when few, a hash map when many, so matching
+/// n requirements against n labels stays linear. The later of a repeated key wins.
+pub struct Labels<'a> {
+    pairs: &'a [(&'a str, &'a str)],
+    map: Option<HashMap<&'a str, &'a str>>,
+}
+
+impl<'a> Labels<'a> {
+    pub fn new(pairs: &'a [(&'a str, &'a str)]) -> Self {
+        let map = (pairs.len() > 16).then(|| pairs.iter().copied().collect());
+        Labels { pairs, map }
+    }
+
+    /// The labels, each key with the value that counts (a repeated key's later value).
+    pub fn pairs(&self) -> impl Iterator<Item = (&'a str, &'a str)> + '_ {
+        self.pairs
+            .iter()
+            .copied()
+            .filter(|(k, v)| self.get(k) == Some(*v))
+    }
+
+    pub fn get(&self, key: &str) -> Option<&'a str> {
+        match &self.map {
+            Some(m) => m.get(key).copied(),
+            None => self
+                .pairs
+                .iter()
+                .rev()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| *v),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Op {
     In(Vec<String>),
     NotIn(Vec<String>),
@@ -10,7 +45,7 @@ enum Op {
     DoesNotExist,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Selector {
     requirements: Vec<(String, Op)>,
     /// An invalid selector (unknown operator, values where none belong) selects nothing,
@@ -72,22 +107,39 @@ impl Selector {
         sel
     }
 
+    /// Never selects anything (the API server would refuse it).
+    pub fn is_invalid(&self) -> bool {
+        self.invalid
+    }
+
+    /// For each requirement a pod must meet through a label it has, the (key, value) pairs
+    /// any one of which it needs: `In` needs one of its values, `Exists` the key (value
+    /// None). An index of policies by these finds the candidates for a pod's labels.
+    pub fn requirement_keys(&self) -> Vec<Vec<(&str, Option<&str>)>> {
+        self.requirements
+            .iter()
+            .filter_map(|(k, op)| match op {
+                Op::In(vals) => Some(
+                    vals.iter()
+                        .map(|v| (k.as_str(), Some(v.as_str())))
+                        .collect(),
+                ),
+                Op::Exists => Some(vec![(k.as_str(), None)]),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Selects every pod (`{}`).
     pub fn is_empty(&self) -> bool {
         !self.invalid && self.requirements.is_empty()
     }
 
-    pub fn matches(&self, labels: &[(&str, &str)]) -> bool {
+    pub fn matches(&self, labels: &Labels) -> bool {
         if self.invalid {
             return false;
         }
-        let get = |k: &str| {
-            labels
-                .iter()
-                .rev()
-                .find(|(lk, _)| *lk == k)
-                .map(|(_, v)| *v)
-        };
+        let get = |k: &str| labels.get(k);
         self.requirements.iter().all(|(key, op)| match op {
             Op::In(vals) => get(key).is_some_and(|v| vals.iter().any(|x| x == v)),
             Op::NotIn(vals) => get(key).is_none_or(|v| !vals.iter().any(|x| x == v)),
@@ -110,7 +162,8 @@ mod tests {
 
     #[test]
     fn label_selector_semantics() {
-        let labels = [("app", "web"), ("tier", "front")];
+        let pairs = [("app", "web"), ("tier", "front")];
+        let labels = Labels::new(&pairs);
         assert!(sel("s: {}").matches(&labels));
         assert!(sel("s: {}").is_empty());
         assert!(sel("s: {matchLabels: {app: web}}").matches(&labels));
@@ -123,5 +176,23 @@ mod tests {
         assert!(sel(x).matches(&labels));
         let bad = "s:\n  matchExpressions:\n  - {key: app, operator: Equals, values: [web]}\n";
         assert!(!sel(bad).matches(&labels));
+    }
+
+    #[test]
+    fn many_labels_are_looked_up_like_few() {
+        let mut pairs: Vec<(String, String)> = (0..40)
+            .map(|i| (format!("k{i}"), "v".to_string()))
+            .collect();
+        pairs.push(("k3".into(), "later".into()));
+        let refs: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let many = Labels::new(&refs);
+        let few = Labels::new(&refs[30..]);
+        assert_eq!(many.get("k3"), Some("later"));
+        assert_eq!(few.get("k3"), Some("later"));
+        assert_eq!(many.get("k39"), few.get("k39"));
+        assert_eq!(many.get("nope"), None);
     }
 }

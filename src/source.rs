@@ -11,6 +11,22 @@ pub struct SourceFile {
     pub name: String,
     pub text: Arc<str>,
     line_starts: Vec<usize>,
+    /// Characters (U+FEFF not counted) before each `MARK`-byte boundary; empty for ASCII
+    /// text. A column is then counted from the nearest mark, not from the line start:
+    /// findings on one long line (minified JSON) cost no rescan each.
+    char_marks: Vec<usize>,
+}
+
+const MARK: usize = 256;
+
+/// Does a character start at byte `i` (counting U+FEFF as none)?
+fn counts_as_char(bytes: &[u8], i: usize) -> bool {
+    match bytes.get(i) {
+        Some(b) if b & 0xC0 == 0x80 => false,
+        Some(0xEF) => bytes.get(i + 1..i + 3) != Some(&[0xBB, 0xBF]),
+        Some(_) => true,
+        None => false,
+    }
 }
 
 impl SourceFile {
@@ -23,11 +39,37 @@ impl SourceFile {
                 .filter(|(_, b)| *b == b'\n')
                 .map(|(i, _)| i + 1),
         );
+        let mut char_marks = Vec::new();
+        if !text.is_ascii() {
+            let bytes = text.as_bytes();
+            let mut count = 0;
+            char_marks.reserve(bytes.len() / MARK + 1);
+            for i in 0..bytes.len() {
+                if i % MARK == 0 {
+                    char_marks.push(count);
+                }
+                count += usize::from(counts_as_char(bytes, i));
+            }
+        }
         SourceFile {
             name: name.into(),
             text,
             line_starts,
+            char_marks,
         }
+    }
+
+    /// Characters before byte `offset`.
+    fn chars_before(&self, offset: usize) -> usize {
+        if self.char_marks.is_empty() {
+            return offset;
+        }
+        let mark = offset / MARK;
+        let base = self.char_marks.get(mark).copied().unwrap_or(0);
+        let bytes = self.text.as_bytes();
+        base + (mark * MARK..offset)
+            .filter(|i| counts_as_char(bytes, *i))
+            .count()
     }
 
     /// 0-based line index of a byte offset.
@@ -43,11 +85,7 @@ impl SourceFile {
         let offset = offset.min(self.text.len());
         let line = self.line_index(offset);
         let start = self.line_starts.get(line).copied().unwrap_or(0);
-        let col = self
-            .text
-            .get(start..offset)
-            .map(|s| s.chars().filter(|c| *c != '\u{feff}').count())
-            .unwrap_or(offset - start);
+        let col = self.chars_before(offset) - self.chars_before(start);
         (line + 1, col + 1)
     }
 
@@ -151,5 +189,23 @@ mod tests {
         let end = f.text.find('"').unwrap() + "\"ünï".len();
         assert_eq!(f.position(end), (1, 11));
         assert_eq!(f.line_text(2), Some("next: 1"));
+    }
+
+    #[test]
+    fn columns_on_long_lines_match_a_rescan() {
+        let line: String = (0..2000)
+            .map(|i| if i % 7 == 0 { "é\u{feff}x" } else { "ab" })
+            .collect();
+        let text = format!("\u{feff}k: 1\n{line}\n");
+        let f = SourceFile::new("x", text.as_str());
+        for (offset, _) in text.char_indices() {
+            let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+            let col = text[start..offset]
+                .chars()
+                .filter(|c| *c != '\u{feff}')
+                .count()
+                + 1;
+            assert_eq!(f.position(offset).1, col, "at {offset}");
+        }
     }
 }

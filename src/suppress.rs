@@ -82,6 +82,33 @@ pub fn comments(source: &SourceFile) -> Vec<Suppression> {
     out
 }
 
+/// The comments of `sorted` (in line order, as [`comments`] returns them) that speak of
+/// 1-based `line`: a binary search, then a walk back over at most `reach` lines (the
+/// longest reach of any of them, from [`reach`]).
+pub fn covering(
+    sorted: &[Suppression],
+    reach: usize,
+    line: usize,
+) -> impl Iterator<Item = &Suppression> {
+    let end = sorted.partition_point(|s| s.lines.0 <= line);
+    sorted
+        .get(..end)
+        .unwrap_or_default()
+        .iter()
+        .rev()
+        .take_while(move |s| s.lines.0 + reach >= line)
+        .filter(move |s| line <= s.lines.1)
+}
+
+/// The most lines past its own that any comment of `sorted` speaks of.
+pub fn reach(sorted: &[Suppression]) -> usize {
+    sorted
+        .iter()
+        .map(|s| s.lines.1.saturating_sub(s.lines.0))
+        .max()
+        .unwrap_or(0)
+}
+
 /// The `#` that starts a comment mentioning `onus:` (at line start or after a space).
 fn find_marker(line: &str) -> Option<usize> {
     line.match_indices('#').map(|(i, _)| i).find(|&i| {

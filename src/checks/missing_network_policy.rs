@@ -2,6 +2,7 @@
 
 use crate::object::Resource;
 use crate::rule::{Check, Cx, Hit, Params};
+use crate::selector::Labels;
 
 struct MissingNetworkPolicy;
 
@@ -19,7 +20,8 @@ impl Check for MissingNetworkPolicy {
         // Selectors also see the labels the controller adds (`job-name`, `pod-template-hash`).
         let mut all = res.controller_labels();
         all.extend(labels.iter().copied());
-        let selecting: Vec<_> = cx.index.policies_selecting(res.namespace, &all).collect();
+        let all = Labels::new(&all);
+        let selecting = cx.index.policies_selecting(res.namespace, &all);
         if selecting.iter().any(|p| p.ingress) {
             return;
         }
@@ -44,13 +46,10 @@ impl Check for MissingNetworkPolicy {
             // A policy that would select these labels in another namespace: likely misplaced.
             None => cx
                 .index
-                .network_policies
-                .iter()
+                .policies_matching(&all, None)
+                .into_iter()
                 .find(|p| {
-                    p.ingress
-                        && p.resource.namespace != res.namespace
-                        && !p.selector.is_empty()
-                        && p.selector.matches(&all)
+                    p.ingress && p.resource.namespace != res.namespace && !p.selector.is_empty()
                 })
                 .map(|p| {
                     format!(
