@@ -155,17 +155,27 @@ fn check(args: CheckArgs, model: &Model, rules: &[Rule]) -> u8 {
     let (outcome, discovery_failures) = pool.install(|| {
         let found = discover(&args.paths, &exclude, args.stdin_filename.as_deref());
         let mut outcome = engine::run(&found.inputs, &chosen, &settings);
-        // Helm templates are counted with the skipped documents, not silently dropped.
-        outcome.summary.skipped_documents += found.templates;
+        // Files left unread while walking (Helm templates, FIFOs) are listed with the
+        // skipped documents, never silently dropped.
+        outcome.skipped.extend(found.skipped);
+        outcome.skipped.sort();
+        outcome.summary.skipped_documents = outcome.skipped.len();
         (outcome, found.failures)
     });
     let _ = std::panic::take_hook();
 
+    let errors: Vec<String> = discovery_failures
+        .iter()
+        .chain(&outcome.failures)
+        .cloned()
+        .collect();
     let report = Report {
         findings: &outcome.findings,
         files: &outcome.files,
         summary: outcome.summary,
         model,
+        skipped: &outcome.skipped,
+        errors: &errors,
     };
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let text = match args.format {
@@ -173,7 +183,7 @@ fn check(args: CheckArgs, model: &Model, rules: &[Rule]) -> u8 {
         Format::Human => {
             let color = !args.no_color && std::env::var_os("NO_COLOR").is_none() && to_terminal;
             let style = human::Style { color, width: 100 };
-            let mut t = human::render(&report, &style, args.quiet);
+            let mut t = human::render(&report, &style, args.quiet, args.show_skipped);
             if to_terminal && !args.quiet {
                 // Timing only on a terminal: piped output stays byte-identical across runs.
                 t.pop();
@@ -183,7 +193,7 @@ fn check(args: CheckArgs, model: &Model, rules: &[Rule]) -> u8 {
         }
     };
     let mut failed = false;
-    for f in discovery_failures.iter().chain(&outcome.failures) {
+    for f in &errors {
         eprintln!("error: {f}");
         failed = true;
     }

@@ -71,6 +71,9 @@ pub struct CheckArgs {
     /// Only findings and errors: no summary line.
     #[arg(long)]
     pub quiet: bool,
+    /// List the files and documents not linted, with the reason.
+    #[arg(long)]
+    pub show_skipped: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! From command-line paths to inputs: files, directories (gitignore-aware), globs, stdin.
 
-use crate::engine::{Input, read_stdin};
+use crate::engine::{Input, Skipped, read_stdin};
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -11,8 +11,30 @@ pub struct Discovered {
     pub inputs: Vec<Input>,
     /// Paths that do not exist or cannot be read: the run exits 2 after linting the rest.
     pub failures: Vec<String>,
-    /// Helm chart templates met while walking: Go templates, not manifests.
-    pub templates: usize,
+    /// Files met while walking and left unread, with the reason (Helm chart templates,
+    /// FIFOs, sockets, devices).
+    pub skipped: Vec<Skipped>,
+}
+
+/// What a file that is not a regular one is, for messages.
+pub fn describe_special(t: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+    }
+    if t.is_dir() {
+        return "a directory";
+    }
+    "not a regular file"
 }
 
 /// `chart/templates/deployment.yaml` beside a `chart/Chart.yaml`: `helm template` renders
@@ -60,7 +82,7 @@ fn walk(
     exclude: &GlobSet,
     found: &mut BTreeSet<PathBuf>,
     failures: &mut Vec<String>,
-    templates: &mut usize,
+    skipped: &mut Vec<Skipped>,
 ) {
     let ex = exclude.clone();
     let base = root.to_path_buf();
@@ -75,15 +97,41 @@ fn walk(
     for entry in walker {
         match entry {
             Ok(e) => {
-                if e.file_type().is_some_and(|t| t.is_file()) && is_manifest(e.path()) {
-                    if is_helm_template(e.path()) {
-                        *templates += 1;
-                    } else {
-                        found.insert(e.into_path());
+                let Some(t) = e.file_type() else { continue };
+                if t.is_dir() || !is_manifest(e.path()) {
+                    continue;
+                }
+                // A symlink counts as what it points to; anything but a regular file (a
+                // FIFO would block the read for good) is skipped and said so.
+                let t = if t.is_symlink() {
+                    match std::fs::metadata(e.path()) {
+                        Ok(m) => m.file_type(),
+                        Err(err) => {
+                            failures.push(format!("{}: {}", clean(e.path()), describe(&err)));
+                            continue;
+                        }
                     }
+                } else {
+                    t
+                };
+                if t.is_dir() {
+                    continue;
+                }
+                if !t.is_file() {
+                    skipped.push(Skipped::file(
+                        clean(e.path()),
+                        format!("{}, not a regular file: not read", describe_special(t)),
+                    ));
+                } else if is_helm_template(e.path()) {
+                    skipped.push(Skipped::file(
+                        clean(e.path()),
+                        "a Helm chart template: lint what `helm template` renders".into(),
+                    ));
+                } else {
+                    found.insert(e.into_path());
                 }
             }
-            Err(err) => failures.push(err.to_string()),
+            Err(err) => failures.push(walk_error(&err)),
         }
     }
 }
@@ -96,7 +144,7 @@ pub fn discover(paths: &[String], exclude: &GlobSet, stdin_name: Option<&str>) -
     let mut found: BTreeSet<PathBuf> = BTreeSet::new();
     let mut failures = Vec::new();
     let mut inputs = Vec::new();
-    let mut templates = 0;
+    let mut skipped = Vec::new();
     let paths: Vec<String> = if paths.is_empty() {
         vec![".".into()]
     } else {
@@ -113,17 +161,24 @@ pub fn discover(paths: &[String], exclude: &GlobSet, stdin_name: Option<&str>) -
         }
         let path = Path::new(arg);
         match std::fs::metadata(path) {
-            Ok(m) if m.is_dir() => walk(path, exclude, &mut found, &mut failures, &mut templates),
-            Ok(_) => {
+            Ok(m) if m.is_dir() => walk(path, exclude, &mut found, &mut failures, &mut skipped),
+            Ok(m) if m.is_file() => {
                 if !excluded(exclude, path) {
                     found.insert(path.to_path_buf());
                 }
             }
-            Err(_) if glob_meta(arg) => match glob(arg, exclude, &mut found, &mut failures) {
-                Ok(0) => failures.push(format!("{arg}: the pattern matches no file")),
-                Ok(_) => {}
-                Err(e) => failures.push(e),
-            },
+            // Named, a FIFO or device is a mistake of the run, never a read that blocks.
+            Ok(m) => failures.push(format!(
+                "{arg}: {}, not a regular file: onus reads files, directories, globs or `-`",
+                describe_special(m.file_type())
+            )),
+            Err(_) if glob_meta(arg) => {
+                match glob(arg, exclude, &mut found, &mut failures, &mut skipped) {
+                    Ok(0) => failures.push(format!("{arg}: the pattern matches no file")),
+                    Ok(_) => {}
+                    Err(e) => failures.push(e),
+                }
+            }
             Err(e) => failures.push(format!("{arg}: {}", describe(&e))),
         }
     }
@@ -134,7 +189,31 @@ pub fn discover(paths: &[String], exclude: &GlobSet, stdin_name: Option<&str>) -
     Discovered {
         inputs,
         failures,
-        templates,
+        skipped,
+    }
+}
+
+/// A walking error as `path: what`, the path said once (ignore's own message repeats it).
+fn walk_error(err: &ignore::Error) -> String {
+    let mut inner = err;
+    let mut path = None;
+    loop {
+        match inner {
+            ignore::Error::WithPath { path: p, err } => {
+                path.get_or_insert(p.clone());
+                inner = err.as_ref();
+            }
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                inner = err.as_ref();
+            }
+            ignore::Error::Io(e) => {
+                return match path {
+                    Some(p) => format!("{}: {}", clean(&p), describe(e)),
+                    None => describe(e),
+                };
+            }
+            other => return other.to_string(),
+        }
     }
 }
 
@@ -152,6 +231,7 @@ fn glob(
     exclude: &GlobSet,
     found: &mut BTreeSet<PathBuf>,
     failures: &mut Vec<String>,
+    skipped: &mut Vec<Skipped>,
 ) -> Result<usize, String> {
     let matcher = GlobBuilder::new(pattern.strip_prefix("./").unwrap_or(pattern))
         .literal_separator(true)
@@ -168,6 +248,7 @@ fn glob(
         base
     };
     let mut all = BTreeSet::new();
+    let skipped_before = skipped.len();
     let ex = exclude.clone();
     let walker = ignore::WalkBuilder::new(&base)
         .require_git(false)
@@ -175,16 +256,31 @@ fn glob(
         .build();
     for entry in walker {
         match entry {
-            Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
-                if matcher.is_match(clean(e.path())) {
-                    all.insert(e.into_path());
+            Ok(e) if e.file_type().is_some_and(|t| !t.is_dir()) => {
+                if !matcher.is_match(clean(e.path())) {
+                    continue;
+                }
+                match std::fs::metadata(e.path()) {
+                    Ok(m) if m.is_file() => {
+                        all.insert(e.into_path());
+                    }
+                    Ok(m) if m.is_dir() => {}
+                    Ok(m) => skipped.push(Skipped::file(
+                        clean(e.path()),
+                        format!(
+                            "{}, not a regular file: not read",
+                            describe_special(m.file_type())
+                        ),
+                    )),
+                    Err(err) => failures.push(format!("{}: {}", clean(e.path()), describe(&err))),
                 }
             }
             Ok(_) => {}
-            Err(err) => failures.push(err.to_string()),
+            Err(err) => failures.push(walk_error(&err)),
         }
     }
-    let n = all.len();
+    // Files it matched but skipped (a FIFO) count: the pattern did match.
+    let n = all.len() + skipped.len() - skipped_before;
     found.extend(all);
     Ok(n)
 }

@@ -52,9 +52,33 @@ pub struct Summary {
     pub infos: usize,
 }
 
+/// A file or document left unlinted, and why (`--show-skipped`, JSON `skipped`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Skipped {
+    pub file: String,
+    /// Where the document starts; None for a whole file.
+    pub line: Option<usize>,
+    /// The document's `kind`, when it names one.
+    pub kind: Option<String>,
+    pub reason: String,
+}
+
+impl Skipped {
+    pub fn file(file: String, reason: String) -> Self {
+        Skipped {
+            file,
+            line: None,
+            kind: None,
+            reason,
+        }
+    }
+}
+
 pub struct Outcome {
     pub files: Vec<Arc<SourceFile>>,
     pub findings: Vec<Finding>,
+    /// Documents not linted, with the reason, in file and line order.
+    pub skipped: Vec<Skipped>,
     pub summary: Summary,
     /// Failures of the run itself (unreadable paths): exit code 2.
     pub failures: Vec<String>,
@@ -85,11 +109,26 @@ fn load(input: &Input) -> Result<Loaded, String> {
     let name = input.name().to_string();
     let bytes = match input {
         Input::Path { path, .. } => {
-            let meta = std::fs::metadata(path).map_err(|e| format!("{name}: {e}"))?;
+            let mut file = open_nonblocking(path).map_err(|e| format!("{name}: {e}"))?;
+            let meta = file.metadata().map_err(|e| format!("{name}: {e}"))?;
+            if !meta.is_file() {
+                return Err(format!(
+                    "{name}: {}, not a regular file",
+                    crate::discover::describe_special(meta.file_type())
+                ));
+            }
             if meta.len() > MAX_FILE_BYTES {
                 return Ok(too_large(name, meta.len()));
             }
-            std::fs::read(path).map_err(|e| format!("{name}: {e}"))?
+            let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+            file.by_ref()
+                .take(MAX_FILE_BYTES + 1)
+                .read_to_end(&mut bytes)
+                .map_err(|e| format!("{name}: {e}"))?;
+            if bytes.len() as u64 > MAX_FILE_BYTES {
+                return Ok(too_large(name, bytes.len() as u64));
+            }
+            bytes
         }
         Input::Text { bytes, .. } => {
             if bytes.len() as u64 > MAX_FILE_BYTES {
@@ -98,22 +137,11 @@ fn load(input: &Input) -> Result<Loaded, String> {
             bytes.clone()
         }
     };
-    // Windows tools write UTF-16 with a byte-order mark; kubectl decodes it, and so do we
-    // (positions are then those of the decoded text, which is what the report shows).
-    let utf16 = utf16_units(&bytes).map(|units| {
-        char::decode_utf16(units)
-            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-            .collect::<String>()
-    });
-    // Invalid UTF-8 spoils only the documents that hold it: decode lossily, parse, then
-    // drop those documents and report each, as kubectl splits documents before decoding.
-    let (text, bad) = match utf16 {
-        Some(t) => (t, Vec::new()),
-        None => match String::from_utf8(bytes) {
-            Ok(t) => (t, Vec::new()),
-            Err(e) => lossy(e.as_bytes()),
-        },
-    };
+    let Decoded {
+        text,
+        bad,
+        file_error,
+    } = decode(bytes);
     let source = Arc::new(SourceFile::new(name, text));
     let mut stream = match catch_unwind(AssertUnwindSafe(|| parse(&source))) {
         Ok(s) => s,
@@ -133,26 +161,35 @@ fn load(input: &Input) -> Result<Loaded, String> {
         // YAML accepts `{"a": 1,}`; kubectl's JSON decoder does not.
         load_errors.push(e);
     }
+    load_errors.extend(file_error);
     if !bad.is_empty() {
-        let starts: Vec<usize> = stream.documents.iter().map(|d| d.start).collect();
-        let doc_of = |p: usize| starts.iter().rposition(|s| *s <= p);
-        let mut spoiled: Vec<Option<usize>> = Vec::new();
-        for p in bad {
-            let d = doc_of(p);
-            if !spoiled.contains(&d) {
-                spoiled.push(d);
-                load_errors.push(SyntaxError::new(
-                    p,
-                    "this document is not valid UTF-8, which Kubernetes manifests must be",
-                ));
+        // Each spoiled document is reported once, at its first bad character, and dropped.
+        // `bad` and the documents are both in text order: one merge-like walk.
+        let mut keep = vec![true; stream.documents.len()];
+        let mut reported_before_first = false;
+        let mut d = 0;
+        for (p, message) in bad {
+            while stream
+                .documents
+                .get(d + 1)
+                .is_some_and(|next| next.start <= p)
+            {
+                d += 1;
+            }
+            let spoiled = match stream.documents.get(d) {
+                Some(doc) if doc.start <= p => keep.get_mut(d),
+                _ => None,
+            };
+            let first = match spoiled {
+                Some(k) => std::mem::replace(k, false),
+                None => !std::mem::replace(&mut reported_before_first, true),
+            };
+            if first {
+                load_errors.push(SyntaxError::new(p, message));
             }
         }
-        let mut i = 0;
-        stream.documents.retain(|_| {
-            let keep = !spoiled.contains(&Some(i));
-            i += 1;
-            keep
-        });
+        let mut flags = keep.into_iter();
+        stream.documents.retain(|_| flags.next().unwrap_or(true));
     }
     let suppressions = suppress::comments(&source);
     Ok(Loaded {
@@ -161,6 +198,19 @@ fn load(input: &Input) -> Result<Loaded, String> {
         load_errors,
         suppressions,
     })
+}
+
+/// Open for reading without ever blocking: a FIFO put where a file was found opens at
+/// once (and is then refused) instead of waiting for a writer.
+fn open_nonblocking(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
 }
 
 /// A `.json` file is held to JSON's grammar (a stream of values, as kubectl reads it).
@@ -224,29 +274,110 @@ fn parse(source: &Arc<SourceFile>) -> yaml::Stream {
     joined
 }
 
-/// UTF-16 code units of a text that starts with a UTF-16 byte-order mark.
-fn utf16_units(bytes: &[u8]) -> Option<Vec<u16>> {
-    let little = match bytes.get(..2)? {
-        [0xFF, 0xFE] => true,
-        [0xFE, 0xFF] => false,
-        _ => return None,
-    };
-    let body = bytes.get(2..)?;
-    Some(
-        body.chunks(2)
-            .map(|c| {
-                let (a, b) = (
-                    c.first().copied().unwrap_or(0),
-                    c.get(1).copied().unwrap_or(0),
-                );
-                if little {
-                    u16::from_le_bytes([a, b])
-                } else {
-                    u16::from_be_bytes([a, b])
-                }
-            })
-            .collect(),
-    )
+/// A file's text, decoded as kubectl would read it.
+struct Decoded {
+    text: String,
+    /// Where the text could not be decoded (a replacement character stands there), and
+    /// why: the documents holding these are dropped and reported.
+    bad: Vec<(usize, &'static str)>,
+    /// A problem of the whole file that still lets it be read (UTF-16 without a BOM).
+    file_error: Option<SyntaxError>,
+}
+
+const NOT_UTF8: &str = "this document is not valid UTF-8, which Kubernetes manifests must be";
+
+/// Windows tools write UTF-16 with a byte-order mark; kubectl decodes it, and so do we
+/// (positions are then those of the decoded text, which is what the report shows).
+/// Invalid UTF-8 spoils only the documents that hold it, as kubectl splits documents
+/// before decoding them.
+fn decode(bytes: Vec<u8>) -> Decoded {
+    if let Some((little, body, bom)) = utf16_body(&bytes) {
+        let (text, bad) = decode_utf16(body, little);
+        let file_error = (!bom).then(|| {
+            SyntaxError::new(
+                0,
+                format!(
+                    "this file is UTF-16 ({}) without a byte-order mark, which kubectl cannot \
+                     read: save it as UTF-8 (onus read it as UTF-16)",
+                    if little {
+                        "little-endian"
+                    } else {
+                        "big-endian"
+                    }
+                ),
+            )
+        });
+        return Decoded {
+            text,
+            bad,
+            file_error,
+        };
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Decoded {
+            text,
+            bad: Vec::new(),
+            file_error: None,
+        },
+        Err(e) => {
+            let (text, bad) = lossy(e.as_bytes());
+            Decoded {
+                text,
+                bad: bad.into_iter().map(|p| (p, NOT_UTF8)).collect(),
+                file_error: None,
+            }
+        }
+    }
+}
+
+/// The UTF-16 body of a file: after a byte-order mark, or, without one, when the first
+/// character is ASCII with its zero byte beside it (NUL is never in UTF-8 YAML or JSON).
+/// Returns (little-endian, body, had a BOM).
+fn utf16_body(bytes: &[u8]) -> Option<(bool, &[u8], bool)> {
+    match bytes {
+        [0xFF, 0xFE, body @ ..] => Some((true, body, true)),
+        [0xFE, 0xFF, body @ ..] => Some((false, body, true)),
+        [a, 0, ..] if *a != 0 && a.is_ascii() => Some((true, bytes, false)),
+        [0, b, ..] if *b != 0 && b.is_ascii() => Some((false, bytes, false)),
+        _ => None,
+    }
+}
+
+/// Decode UTF-16; each unpaired surrogate and a trailing odd byte become a replacement
+/// character whose offset is reported.
+fn decode_utf16(body: &[u8], little: bool) -> (String, Vec<(usize, &'static str)>) {
+    let units = body.chunks_exact(2).map(|c| {
+        let pair = [
+            c.first().copied().unwrap_or(0),
+            c.get(1).copied().unwrap_or(0),
+        ];
+        if little {
+            u16::from_le_bytes(pair)
+        } else {
+            u16::from_be_bytes(pair)
+        }
+    });
+    let mut text = String::with_capacity(body.len() / 2);
+    let mut bad = Vec::new();
+    for c in char::decode_utf16(units) {
+        match c {
+            Ok(c) => text.push(c),
+            Err(_) => {
+                bad.push((
+                    text.len(),
+                    "this document is not valid UTF-16: an unpaired surrogate",
+                ));
+                text.push(char::REPLACEMENT_CHARACTER);
+            }
+        }
+    }
+    if body.len() % 2 == 1 {
+        bad.push((
+            text.len(),
+            "this file ends in the middle of a UTF-16 character (an odd number of bytes)",
+        ));
+    }
+    (text, bad)
 }
 
 /// Lossy UTF-8 decoding, with the offset of each replacement character in the result.
@@ -283,15 +414,52 @@ fn too_large(name: String, len: u64) -> Loaded {
     )
 }
 
+/// A document (or list item) that is not linted as an object: its kind, and why.
+type NotAnObject<'a> = (NodeRef<'a>, Option<&'a str>, String);
+
+/// The object a node holds, or why it is not one.
+fn object_of<'a>(
+    file: usize,
+    node: NodeRef<'a>,
+    namespaces: (&'a str, Option<&'a str>),
+    in_list: bool,
+    typed: Option<(&'a str, &'a str)>,
+) -> Result<Resource<'a>, NotAnObject<'a>> {
+    let kind = node.get("kind").and_then(|k| k.as_str());
+    match Resource::from_node(file, node, namespaces.0, namespaces.1, in_list, typed) {
+        Some(r) if is_config_file(r.api_version, r.kind) => Err((
+            node,
+            Some(r.kind),
+            format!(
+                "{} ({}) configures a tool, it is not a cluster object",
+                r.kind, r.api_version
+            ),
+        )),
+        Some(r) => Ok(r),
+        None if !node.is_map() => Err((node, None, "not a Kubernetes object".into())),
+        None => {
+            let missing = match (node.get("apiVersion").is_some(), kind.is_some()) {
+                (true, false) => "no kind",
+                (false, true) => "no apiVersion",
+                _ => "no apiVersion and kind",
+            };
+            Err((node, kind, format!("not a Kubernetes object ({missing})")))
+        }
+    }
+}
+
 /// Objects of one document: the object itself, or each item of a `kind: *List`.
 fn objects<'a>(
     file: usize,
     root: NodeRef<'a>,
-    default_ns: &'a str,
-    forced_ns: Option<&'a str>,
+    namespaces: (&'a str, Option<&'a str>),
     out: &mut Vec<Resource<'a>>,
-) -> usize {
-    let mut skipped = 0;
+    skipped: &mut Vec<NotAnObject<'a>>,
+) {
+    let mut push = |r| match r {
+        Ok(r) => out.push(r),
+        Err(why) => skipped.push(why),
+    };
     if is_list(root) {
         // `kind: DeploymentList` lends apps/v1 Deployment to items that name neither.
         let list_kind = root.get("kind").and_then(|k| k.as_str()).unwrap_or("");
@@ -303,18 +471,11 @@ fn objects<'a>(
             _ => None,
         };
         for item in root.get("items").iter().flat_map(|i| i.items()) {
-            match Resource::from_node(file, item, default_ns, forced_ns, true, typed) {
-                Some(r) if !is_config_file(r.api_version, r.kind) => out.push(r),
-                _ => skipped += 1,
-            }
+            push(object_of(file, item, namespaces, true, typed));
         }
-        return skipped;
+        return;
     }
-    match Resource::from_node(file, root, default_ns, forced_ns, false, None) {
-        Some(r) if !is_config_file(r.api_version, r.kind) => out.push(r),
-        _ => skipped += 1,
-    }
-    skipped
+    push(object_of(file, root, namespaces, false, None));
 }
 
 /// Lint a set of inputs with the given rules.
@@ -337,29 +498,41 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
         .collect();
     let kust = kustomize::analyse(&listing);
     let mut resources = Vec::new();
-    let mut skipped = 0;
+    let mut skipped = Vec::new();
     for (i, f) in files.iter().enumerate() {
         let patch = kust.patches.contains(&i);
-        let ns = kust.namespaces.get(&i).copied();
+        let namespaces = (
+            settings.default_namespace.as_str(),
+            kust.namespaces.get(&i).copied(),
+        );
+        let mut not_objects = Vec::new();
         for doc in &f.stream.documents {
             let Some(root) = NodeRef::root(doc) else {
                 continue;
             };
-            if root.is_map() && !patch {
-                skipped += objects(i, root, &settings.default_namespace, ns, &mut resources);
-            } else if root.is_seq() && !patch {
+            if patch && !root.is_null() {
+                let why = "a patch of a kustomization, applied to an object of its base".into();
+                not_objects.push((root, root.get("kind").and_then(|k| k.as_str()), why));
+            } else if root.is_map() {
+                objects(i, root, namespaces, &mut resources, &mut not_objects);
+            } else if root.is_seq() {
                 // A bare list of objects (invalid-manifest reports it): lint what it holds.
                 for item in root.items() {
-                    match Resource::from_node(i, item, &settings.default_namespace, ns, true, None)
-                    {
-                        Some(r) if !is_config_file(r.api_version, r.kind) => resources.push(r),
-                        _ => skipped += 1,
+                    match object_of(i, item, namespaces, true, None) {
+                        Ok(r) => resources.push(r),
+                        Err(why) => not_objects.push(why),
                     }
                 }
             } else if !root.is_null() {
-                skipped += 1;
+                not_objects.push((root, None, "not a Kubernetes object".into()));
             }
         }
+        skipped.extend(not_objects.into_iter().map(|(node, kind, reason)| Skipped {
+            file: f.source.name.clone(),
+            line: Some(f.source.position(node.span().start).0),
+            kind: kind.map(str::to_string),
+            reason,
+        }));
     }
     let index = Index::build(resources);
     let cx = Cx {
@@ -441,7 +614,7 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
     let mut summary = Summary {
         files: files.len(),
         resources: index.resources.len(),
-        skipped_documents: skipped,
+        skipped_documents: skipped.len(),
         ..Summary::default()
     };
     for f in &findings {
@@ -454,6 +627,7 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
     Outcome {
         files: sources,
         findings,
+        skipped,
         summary,
         failures,
     }

@@ -144,7 +144,10 @@ fn json_report_has_the_documented_shape() {
         k.sort();
         k
     };
-    assert_eq!(keys(&v), ["findings", "summary", "version"]);
+    assert_eq!(
+        keys(&v),
+        ["errors", "findings", "skipped", "summary", "version"]
+    );
     assert_eq!(
         keys(&v["summary"]),
         [

@@ -133,6 +133,8 @@ fn mutated_manifests_give_findings_never_crashes() {
         files: &out.files,
         summary: out.summary,
         model: model(),
+        skipped: &out.skipped,
+        errors: &[],
     };
     let text = human::render(
         &report,
@@ -140,6 +142,7 @@ fn mutated_manifests_give_findings_never_crashes() {
             color: false,
             width: 100,
         },
+        false,
         false,
     );
     assert!(text.len() > out.findings.len());

@@ -157,11 +157,28 @@ pub fn summary_line(r: &Report) -> String {
     line
 }
 
-pub fn render(r: &Report, style: &Style, quiet: bool) -> String {
+pub fn render(r: &Report, style: &Style, quiet: bool, show_skipped: bool) -> String {
     let mut out = String::new();
     for f in r.findings {
         out.push_str(&render_finding(r, f, style));
         out.push('\n');
+    }
+    if show_skipped {
+        for s in r.skipped {
+            let at = match s.line {
+                Some(line) => format!("{}:{line}", s.file),
+                None => s.file.clone(),
+            };
+            let kind = s
+                .kind
+                .as_deref()
+                .map(|k| format!(" ({k})"))
+                .unwrap_or_default();
+            out.push_str(&format!("skipped {at}{kind}: {}\n", s.reason));
+        }
+        if !r.skipped.is_empty() {
+            out.push('\n');
+        }
     }
     if !quiet {
         out.push_str(&summary_line(r));

@@ -9,6 +9,16 @@ struct Json<'a> {
     version: &'static str,
     summary: JsonSummary,
     findings: Vec<JsonFinding<'a>>,
+    skipped: Vec<JsonSkipped<'a>>,
+    errors: &'a [String],
+}
+
+#[derive(Serialize)]
+struct JsonSkipped<'a> {
+    file: &'a str,
+    line: Option<usize>,
+    kind: Option<&'a str>,
+    reason: &'a str,
 }
 
 #[derive(Serialize)]
@@ -80,6 +90,17 @@ pub fn render(r: &Report) -> String {
                 help: &f.help,
             })
             .collect(),
+        skipped: r
+            .skipped
+            .iter()
+            .map(|s| JsonSkipped {
+                file: &s.file,
+                line: s.line,
+                kind: s.kind.as_deref(),
+                reason: &s.reason,
+            })
+            .collect(),
+        errors: r.errors,
     };
     let mut out =
         serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));

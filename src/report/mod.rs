@@ -3,7 +3,7 @@
 pub mod human;
 pub mod json;
 
-use crate::engine::Summary;
+use crate::engine::{Skipped, Summary};
 use crate::finding::Finding;
 use crate::model::Model;
 use crate::source::SourceFile;
@@ -15,6 +15,10 @@ pub struct Report<'a> {
     pub files: &'a [Arc<SourceFile>],
     pub summary: Summary,
     pub model: &'a Model,
+    /// Files and documents not linted, with the reason.
+    pub skipped: &'a [Skipped],
+    /// Failures of the run itself (the reason for exit code 2).
+    pub errors: &'a [String],
 }
 
 /// Words to wrap: a `code span` stays whole, so a suggested snippet can be copied, and so

@@ -70,6 +70,8 @@ pub fn render_human(o: &Outcome) -> String {
         files: &o.files,
         summary: o.summary,
         model: model(),
+        skipped: &o.skipped,
+        errors: &[],
     };
     human::render(
         &report,
@@ -77,6 +79,7 @@ pub fn render_human(o: &Outcome) -> String {
             color: false,
             width: 100,
         },
+        false,
         false,
     )
 }
