@@ -8,6 +8,8 @@ pub mod discover;
 pub mod docs;
 pub mod engine;
 pub mod finding;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod index;
 pub mod kustomize;
 pub mod model;

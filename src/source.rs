@@ -44,7 +44,8 @@ impl SourceFile {
             let bytes = text.as_bytes();
             let mut count = 0;
             char_marks.reserve(bytes.len() / MARK + 1);
-            for i in 0..bytes.len() {
+            // One mark per boundary up to and including the end (an offset may be the end).
+            for i in 0..=bytes.len() {
                 if i % MARK == 0 {
                     char_marks.push(count);
                 }
@@ -85,7 +86,9 @@ impl SourceFile {
         let offset = offset.min(self.text.len());
         let line = self.line_index(offset);
         let start = self.line_starts.get(line).copied().unwrap_or(0);
-        let col = self.chars_before(offset) - self.chars_before(start);
+        let col = self
+            .chars_before(offset)
+            .saturating_sub(self.chars_before(start));
         (line + 1, col + 1)
     }
 
@@ -197,8 +200,12 @@ mod tests {
             .map(|i| if i % 7 == 0 { "é\u{feff}x" } else { "ab" })
             .collect();
         let text = format!("\u{feff}k: 1\n{line}\n");
+        // Ending exactly on a mark, the end of the text is a position too.
+        let text = format!("{text}{}", "x".repeat(512 - text.len() % 256));
         let f = SourceFile::new("x", text.as_str());
-        for (offset, _) in text.char_indices() {
+        assert_eq!(text.len() % 256, 0);
+        let ends = [(text.len(), ' ')];
+        for (offset, _) in text.char_indices().chain(ends) {
             let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
             let col = text[start..offset]
                 .chars()

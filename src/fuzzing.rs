@@ -1,0 +1,198 @@
+//! Invariants the fuzz targets (`fuzz/`) check on any bytes; `cargo test` replays the saved
+//! corpus through the same functions (tests/fuzz_corpus.rs). Each panics on a violation.
+
+use crate::engine::{self, Input, Settings};
+use crate::model::Model;
+use crate::report::{Report, human, json};
+use crate::rule::{Rule, builtin_rules};
+use crate::yaml::{self, Document, NodeRef, Span};
+use std::sync::OnceLock;
+
+fn assert_span(text: &str, span: Span, what: &str) {
+    assert!(
+        span.start <= span.end && span.end <= text.len(),
+        "{what}: span {span:?} outside a text of {} bytes",
+        text.len()
+    );
+    assert!(
+        text.is_char_boundary(span.start) && text.is_char_boundary(span.end),
+        "{what}: span {span:?} not on character boundaries"
+    );
+}
+
+/// Call every accessor on a node and check what it returns.
+fn visit(text: &str, node: NodeRef) {
+    assert_span(text, node.span(), "node");
+    let _ = (
+        node.kind(),
+        node.style(),
+        node.scalar_type(),
+        node.is_null(),
+    );
+    let _ = (node.as_bool(), node.as_i64(), node.is_seq());
+    let resolved = node.resolve();
+    assert_span(text, resolved.span(), "resolved node");
+    if let Some(s) = node.as_str() {
+        assert!(node.scalar_type().is_some(), "a string that is no scalar");
+        let _ = s.len();
+    }
+    let entries: Vec<_> = node.entries().collect();
+    assert_eq!(entries.len(), node.entries().len(), "entries' length");
+    let backwards: Vec<_> = node.entries().rev().map(|(k, _)| k.span()).collect();
+    assert_eq!(
+        backwards.len(),
+        entries.len(),
+        "entries read backwards differ"
+    );
+    for (k, v) in &entries {
+        assert_span(text, k.span(), "key");
+        assert_span(text, v.span(), "value");
+        if let Some(key) = k.as_str() {
+            let (found, _) = node
+                .entry(key)
+                .unwrap_or_else(|| panic!("key `{key}` listed but not found"));
+            assert_eq!(found.as_str(), Some(key), "entry() found another key");
+            let _ = node.get(key).map(|v| v.span());
+            let _ = node.path(&[key, key]);
+        }
+    }
+    for item in node.items() {
+        assert_span(text, item.span(), "item");
+    }
+    if !node.is_map() {
+        assert!(entries.is_empty(), "a non-mapping with entries");
+    }
+}
+
+fn check_document(text: &str, doc: &Document) {
+    assert!(doc.start <= text.len(), "document start out of bounds");
+    for id in 0..doc.nodes.len() {
+        let id = u32::try_from(id).unwrap_or(u32::MAX);
+        visit(text, NodeRef::new(doc, id));
+    }
+    if let Some(root) = NodeRef::root(doc) {
+        visit(text, root);
+    }
+    for d in &doc.duplicates {
+        assert_span(text, NodeRef::new(doc, d.first).span(), "duplicate");
+        assert_span(text, NodeRef::new(doc, d.second).span(), "duplicate");
+    }
+}
+
+/// The YAML layer on any bytes: never a panic; every span and error offset inside the
+/// text and on a character boundary; every accessor callable on every node.
+pub fn check_yaml(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let stream = yaml::parse(&text);
+    for e in &stream.errors {
+        assert!(e.offset <= text.len(), "error offset out of bounds: {e:?}");
+        assert!(
+            text.is_char_boundary(e.offset),
+            "error offset inside a character"
+        );
+        assert!(
+            e.offset + e.len <= text.len(),
+            "error span out of bounds: {e:?}"
+        );
+    }
+    for doc in &stream.documents {
+        check_document(&text, doc);
+    }
+}
+
+fn rules() -> &'static [Rule] {
+    static RULES: OnceLock<Vec<Rule>> = OnceLock::new();
+    RULES.get_or_init(|| builtin_rules().unwrap_or_default())
+}
+
+fn model() -> Option<&'static Model> {
+    static MODEL: OnceLock<Option<Model>> = OnceLock::new();
+    MODEL.get_or_init(|| Model::builtin().ok()).as_ref()
+}
+
+/// Names the pieces of a pipeline input take: the kustomize and JSON paths get fuzzed too.
+const NAMES: &[&str] = &[
+    "a.yaml",
+    "kustomization.yaml",
+    "b.json",
+    "patch.yaml",
+    "base/deploy.yml",
+];
+
+/// The whole pipeline on a few files cut from one input at NUL-NUL: every built-in rule
+/// (disabled ones too), both printers; no rule may panic and every finding must point
+/// inside its file.
+pub fn check_pipeline(data: &[u8]) {
+    let inputs = split_files(data);
+    let rules: Vec<&Rule> = rules().iter().collect();
+    assert!(!rules.is_empty(), "no built-in rules");
+    let settings = Settings {
+        default_namespace: "default".into(),
+    };
+    let out = engine::run(&inputs, &rules, &settings);
+    for f in &out.findings {
+        assert!(
+            !f.message.contains("internal error"),
+            "rule {} panicked: {}",
+            f.rule,
+            f.message
+        );
+        let file = out
+            .files
+            .get(f.file_index)
+            .unwrap_or_else(|| panic!("finding in no file: {f:?}"));
+        assert_span(&file.text, f.span, &f.rule);
+        for r in &f.related {
+            assert_span(&file.text, r.span, &f.rule);
+        }
+        assert!(f.line >= 1 && f.column >= 1, "0-based position: {f:?}");
+        assert!(
+            (f.line, f.column) <= (f.end_line, f.end_column),
+            "end before start: {f:?}"
+        );
+    }
+    let Some(model) = model() else {
+        panic!("the built-in model does not load");
+    };
+    let report = Report {
+        findings: &out.findings,
+        files: &out.files,
+        summary: out.summary,
+        model,
+        skipped: &out.skipped,
+        errors: &out.failures,
+    };
+    let style = human::Style {
+        color: false,
+        width: 100,
+    };
+    let text = human::render(&report, &style, false, true);
+    assert!(!text.is_empty(), "empty human report");
+    let j = json::render(&report);
+    assert!(
+        j.starts_with('{') && j.trim_end().ends_with('}'),
+        "JSON report is not an object"
+    );
+}
+
+/// Up to five files, cut at each pair of NUL bytes.
+fn split_files(data: &[u8]) -> Vec<Input> {
+    let mut files = Vec::new();
+    let mut rest = data;
+    for name in NAMES {
+        let cut = rest.windows(2).position(|w| w == [0, 0]);
+        let (piece, next) = match cut {
+            Some(i) => (rest.get(..i).unwrap_or_default(), rest.get(i + 2..)),
+            None => (rest, None),
+        };
+        files.push(Input::Text {
+            name: (*name).to_string(),
+            bytes: piece.to_vec(),
+        });
+        match next {
+            Some(n) => rest = n,
+            None => break,
+        }
+    }
+    files
+}
