@@ -151,6 +151,7 @@ fn check(args: CheckArgs, model: &Model, rules: &[Rule]) -> u8 {
     std::panic::set_hook(Box::new(|_| {}));
     let settings = Settings {
         default_namespace: args.default_namespace.clone(),
+        known_rules: rules.iter().map(|r| r.id.clone()).collect(),
     };
     let (outcome, discovery_failures) = pool.install(|| {
         let found = discover(&args.paths, &exclude, args.stdin_filename.as_deref());
@@ -183,7 +184,12 @@ fn check(args: CheckArgs, model: &Model, rules: &[Rule]) -> u8 {
         Format::Human => {
             let color = !args.no_color && std::env::var_os("NO_COLOR").is_none() && to_terminal;
             let style = human::Style { color, width: 100 };
-            let mut t = human::render(&report, &style, args.quiet, args.show_skipped);
+            let opts = human::Options {
+                quiet: args.quiet,
+                show_skipped: args.show_skipped,
+                show_suppressed: args.show_suppressed,
+            };
+            let mut t = human::render(&report, &style, opts);
             if to_terminal && !args.quiet {
                 // Timing only on a terminal: piped output stays byte-identical across runs.
                 t.pop();
@@ -203,7 +209,12 @@ fn check(args: CheckArgs, model: &Model, rules: &[Rule]) -> u8 {
     if failed {
         return FAILURE;
     }
-    let hit =
-        threshold(args.fail_on).is_some_and(|t| outcome.findings.iter().any(|f| f.severity >= t));
+    // Suppressed findings never count.
+    let hit = threshold(args.fail_on).is_some_and(|t| {
+        outcome
+            .findings
+            .iter()
+            .any(|f| f.suppressed.is_none() && f.severity >= t)
+    });
     if hit { FINDINGS } else { CLEAN }
 }

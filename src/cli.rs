@@ -74,6 +74,9 @@ pub struct CheckArgs {
     /// List the files and documents not linted, with the reason.
     #[arg(long)]
     pub show_skipped: bool,
+    /// Also print suppressed findings, each with what suppressed it.
+    #[arg(long)]
+    pub show_suppressed: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

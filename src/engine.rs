@@ -7,7 +7,7 @@ use crate::kustomize;
 use crate::object::{Resource, is_config_file, is_list};
 use crate::rule::{Cx, FileFacts, Hit, Rule};
 use crate::source::SourceFile;
-use crate::suppress::{self, Suppression};
+use crate::suppress::{self, Suppression, SuppressionKind};
 use crate::yaml::{self, NodeRef, Span, SyntaxError};
 use rayon::prelude::*;
 use std::io::Read;
@@ -50,6 +50,8 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+    /// Findings a comment, annotation, configuration or baseline set aside.
+    pub suppressed: usize,
 }
 
 /// A file or document left unlinted, and why (`--show-skipped`, JSON `skipped`).
@@ -86,6 +88,71 @@ pub struct Outcome {
 
 pub struct Settings {
     pub default_namespace: String,
+    /// Every rule id that exists (run or not), to tell a suppression naming a rule this run
+    /// does not evaluate from one naming no rule at all. Empty: the rules given to `run`.
+    pub known_rules: Vec<String>,
+}
+
+/// A suppression of a file, with which of its rule ids set a finding aside.
+type Applied = (usize, Suppression, Vec<bool>);
+
+/// Record that suppression `s` covers `rule`; true when it does.
+fn mark_used(s: &Suppression, used: &mut [bool], rule: &str) -> bool {
+    let mut hit = false;
+    for (id, u) in s.rules.iter().zip(used.iter_mut()) {
+        if id == rule || (id == "all" && s.covers(rule)) {
+            *u = true;
+            hit = true;
+        }
+    }
+    hit
+}
+
+/// Mark one file's findings (sorted by span start) with the comments that cover them, and
+/// add the comments, with the ids that marked something, to `out`.
+fn mark_comments(
+    comments: &[Suppression],
+    group: &mut [Finding],
+    out: &mut Vec<(usize, Suppression, Vec<bool>, SuppressionKind)>,
+    file: usize,
+) {
+    if comments.is_empty() {
+        return;
+    }
+    let mut used: Vec<Vec<bool>> = comments
+        .iter()
+        .map(|c| vec![false; c.rules.len()])
+        .collect();
+    let mut marks: Vec<Option<usize>> = vec![None; group.len()];
+    let matcher = suppress::CommentMatcher::new(comments);
+    let items = group
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (i, f.span, f.line, f.rule.as_str()));
+    matcher.run(items, |i, c| {
+        if let (Some(comment), Some(u)) = (comments.get(c), used.get_mut(c))
+            && let Some(f) = group.get(i)
+        {
+            mark_used(comment, u, &f.rule);
+        }
+        if let Some(m) = marks.get_mut(i) {
+            m.get_or_insert(c);
+        }
+    });
+    for (f, m) in group.iter_mut().zip(marks) {
+        if f.suppressed.is_none()
+            && let Some(c) = m.and_then(|c| comments.get(c))
+        {
+            f.suppressed = Some(c.mark(SuppressionKind::Comment));
+        }
+    }
+    out.extend(
+        comments
+            .iter()
+            .cloned()
+            .zip(used)
+            .map(|(c, u)| (file, c, u, SuppressionKind::Comment)),
+    );
 }
 
 /// Read stdin with the same size bound as files.
@@ -191,7 +258,8 @@ fn load(input: &Input) -> Result<Loaded, String> {
         let mut flags = keep.into_iter();
         stream.documents.retain(|_| flags.next().unwrap_or(true));
     }
-    let suppressions = suppress::comments(&source);
+    let mut suppressions = suppress::comments(&source);
+    suppress::attach_regions(&mut suppressions, &source, &stream.documents);
     Ok(Loaded {
         source,
         stream,
@@ -569,21 +637,18 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
         })
         .collect();
 
-    // Object rules: one task per object; a panic becomes a finding on that object.
-    let per_object: Vec<Finding> = index
+    // Object rules: one task per object; a panic becomes a finding on that object. Every
+    // rule runs: an `onus.dev/ignore` annotation marks the findings it covers, and which of
+    // its ids marked something is kept, so that one that marks nothing is reported.
+    let per_object: Vec<(Vec<Finding>, Vec<Applied>)> = index
         .resources
         .par_iter()
-        .flat_map_iter(|res| {
+        .map(|res| {
             let mut out = Vec::new();
             let Some(source) = sources.get(res.file) else {
-                return out;
+                return (out, Vec::new());
             };
-            // Rules the object's `onus.dev/ignore` annotation names do not report on it.
-            let ignored = suppress::annotations(res);
             for rule in rules {
-                if ignored.iter().any(|s| s.covers(&rule.id)) {
-                    continue;
-                }
                 let mut hits = Vec::new();
                 let r = catch_unwind(AssertUnwindSafe(|| rule.check.check(&cx, res, &mut hits)));
                 if let Err(p) = r {
@@ -594,21 +659,91 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
                         .map(|h| finding(rule, h, res.file, source, Some(res))),
                 );
             }
-            out
+            let mut annotations: Vec<Applied> = suppress::annotations(res)
+                .into_iter()
+                .map(|a| {
+                    let used = vec![false; a.rules.len()];
+                    (res.file, a, used)
+                })
+                .collect();
+            for f in &mut out {
+                for (_, a, used) in &mut annotations {
+                    if mark_used(a, used, &f.rule) && f.suppressed.is_none() {
+                        f.suppressed = Some(a.mark(SuppressionKind::Annotation));
+                    }
+                }
+            }
+            (out, annotations)
         })
         .collect();
-    findings.extend(per_object);
-    // `# onus: ignore` comments silence findings that start on the lines they speak of.
-    let reaches: Vec<usize> = files
-        .iter()
-        .map(|l| suppress::reach(&l.suppressions))
-        .collect();
-    findings.retain(|f| {
-        files.get(f.file_index).is_none_or(|l| {
-            let reach = reaches.get(f.file_index).copied().unwrap_or(0);
-            !suppress::covering(&l.suppressions, reach, f.line).any(|s| s.covers(&f.rule))
-        })
+    let mut suppressions: Vec<(usize, Suppression, Vec<bool>, SuppressionKind)> = Vec::new();
+    for (found, annotations) in per_object {
+        findings.extend(found);
+        suppressions.extend(
+            annotations
+                .into_iter()
+                .map(|(file, a, used)| (file, a, used, SuppressionKind::Annotation)),
+        );
+    }
+    // `# onus: ignore` comments mark the findings in the node they speak of.
+    findings.sort_by(|a, b| {
+        (a.file_index, a.span.start, a.span.end).cmp(&(b.file_index, b.span.start, b.span.end))
     });
+    let mut commented = vec![false; files.len()];
+    let mut start = 0;
+    while start < findings.len() {
+        let file = findings.get(start).map_or(0, |f| f.file_index);
+        let end = start
+            + findings
+                .get(start..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|f| f.file_index == file)
+                .count();
+        if let (Some(loaded), Some(group)) = (files.get(file), findings.get_mut(start..end)) {
+            mark_comments(&loaded.suppressions, group, &mut suppressions, file);
+            if let Some(c) = commented.get_mut(file) {
+                *c = true;
+            }
+        }
+        start = end.max(start + 1);
+    }
+    for (fi, f) in files.iter().enumerate() {
+        if !commented.get(fi).copied().unwrap_or(true) {
+            suppressions.extend(f.suppressions.iter().map(|c| {
+                (
+                    fi,
+                    c.clone(),
+                    vec![false; c.rules.len()],
+                    SuppressionKind::Comment,
+                )
+            }));
+        }
+    }
+    // Suppressions that set nothing aside, or name rules that do not exist.
+    let ran: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+    let known: Vec<&str> = if settings.known_rules.is_empty() {
+        ran.clone()
+    } else {
+        settings.known_rules.iter().map(String::as_str).collect()
+    };
+    for (file, s, used, kind) in &suppressions {
+        let Some(source) = sources.get(*file) else {
+            continue;
+        };
+        let unused = suppress::Unused::new(s, *kind, used, &ran, &known);
+        if unused.is_empty() {
+            continue;
+        }
+        for rule in rules {
+            let mut hits = Vec::new();
+            rule.check.check_unused(&unused, &mut hits);
+            findings.extend(
+                hits.into_iter()
+                    .map(|h| finding(rule, h, *file, source, None)),
+            );
+        }
+    }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
 
     let mut summary = Summary {
@@ -618,6 +753,10 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
         ..Summary::default()
     };
     for f in &findings {
+        if f.suppressed.is_some() {
+            summary.suppressed += 1;
+            continue;
+        }
         match f.severity {
             Severity::Error => summary.errors += 1,
             Severity::Warning => summary.warnings += 1,
@@ -677,6 +816,7 @@ fn finding(
         help: hit
             .help
             .unwrap_or_else(|| first_paragraph(&rule.remediation)),
+        suppressed: None,
     }
 }
 

@@ -79,6 +79,9 @@ pub struct Finding {
     pub resource: Option<ResourceRef>,
     pub responsibility: String,
     pub help: String,
+    /// Set aside by a comment, annotation, configuration or baseline: printed only when
+    /// asked for, never counted toward the exit code.
+    pub suppressed: Option<crate::suppress::Suppressed>,
 }
 
 impl Finding {

@@ -128,6 +128,7 @@ pub fn check_pipeline(data: &[u8]) {
     assert!(!rules.is_empty(), "no built-in rules");
     let settings = Settings {
         default_namespace: "default".into(),
+        known_rules: Vec::new(),
     };
     let out = engine::run(&inputs, &rules, &settings);
     for f in &out.findings {
@@ -166,7 +167,12 @@ pub fn check_pipeline(data: &[u8]) {
         color: false,
         width: 100,
     };
-    let text = human::render(&report, &style, false, true);
+    let opts = human::Options {
+        quiet: false,
+        show_skipped: true,
+        show_suppressed: true,
+    };
+    let text = human::render(&report, &style, opts);
     assert!(!text.is_empty(), "empty human report");
     let j = json::render(&report);
     assert!(

@@ -12,14 +12,27 @@ pub struct NetworkPolicy<'a> {
     pub egress: bool,
 }
 
+/// What the linted set holds of one namespace.
+#[derive(Default, Clone, Copy)]
+pub struct NamespaceFacts {
+    /// Ordinal of its first workload.
+    pub first_workload: Option<usize>,
+    /// Workloads (objects that run pods) in it.
+    pub workloads: usize,
+    /// A policy selecting all its pods (`podSelector: {}`) isolates them for ingress.
+    pub default_deny: bool,
+    /// Ordinal of its `Namespace` object, when the set holds one.
+    pub object: Option<usize>,
+}
+
 pub struct Index<'a> {
     /// Every object, in report order (file, then position).
     pub resources: Vec<Resource<'a>>,
     pub network_policies: Vec<NetworkPolicy<'a>>,
     /// StorageClass name → (provisioner, object), every definition in the set.
     storage_classes: HashMap<&'a str, Vec<(&'a str, Resource<'a>)>>,
-    /// Namespace → ordinal of its first workload.
-    first_workload: HashMap<&'a str, usize>,
+    /// What the set holds of each namespace.
+    namespaces: HashMap<&'a str, NamespaceFacts>,
     /// Policies (positions in `network_policies`) by one label (key, value; None for
     /// `Exists`) that every pod they select must have: the least shared such requirement
     /// of each. Matching a pod then looks only at the policies of its own labels, not at
@@ -37,7 +50,7 @@ impl<'a> Index<'a> {
         }
         let mut network_policies = Vec::new();
         let mut storage_classes = HashMap::new();
-        let mut first_workload = HashMap::new();
+        let mut namespaces: HashMap<&'a str, NamespaceFacts> = HashMap::new();
         for r in &resources {
             if r.is("networking.k8s.io", "NetworkPolicy") || r.is("extensions", "NetworkPolicy") {
                 let spec = r.root.get("spec");
@@ -73,7 +86,26 @@ impl<'a> Index<'a> {
                     .push((p, *r));
             }
             if r.runs_pods() {
-                first_workload.entry(r.namespace).or_insert(r.ordinal);
+                let ns = namespaces.entry(r.namespace).or_default();
+                ns.first_workload.get_or_insert(r.ordinal);
+                ns.workloads += 1;
+            }
+            if r.is("", "Namespace")
+                && let Some(name) = r.name
+            {
+                namespaces
+                    .entry(name)
+                    .or_default()
+                    .object
+                    .get_or_insert(r.ordinal);
+            }
+        }
+        for p in &network_policies {
+            if p.ingress && p.selector.is_empty() {
+                namespaces
+                    .entry(p.resource.namespace)
+                    .or_default()
+                    .default_deny = true;
             }
         }
         let (policies_by_label, policies_unindexed) = index_policies(&network_policies);
@@ -81,7 +113,7 @@ impl<'a> Index<'a> {
             resources,
             network_policies,
             storage_classes,
-            first_workload,
+            namespaces,
             policies_by_label,
             policies_unindexed,
         }
@@ -133,16 +165,9 @@ impl<'a> Index<'a> {
             .map(|(p, r)| (*p, r))
     }
 
-    /// Is this object the first workload of its namespace in the set?
-    pub fn is_first_workload(&self, r: &Resource) -> bool {
-        self.first_workload.get(r.namespace) == Some(&r.ordinal)
-    }
-
-    pub fn workloads_in(&self, namespace: &str) -> usize {
-        self.resources
-            .iter()
-            .filter(|r| r.namespace == namespace && r.runs_pods())
-            .count()
+    /// What the set holds of a namespace.
+    pub fn namespace(&self, name: &str) -> NamespaceFacts {
+        self.namespaces.get(name).copied().unwrap_or_default()
     }
 }
 

@@ -65,6 +65,9 @@ pub trait Check: Send + Sync {
     fn check(&self, _cx: &Cx, _res: &Resource, _out: &mut Vec<Hit>) {}
     /// Called once per file (document-level rules).
     fn check_file(&self, _file: &FileFacts, _out: &mut Vec<Hit>) {}
+    /// Called once per suppression that set nothing aside or names unknown rules, after
+    /// every other rule ran and every suppression was applied.
+    fn check_unused(&self, _unused: &crate::suppress::Unused, _out: &mut Vec<Hit>) {}
 }
 
 /// A rule's typed parameters, read from the `params` mapping of its file.

@@ -81,6 +81,11 @@ impl SourceFile {
         }
     }
 
+    /// 1-based line of a byte offset.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.line_index(offset.min(self.text.len())) + 1
+    }
+
     /// 1-based line and 1-based column counted in characters.
     pub fn position(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());

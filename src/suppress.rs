@@ -5,9 +5,28 @@
 
 use crate::object::Resource;
 use crate::source::SourceFile;
-use crate::yaml::{NodeRef, Span};
+use crate::yaml::{Document, NodeRef, Span};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
 
 pub const ANNOTATION: &str = "onus.dev/ignore";
+
+/// What set a finding aside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SuppressionKind {
+    Comment,
+    Annotation,
+    Config,
+    Baseline,
+}
+
+/// The mark a suppressed finding carries: printers decide whether to show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suppressed {
+    pub kind: SuppressionKind,
+    pub reason: Option<String>,
+}
 
 #[derive(Debug, Clone)]
 pub struct Suppression {
@@ -15,15 +34,33 @@ pub struct Suppression {
     pub reason: Option<String>,
     /// Where it is written (the comment, or the annotation's value).
     pub span: Span,
-    /// 1-based lines whose findings it silences (comments only).
-    pub lines: (usize, usize),
+    /// 1-based line of the node it speaks of (comments only): its own line after content,
+    /// the next line with content when alone on its line.
+    pub line: usize,
+    /// The YAML node starting on `line` that it covers, once found in the file's tree;
+    /// None: the findings that start on `line`.
+    pub region: Option<Span>,
 }
 
 impl Suppression {
+    /// Does it name this rule? `all` names every rule but the suppression rules themselves.
     pub fn covers(&self, rule: &str) -> bool {
-        self.rules.iter().any(|r| r == rule || r == "all")
+        self.rules
+            .iter()
+            .any(|r| r == rule || (r == "all" && !META_RULES.contains(&rule)))
+    }
+
+    /// The mark it leaves on a finding.
+    pub fn mark(&self, kind: SuppressionKind) -> Suppressed {
+        Suppressed {
+            kind,
+            reason: self.reason.clone(),
+        }
     }
 }
+
+/// Rules about suppressions, which `all` does not silence.
+const META_RULES: &[&str] = &["suppression-without-reason", "unused-suppression"];
 
 /// `host-path-volume, host-port -- node agent` → (ids, reason).
 fn parse_body(body: &str) -> (Vec<String>, Option<String>) {
@@ -41,17 +78,20 @@ fn parse_body(body: &str) -> (Vec<String>, Option<String>) {
     (rules, reason.filter(|r| !r.is_empty()))
 }
 
-/// Every `# onus: ignore` comment of a file.
+/// Every `# onus: ignore` comment of a file, in line order.
 pub fn comments(source: &SourceFile) -> Vec<Suppression> {
     let mut out = Vec::new();
     let text: &str = &source.text;
     if !text.contains("onus:") {
         return out;
     }
+    let lines: Vec<&str> = text.split('\n').collect();
     let mut offset = 0;
-    for (i, line) in text.split('\n').enumerate() {
+    for (i, raw) in lines.iter().enumerate() {
         let start = offset;
-        offset += line.len() + 1;
+        offset += raw.len() + 1;
+        // A CRLF file reads exactly like an LF one.
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
         let Some(hash) = find_marker(line) else {
             continue;
         };
@@ -67,46 +107,207 @@ pub fn comments(source: &SourceFile) -> Vec<Suppression> {
             continue;
         };
         let (rules, reason) = parse_body(body);
-        let n = i + 1;
         let alone = line
             .get(..hash)
             .is_some_and(|before| before.trim().is_empty());
+        // Alone on its line it speaks of the next line with content; after content, of its own.
+        let target = if alone {
+            lines
+                .iter()
+                .enumerate()
+                .skip(i + 1)
+                .find(|(_, l)| {
+                    let t = l.trim();
+                    !t.is_empty() && !t.starts_with('#')
+                })
+                .map_or(i + 2, |(n, _)| n + 1)
+        } else {
+            i + 1
+        };
         out.push(Suppression {
             rules,
             reason,
             span: Span::new(start + hash, start + line.trim_end().len()),
-            // Alone on its line it speaks of the next line; after content, of its own.
-            lines: if alone { (n, n + 1) } else { (n, n) },
+            line: target,
+            region: None,
         });
     }
     out
 }
 
-/// The comments of `sorted` (in line order, as [`comments`] returns them) that speak of
-/// 1-based `line`: a binary search, then a walk back over at most `reach` lines (the
-/// longest reach of any of them, from [`reach`]).
-pub fn covering(
-    sorted: &[Suppression],
-    reach: usize,
-    line: usize,
-) -> impl Iterator<Item = &Suppression> {
-    let end = sorted.partition_point(|s| s.lines.0 <= line);
-    sorted
-        .get(..end)
-        .unwrap_or_default()
-        .iter()
-        .rev()
-        .take_while(move |s| s.lines.0 + reach >= line)
-        .filter(move |s| line <= s.lines.1)
+/// Find the node each comment speaks of: of the mapping entries (key to end of value) and
+/// sequence items that start on its line, the first to start, the largest on a tie (the
+/// whole `- name: data` item rather than its `name` entry).
+pub fn attach_regions(comments: &mut [Suppression], source: &SourceFile, docs: &[Document]) {
+    if comments.is_empty() {
+        return;
+    }
+    let wanted: HashSet<usize> = comments.iter().map(|c| c.line).collect();
+    let mut found: HashMap<usize, Span> = HashMap::new();
+    let order = |r: &Span| (r.start, std::cmp::Reverse(r.end));
+    for doc in docs {
+        doc.regions(|r| {
+            let line = source.line_of(r.start);
+            if wanted.contains(&line) && found.get(&line).is_none_or(|b| order(&r) < order(b)) {
+                found.insert(line, r);
+            }
+        });
+    }
+    for c in comments.iter_mut() {
+        c.region = found.get(&c.line).copied();
+    }
 }
 
-/// The most lines past its own that any comment of `sorted` speaks of.
-pub fn reach(sorted: &[Suppression]) -> usize {
-    sorted
+/// The comments of one file, ready to be matched against its findings.
+pub struct CommentMatcher<'a> {
+    comments: &'a [Suppression],
+    /// Comments with a region, by region start (the larger first on a tie).
+    by_region: Vec<usize>,
+    /// Comments without one (no node starts on their line), by line.
+    by_line: HashMap<usize, Vec<usize>>,
+}
+
+impl<'a> CommentMatcher<'a> {
+    pub fn new(comments: &'a [Suppression]) -> Self {
+        let mut by_region: Vec<usize> = (0..comments.len())
+            .filter(|i| comments.get(*i).is_some_and(|c| c.region.is_some()))
+            .collect();
+        by_region.sort_by_key(|i| {
+            let r = comments.get(*i).and_then(|c| c.region).unwrap_or_default();
+            (r.start, std::cmp::Reverse(r.end))
+        });
+        let mut by_line: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (i, c) in comments.iter().enumerate() {
+            if c.region.is_none() {
+                by_line.entry(c.line).or_default().push(i);
+            }
+        }
+        CommentMatcher {
+            comments,
+            by_region,
+            by_line,
+        }
+    }
+
+    /// For findings given as (id, span, line, rule), sorted by span start, call
+    /// `hit(id, comment)` for every comment that covers one: its node holds the finding's
+    /// span, or, without a node, the finding starts on its line. Regions come from one
+    /// tree, so they nest or are disjoint: the stack of open ones is all a finding needs.
+    pub fn run<'f>(
+        &self,
+        findings: impl Iterator<Item = (usize, Span, usize, &'f str)>,
+        mut hit: impl FnMut(usize, usize),
+    ) {
+        let mut next = self.by_region.iter().peekable();
+        let mut open: Vec<(usize, Span)> = Vec::new();
+        for (id, span, line, rule) in findings {
+            while let Some(&&c) = next.peek() {
+                let Some(r) = self.comments.get(c).and_then(|c| c.region) else {
+                    next.next();
+                    continue;
+                };
+                if r.start > span.start {
+                    break;
+                }
+                while open.last().is_some_and(|(_, o)| o.end < r.start) {
+                    open.pop();
+                }
+                open.push((c, r));
+                next.next();
+            }
+            while open.last().is_some_and(|(_, o)| o.end < span.start) {
+                open.pop();
+            }
+            for (c, r) in open.iter().rev() {
+                if span.end <= r.end && self.comments.get(*c).is_some_and(|s| s.covers(rule)) {
+                    hit(id, *c);
+                }
+            }
+            for c in self.by_line.get(&line).into_iter().flatten() {
+                if self.comments.get(*c).is_some_and(|s| s.covers(rule)) {
+                    hit(id, *c);
+                }
+            }
+        }
+    }
+}
+
+/// A suppression that set nothing aside, or names rules that do not exist.
+pub struct Unused<'a> {
+    pub suppression: &'a Suppression,
+    pub kind: SuppressionKind,
+    /// Ids of rules that ran and had nothing to set aside here (`all` included).
+    pub idle: Vec<&'a str>,
+    /// Ids of no rule, each with the nearest known id when one is close.
+    pub unknown: Vec<(&'a str, Option<&'a str>)>,
+}
+
+impl<'a> Unused<'a> {
+    /// `used` tells, per id of `s`, whether it set a finding aside; `ran` are the rules of
+    /// this run, `known` every rule that exists.
+    pub fn new(
+        s: &'a Suppression,
+        kind: SuppressionKind,
+        used: &[bool],
+        ran: &[&str],
+        known: &[&'a str],
+    ) -> Self {
+        let mut idle = Vec::new();
+        let mut unknown = Vec::new();
+        for (id, used) in s.rules.iter().zip(used) {
+            let id = id.as_str();
+            if id == "all" || ran.contains(&id) {
+                if !used {
+                    idle.push(id);
+                }
+            } else if !known.contains(&id) {
+                unknown.push((id, nearest(id, known)));
+            }
+        }
+        Unused {
+            suppression: s,
+            kind,
+            idle,
+            unknown,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.idle.is_empty() && self.unknown.is_empty()
+    }
+}
+
+/// The known id closest to a misspelt one (edit distance at most a third of its length).
+pub fn nearest<'a>(wrong: &str, known: &[&'a str]) -> Option<&'a str> {
+    let limit = (wrong.chars().count() / 3).max(1);
+    known
         .iter()
-        .map(|s| s.lines.1.saturating_sub(s.lines.0))
-        .max()
-        .unwrap_or(0)
+        .map(|k| (edit_distance(wrong, k), *k))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row.first().copied().unwrap_or(0);
+        if let Some(first) = row.first_mut() {
+            *first = i + 1;
+        }
+        for (j, cb) in b.iter().enumerate() {
+            let above = row.get(j + 1).copied().unwrap_or(0);
+            let left = row.get(j).copied().unwrap_or(0);
+            let cost = usize::from(ca != *cb);
+            let value = (prev + cost).min(above + 1).min(left + 1);
+            prev = above;
+            if let Some(slot) = row.get_mut(j + 1) {
+                *slot = value;
+            }
+        }
+    }
+    row.last().copied().unwrap_or(0)
 }
 
 /// The `#` that starts a comment mentioning `onus:` (at line start or after a space).
@@ -141,7 +342,8 @@ pub fn annotations(res: &Resource) -> Vec<Suppression> {
                 rules,
                 reason,
                 span: v.span(),
-                lines: (0, 0),
+                line: 0,
+                region: None,
             })
         })
         .collect()
@@ -159,9 +361,9 @@ mod tests {
         );
         let c = comments(&f);
         assert_eq!(c.len(), 2, "{c:?}");
-        assert_eq!(c[0].lines, (1, 1));
+        assert_eq!(c[0].line, 1);
         assert_eq!(c[0].reason.as_deref(), Some("agent"));
-        assert_eq!(c[1].lines, (2, 3));
+        assert_eq!(c[1].line, 3);
         assert_eq!(c[1].rules, ["host-network", "host-port"]);
         assert!(c[1].reason.is_none());
     }

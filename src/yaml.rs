@@ -100,6 +100,42 @@ pub struct Document {
     merged_at: HashMap<NodeId, (u32, u32)>,
 }
 
+impl Document {
+    /// Every mapping entry (from its key to the end of its value) and every sequence item:
+    /// the YAML nodes a suppression comment can speak of. In no particular order.
+    pub fn regions(&self, mut f: impl FnMut(Span)) {
+        let span = |id: &NodeId| self.nodes.get(*id as usize).map(|n| n.span);
+        for node in &self.nodes {
+            match node.kind {
+                Kind::Map { first, len, .. } => {
+                    let from = first as usize;
+                    let kids = self
+                        .children
+                        .get(from..from.saturating_add(2 * len as usize))
+                        .unwrap_or_default();
+                    for kv in kids.chunks_exact(2) {
+                        if let (Some(k), Some(v)) =
+                            (kv.first().and_then(span), kv.get(1).and_then(span))
+                        {
+                            f(Span::new(k.start, k.end.max(v.end)));
+                        }
+                    }
+                }
+                Kind::Seq { first, len } => {
+                    let from = first as usize;
+                    self.children
+                        .get(from..from.saturating_add(len as usize))
+                        .unwrap_or_default()
+                        .iter()
+                        .filter_map(span)
+                        .for_each(&mut f);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
 /// A key written twice in one mapping.
 #[derive(Debug, Clone, Copy)]
 pub struct Duplicate {

@@ -146,7 +146,14 @@ fn json_report_has_the_documented_shape() {
     };
     assert_eq!(
         keys(&v),
-        ["errors", "findings", "skipped", "summary", "version"]
+        [
+            "errors",
+            "findings",
+            "skipped",
+            "summary",
+            "suppressed",
+            "version"
+        ]
     );
     assert_eq!(
         keys(&v["summary"]),
@@ -156,6 +163,7 @@ fn json_report_has_the_documented_shape() {
             "infos",
             "resources",
             "skipped_documents",
+            "suppressed",
             "warnings"
         ]
     );
@@ -618,4 +626,60 @@ fn suppressions_silence_what_they_name_and_nothing_else() {
         [("host-port".to_string(), 15)],
         "only the unsuppressed port"
     );
+}
+
+#[test]
+fn suppressed_findings_are_marked_shown_on_request_and_never_fail_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = HOSTNET.replace(
+        "  hostNetwork: true\n",
+        "  hostNetwork: true # onus: ignore host-network -- CNI agent\n",
+    );
+    let bad = write(dir.path(), "bad.yaml", text.as_bytes());
+    let (code, v) = json(onus().args(["check", "--select", "host-network", &bad]));
+    assert_eq!(code, 0, "a suppressed error does not fail the run");
+    assert_eq!(v["findings"].as_array().unwrap().len(), 0);
+    assert_eq!(v["summary"]["suppressed"], 1);
+    let s = &v["suppressed"][0];
+    assert_eq!(s["rule"], "host-network");
+    assert_eq!(s["suppressed"]["kind"], "comment");
+    assert_eq!(s["suppressed"]["reason"], "CNI agent");
+    // Hidden from the human report unless asked for.
+    let r = run(onus().args(["check", "--no-color", "--select", "host-network", &bad]));
+    assert!(!r.stdout.contains("error[host-network]"), "{}", r.stdout);
+    assert!(r.stdout.contains("1 suppressed"), "{}", r.stdout);
+    let r = run(onus().args([
+        "check",
+        "--no-color",
+        "--show-suppressed",
+        "--select",
+        "host-network",
+        &bad,
+    ]));
+    assert!(r.stdout.contains("error[host-network]"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("suppressed by an `onus: ignore` comment: CNI agent"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(r.code, 0);
+}
+
+#[test]
+fn a_suppression_of_a_rule_this_run_does_not_evaluate_is_not_unused() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = HOSTNET.replace(
+        "  hostNetwork: true\n",
+        "  hostNetwork: true # onus: ignore host-network -- CNI agent\n",
+    );
+    let f = write(dir.path(), "p.yaml", text.as_bytes());
+    // host-network does not run: its suppression is not judged; a typo still is.
+    let (_, v) = json(onus().args(["check", "--select", "unused-suppression", &f]));
+    assert_eq!(v["findings"].as_array().unwrap().len(), 0, "{v}");
+    let typo = text.replace("ignore host-network", "ignore host-netwrok");
+    let f = write(dir.path(), "typo.yaml", typo.as_bytes());
+    let (_, v) = json(onus().args(["check", "--select", "unused-suppression", &f]));
+    let msg = v["findings"][0]["message"].as_str().unwrap();
+    assert!(msg.contains("did you mean `host-network`"), "{msg}");
 }

@@ -44,6 +44,7 @@ fn a_panicking_rule_becomes_a_finding_and_the_run_goes_on() {
         &[&rule],
         &Settings {
             default_namespace: "default".into(),
+            known_rules: Vec::new(),
         },
     );
     let _ = std::panic::take_hook();

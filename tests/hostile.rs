@@ -3,7 +3,7 @@
 //! (a guard against hangs, not a speed measurement), exits with at most 2, still reports
 //! the good file's finding, and the children's peak memory stays under 256 MB.
 
-use serde_json::Value;
+use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -14,9 +14,38 @@ const MEMORY_MB: i64 = 256;
 
 const GOOD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: good}\nspec:\n  hostNetwork: true\n  containers: [{name: c, image: x}]\n";
 
+/// The parts of the JSON report the tests read: parsed from the file as a stream into
+/// these few fields, so that the test process itself stays small (a child spawned while it
+/// is large would report its size as the child's own peak).
+#[derive(Deserialize)]
+struct Report {
+    findings: Vec<JsonFinding>,
+    errors: Vec<String>,
+    skipped: Vec<JsonSkipped>,
+    summary: JsonSummary,
+}
+
+#[derive(Deserialize)]
+struct JsonFinding {
+    file: String,
+    rule: String,
+    message: String,
+}
+
+#[derive(Deserialize)]
+struct JsonSkipped {
+    file: String,
+    reason: String,
+}
+
+#[derive(Deserialize)]
+struct JsonSummary {
+    skipped_documents: usize,
+}
+
 struct Outcome {
     code: i32,
-    report: Value,
+    report: Report,
     stderr: String,
 }
 
@@ -45,10 +74,10 @@ fn check(case: &str, args: &[&Path]) -> Outcome {
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    let stdout = std::fs::read_to_string(out.path()).unwrap();
     let stderr = std::fs::read_to_string(err.path()).unwrap();
-    let report = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("{case}: not JSON ({e}); stderr: {stderr}"));
+    let reader = std::io::BufReader::new(std::fs::File::open(out.path()).unwrap());
+    let report = serde_json::from_reader(reader)
+        .unwrap_or_else(|e| panic!("{case}: not the JSON report ({e}); stderr: {stderr}"));
     Outcome {
         code: status.code().unwrap_or(-1),
         report,
@@ -56,13 +85,11 @@ fn check(case: &str, args: &[&Path]) -> Outcome {
     }
 }
 
-fn rules_in(v: &Value, file: &str) -> Vec<String> {
-    v["findings"]
-        .as_array()
-        .unwrap()
+fn rules_in(r: &Report, file: &str) -> Vec<String> {
+    r.findings
         .iter()
-        .filter(|f| f["file"].as_str().is_some_and(|n| n.ends_with(file)))
-        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .filter(|f| f.file.ends_with(file))
+        .map(|f| f.rule.clone())
         .collect()
 }
 
@@ -233,13 +260,18 @@ fn cases() -> Vec<(String, Vec<u8>, Option<&'static str>)> {
 
 #[test]
 fn hostile_inputs_end_in_bounded_time_and_memory_beside_a_good_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let good = dir.path().join("good.yaml");
+    let tmp = tempfile::tempdir().unwrap();
+    // ONUS_KEEP_HOSTILE=DIR writes the inputs there instead, to reproduce a case by hand.
+    let dir: PathBuf = std::env::var_os("ONUS_KEEP_HOSTILE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| tmp.path().to_path_buf());
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("good.yaml");
     std::fs::write(&good, GOOD).unwrap();
     let cases: Vec<(String, PathBuf, Option<&str>)> = cases()
         .into_iter()
         .map(|(name, bytes, rule)| {
-            let p = dir.path().join(&name);
+            let p = dir.join(&name);
             std::fs::write(&p, bytes).unwrap();
             (name, p, rule)
         })
@@ -252,7 +284,11 @@ fn hostile_inputs_end_in_bounded_time_and_memory_beside_a_good_file() {
                 for (name, path, rule) in half {
                     let t = Instant::now();
                     let o = check(name, &[good.as_path(), path.as_path()]);
-                    eprintln!("{name}: {:.2} s", t.elapsed().as_secs_f64());
+                    eprintln!(
+                        "{name}: {:.2} s, children's peak so far {} MB",
+                        t.elapsed().as_secs_f64(),
+                        children_peak_mb()
+                    );
                     assert!(o.code == 1, "{name}: exit {} ({})", o.code, o.stderr);
                     assert!(
                         rules_in(&o.report, "good.yaml").contains(&"host-network".into()),
@@ -272,13 +308,23 @@ fn hostile_inputs_end_in_bounded_time_and_memory_beside_a_good_file() {
     assert_children_memory();
 }
 
+/// The largest peak RSS of the children waited for so far (0 where unknown).
+fn children_peak_mb() -> i64 {
+    #[cfg(unix)]
+    {
+        // SAFETY: getrusage only writes the struct it is given.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        let rc = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+        assert_eq!(rc, 0);
+        usage.ru_maxrss / 1024
+    }
+    #[cfg(not(unix))]
+    0
+}
+
 #[cfg(unix)]
 fn assert_children_memory() {
-    // SAFETY: getrusage only writes the struct it is given.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let rc = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
-    assert_eq!(rc, 0);
-    let peak_mb = usage.ru_maxrss / 1024;
+    let peak_mb = children_peak_mb();
     assert!(
         peak_mb < MEMORY_MB,
         "a hostile input took {peak_mb} MB (bound {MEMORY_MB} MB)"
@@ -298,12 +344,12 @@ fn duplicate_keys_are_listed_then_counted() {
     )
     .unwrap();
     let o = check("dups", &[p.as_path()]);
-    let messages: Vec<&str> = o.report["findings"]
-        .as_array()
-        .unwrap()
+    let messages: Vec<&str> = o
+        .report
+        .findings
         .iter()
-        .filter(|f| f["rule"] == "invalid-manifest")
-        .map(|f| f["message"].as_str().unwrap())
+        .filter(|f| f.rule == "invalid-manifest")
+        .map(|f| f.message.as_str())
         .collect();
     assert_eq!(messages.len(), 4, "{messages:?}");
     assert!(
@@ -336,12 +382,12 @@ fn fifos_never_block() {
     assert_eq!(o.code, 2, "{}", o.stderr);
     assert!(o.stderr.contains("named.yaml: a FIFO"), "{}", o.stderr);
     assert!(rules_in(&o.report, "good.yaml").contains(&"host-network".into()));
-    assert!(o.report["errors"][0].as_str().unwrap().contains("FIFO"));
+    assert!(o.report.errors[0].contains("FIFO"));
     // Walked: skipped, with the reason.
     let o = check("walked fifo", &[walked.as_path()]);
     assert_eq!(o.code, 1, "{}", o.stderr);
-    let skipped = &o.report["skipped"][0];
-    assert!(skipped["file"].as_str().unwrap().ends_with("pipe.yaml"));
-    assert!(skipped["reason"].as_str().unwrap().contains("FIFO"));
-    assert_eq!(o.report["summary"]["skipped_documents"], 1);
+    let skipped = &o.report.skipped[0];
+    assert!(skipped.file.ends_with("pipe.yaml"));
+    assert!(skipped.reason.contains("FIFO"));
+    assert_eq!(o.report.summary.skipped_documents, 1);
 }

@@ -93,6 +93,7 @@ fn mutated_manifests_give_findings_never_crashes() {
     let all: Vec<_> = rules().iter().collect();
     let settings = Settings {
         default_namespace: "default".into(),
+        known_rules: Vec::new(),
     };
     let mut rng = Rng(0x005e_ed0f_0a05);
     let mut inputs = Vec::new();
@@ -142,8 +143,7 @@ fn mutated_manifests_give_findings_never_crashes() {
             color: false,
             width: 100,
         },
-        false,
-        false,
+        human::Options::default(),
     );
     assert!(text.len() > out.findings.len());
     assert_eq!(out.summary.files, inputs.len());

@@ -19,6 +19,7 @@ mod secret_in_configmap;
 mod secret_in_env_literal;
 mod stateful_workload_without_persistent_volume;
 mod suppression_without_reason;
+mod unused_suppression;
 
 /// Every check by name.
 pub const CHECKS: &[(&str, Factory)] = &[
@@ -46,6 +47,7 @@ pub const CHECKS: &[(&str, Factory)] = &[
         "suppression-without-reason",
         suppression_without_reason::build,
     ),
+    ("unused-suppression", unused_suppression::build),
 ];
 
 pub fn factory(name: &str) -> Option<Factory> {

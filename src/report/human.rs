@@ -3,6 +3,7 @@
 use super::{Report, wrap};
 use crate::finding::{Finding, Severity};
 use crate::source::SourceFile;
+use crate::suppress::SuppressionKind;
 use crate::yaml::Span;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 use std::fmt;
@@ -127,6 +128,22 @@ pub fn render_finding(r: &Report, f: &Finding, style: &Style) -> String {
         out.push_str(&wrap(&text, style.width, "  violates ", "        "));
         out.push('\n');
     }
+    if let Some(s) = &f.suppressed {
+        let by = match s.kind {
+            SuppressionKind::Comment => "an `onus: ignore` comment",
+            SuppressionKind::Annotation => "the `onus.dev/ignore` annotation",
+            SuppressionKind::Config => "the configuration",
+            SuppressionKind::Baseline => "the baseline",
+        };
+        let why = s.reason.as_deref().unwrap_or("no reason given");
+        out.push_str(&wrap(
+            &format!("by {by}: {why}"),
+            style.width,
+            "  suppressed ",
+            "        ",
+        ));
+        out.push('\n');
+    }
     out
 }
 
@@ -149,17 +166,36 @@ pub fn summary_line(r: &Report) -> String {
         line.push_str(&format!(", {}", plural(s.infos, "info")));
     }
     line.push_str(&format!(
-        " in {} ({}, {} skipped)",
+        " in {} ({}, {} skipped",
         plural(s.files, "file"),
         plural(s.resources, "resource"),
         plural(s.skipped_documents, "document")
     ));
+    if s.suppressed > 0 {
+        line.push_str(&format!(", {} suppressed", s.suppressed));
+    }
+    line.push(')');
     line
 }
 
-pub fn render(r: &Report, style: &Style, quiet: bool, show_skipped: bool) -> String {
+/// What the human report includes besides the findings that count.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Only findings and errors: no summary line.
+    pub quiet: bool,
+    /// The files and documents not linted, with the reason.
+    pub show_skipped: bool,
+    /// Suppressed findings too, each with what suppressed it.
+    pub show_suppressed: bool,
+}
+
+pub fn render(r: &Report, style: &Style, opts: Options) -> String {
+    let (quiet, show_skipped) = (opts.quiet, opts.show_skipped);
     let mut out = String::new();
     for f in r.findings {
+        if f.suppressed.is_some() && !opts.show_suppressed {
+            continue;
+        }
         out.push_str(&render_finding(r, f, style));
         out.push('\n');
     }

@@ -1,7 +1,8 @@
 //! `--format json`: the shape fixed in spec/cli.md.
 
 use super::Report;
-use crate::finding::{ResourceRef, Severity};
+use crate::finding::{Finding, ResourceRef, Severity};
+use crate::suppress::Suppressed;
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -9,6 +10,8 @@ struct Json<'a> {
     version: &'static str,
     summary: JsonSummary,
     findings: Vec<JsonFinding<'a>>,
+    /// Findings a comment, annotation, configuration or baseline set aside, with the mark.
+    suppressed: Vec<JsonFinding<'a>>,
     skipped: Vec<JsonSkipped<'a>>,
     errors: &'a [String],
 }
@@ -29,6 +32,7 @@ struct JsonSummary {
     errors: usize,
     warnings: usize,
     infos: usize,
+    suppressed: usize,
 }
 
 #[derive(Serialize)]
@@ -53,10 +57,32 @@ struct JsonFinding<'a> {
     resource: Option<&'a ResourceRef>,
     responsibility: Option<JsonResponsibility<'a>>,
     help: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressed: Option<&'a Suppressed>,
 }
 
-pub fn render(r: &Report) -> String {
+pub fn render<'a>(r: &Report<'a>) -> String {
     let s = r.summary;
+    let one = |f: &'a Finding| JsonFinding {
+        rule: &f.rule,
+        severity: f.severity,
+        message: &f.message,
+        file: &f.file,
+        line: f.line,
+        column: f.column,
+        end_line: f.end_line,
+        end_column: f.end_column,
+        resource: f.resource.as_ref(),
+        responsibility: r.model.get(&f.responsibility).map(|a| JsonResponsibility {
+            id: &a.id,
+            section: &a.section,
+            activity: &a.activity,
+            customer: &a.customer,
+            provider: &a.provider,
+        }),
+        help: &f.help,
+        suppressed: f.suppressed.as_ref(),
+    };
     let doc = Json {
         version: env!("CARGO_PKG_VERSION"),
         summary: JsonSummary {
@@ -66,29 +92,19 @@ pub fn render(r: &Report) -> String {
             errors: s.errors,
             warnings: s.warnings,
             infos: s.infos,
+            suppressed: s.suppressed,
         },
         findings: r
             .findings
             .iter()
-            .map(|f| JsonFinding {
-                rule: &f.rule,
-                severity: f.severity,
-                message: &f.message,
-                file: &f.file,
-                line: f.line,
-                column: f.column,
-                end_line: f.end_line,
-                end_column: f.end_column,
-                resource: f.resource.as_ref(),
-                responsibility: r.model.get(&f.responsibility).map(|a| JsonResponsibility {
-                    id: &a.id,
-                    section: &a.section,
-                    activity: &a.activity,
-                    customer: &a.customer,
-                    provider: &a.provider,
-                }),
-                help: &f.help,
-            })
+            .filter(|f| f.suppressed.is_none())
+            .map(one)
+            .collect(),
+        suppressed: r
+            .findings
+            .iter()
+            .filter(|f| f.suppressed.is_some())
+            .map(one)
             .collect(),
         skipped: r
             .skipped
