@@ -628,10 +628,10 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
                 if let Err(p) = res {
                     hits = vec![crash_hit(rule, &*p, Span::default())];
                 }
-                out.extend(
-                    hits.into_iter()
-                        .map(|h| finding(rule, h, fi, &f.source, None)),
-                );
+                out.extend(hits.into_iter().map(|h| {
+                    let root = doc_root(&f.stream, h.span);
+                    finding(rule, h, fi, &f.source, None, root)
+                }));
             }
             out
         })
@@ -656,7 +656,7 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
                 }
                 out.extend(
                     hits.into_iter()
-                        .map(|h| finding(rule, h, res.file, source, Some(res))),
+                        .map(|h| finding(rule, h, res.file, source, Some(res), Some(res.root))),
                 );
             }
             let mut annotations: Vec<Applied> = suppress::annotations(res)
@@ -740,7 +740,7 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
             rule.check.check_unused(&unused, &mut hits);
             findings.extend(
                 hits.into_iter()
-                    .map(|h| finding(rule, h, *file, source, None)),
+                    .map(|h| finding(rule, h, *file, source, None, None)),
             );
         }
     }
@@ -789,9 +789,29 @@ fn finding(
     file_index: usize,
     source: &SourceFile,
     res: Option<&Resource>,
+    root: Option<NodeRef>,
 ) -> Finding {
     let len = source.text.len();
     let span = Span::new(hit.span.start.min(len), hit.span.end.min(len));
+    let path = root
+        .map(|r| crate::path::path_to(r, span))
+        .unwrap_or_default();
+    let reference = res.map(|r| r.reference());
+    let (kind, ns, name) = reference.as_ref().map_or(("", "", ""), |r| {
+        (
+            r.kind.as_str(),
+            r.namespace.as_deref().unwrap_or(""),
+            r.name.as_deref().unwrap_or(""),
+        )
+    });
+    // Without a path (a file-level finding), the message tells findings apart.
+    let what = if path.is_empty() {
+        hit.message.as_str()
+    } else {
+        ""
+    };
+    let fingerprint =
+        crate::path::fingerprint(&[&rule.id, &source.name, kind, ns, name, &path, what]);
     let (line, column) = source.position(span.start);
     let (end_line, end_column) = source.position(span.end);
     Finding {
@@ -811,13 +831,24 @@ fn finding(
             .into_iter()
             .map(|(span, label)| Related { span, label })
             .collect(),
-        resource: res.map(|r| r.reference()),
+        resource: reference,
         responsibility: rule.responsibility.clone(),
         help: hit
             .help
             .unwrap_or_else(|| first_paragraph(&rule.remediation)),
         suppressed: None,
+        path,
+        fingerprint,
     }
+}
+
+/// The root of the document of a stream that holds `span` (documents are in text order).
+fn doc_root(stream: &yaml::Stream, span: Span) -> Option<NodeRef<'_>> {
+    let i = stream
+        .documents
+        .partition_point(|d| d.start <= span.start)
+        .checked_sub(1)?;
+    NodeRef::root(stream.documents.get(i)?)
 }
 
 /// The first paragraph of a rule's remediation, on one line.

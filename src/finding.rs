@@ -82,6 +82,10 @@ pub struct Finding {
     /// Set aside by a comment, annotation, configuration or baseline: printed only when
     /// asked for, never counted toward the exit code.
     pub suppressed: Option<crate::suppress::Suppressed>,
+    /// YAML path of the span in its object (`spec.volumes[name=data].hostPath`), or "".
+    pub path: String,
+    /// Identity across unrelated edits: rule, file, object, path (see `path::fingerprint`).
+    pub fingerprint: String,
 }
 
 impl Finding {

@@ -14,6 +14,7 @@ pub mod index;
 pub mod kustomize;
 pub mod model;
 pub mod object;
+pub mod path;
 pub mod report;
 pub mod rule;
 pub mod selector;

@@ -837,6 +837,32 @@ impl<'a> NodeRef<'a> {
         }
     }
 
+    /// How many items (sequence) or written entries (mapping, merges not counted).
+    pub fn child_count(self) -> usize {
+        match self.kind() {
+            Some(Kind::Seq { len, .. } | Kind::Map { len, .. }) => len as usize,
+            _ => 0,
+        }
+    }
+
+    /// The `i`th item of a sequence, or (key, value) of the `i`th written entry of a
+    /// mapping (the key None for a sequence), in source order: for binary searches.
+    pub fn child(self, i: usize) -> Option<(Option<NodeRef<'a>>, NodeRef<'a>)> {
+        match self.kind()? {
+            Kind::Seq { first, len } if i < len as usize => {
+                let id = *self.children(first, len as usize).get(i)?;
+                Some((None, self.at(id)))
+            }
+            Kind::Map { first, len, .. } if i < len as usize => {
+                let kv = self
+                    .children(first, 2 * len as usize)
+                    .get(2 * i..2 * i + 2)?;
+                Some((Some(self.at(*kv.first()?)), self.at(*kv.get(1)?)))
+            }
+            _ => None,
+        }
+    }
+
     /// Sequence items, aliases resolved.
     pub fn items(self) -> impl Iterator<Item = NodeRef<'a>> + 'a {
         let raw = match self.kind() {

@@ -57,6 +57,10 @@ struct JsonFinding<'a> {
     resource: Option<&'a ResourceRef>,
     responsibility: Option<JsonResponsibility<'a>>,
     help: &'a str,
+    /// YAML path of the span in its object ("" for file-level findings).
+    path: &'a str,
+    /// Identity across unrelated edits (rule, file, object, path; never the line).
+    fingerprint: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressed: Option<&'a Suppressed>,
 }
@@ -81,6 +85,8 @@ pub fn render<'a>(r: &Report<'a>) -> String {
             provider: &a.provider,
         }),
         help: &f.help,
+        path: &f.path,
+        fingerprint: &f.fingerprint,
         suppressed: f.suppressed.as_ref(),
     };
     let doc = Json {

@@ -1,0 +1,119 @@
+//! The YAML path of a place in an object: `spec.template.spec.volumes[name=data].hostPath`.
+//! Findings carry it (JSON `path`) and fingerprints are built from it, so that a finding keeps
+//! its identity when lines move: list items that have a `name` are named, not numbered.
+
+use crate::yaml::{NodeRef, Span};
+
+/// How deep a path goes at most (YAML nesting is capped at 255 by the parser anyway).
+const MAX_DEPTH: usize = 300;
+
+/// The path, from `root`, of the innermost node holding `span`'s start ("" for the root).
+pub fn path_to(root: NodeRef, span: Span) -> String {
+    let mut path = String::new();
+    let mut node = root;
+    let at = span.start;
+    for _ in 0..MAX_DEPTH {
+        let Some((key, value, index)) = child_holding(node, at) else {
+            break;
+        };
+        match key {
+            Some(k) => push_key(&mut path, k.as_str().unwrap_or("?")),
+            None => push_item(&mut path, value, index),
+        }
+        // A finding on the key itself stops there.
+        if key.is_some_and(|k| contains(k.span(), at)) || value.span() == node.span() {
+            break;
+        }
+        node = value;
+    }
+    path
+}
+
+fn contains(s: Span, at: usize) -> bool {
+    s.start <= at && at < s.end.max(s.start + 1)
+}
+
+/// The child (key, value, index) whose extent holds `at`: a binary search over the written
+/// children, which are in source order; merged-in entries are not searched (they are
+/// written elsewhere, and blamed on their alias, which is a written child).
+fn child_holding(node: NodeRef, at: usize) -> Option<(Option<NodeRef>, NodeRef, usize)> {
+    let start_of = |i| {
+        node.child(i)
+            .map(|(k, v)| k.map_or(v.span().start, |k| k.span().start))
+    };
+    let (mut lo, mut hi) = (0, node.child_count());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if start_of(mid)? <= at {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    let i = lo.checked_sub(1)?;
+    let (k, v) = node.child(i)?;
+    let end = k.map_or(v.span().end, |k| k.span().end.max(v.span().end));
+    (at < end.max(v.span().start + 1) || contains(v.span(), at)).then_some((k, v, i))
+}
+
+fn push_key(path: &mut String, key: &str) {
+    let plain = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '$');
+    if plain {
+        if !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(key);
+    } else {
+        path.push_str(&format!("['{}']", key.replace('\'', "\\'")));
+    }
+}
+
+fn push_item(path: &mut String, item: NodeRef, index: usize) {
+    match item.get("name").and_then(|n| n.as_str()) {
+        Some(name) if !name.contains([']', '\'']) => path.push_str(&format!("[name={name}]")),
+        _ => path.push_str(&format!("[{index}]")),
+    }
+}
+
+/// A finding's identity that survives unrelated edits (lines moving, documents
+/// reordered): rule, file, object and path, never the line. FNV-1a, so that it is the same
+/// in every build and on every machine.
+pub fn fingerprint(parts: &[&str]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in part.bytes().chain([0]) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::parse;
+
+    fn path_of(text: &str, needle: &str) -> String {
+        let s = parse(text);
+        let root = NodeRef::root(&s.documents[0]).unwrap();
+        let at = text.find(needle).unwrap();
+        path_to(root, Span::new(at, at + needle.len()))
+    }
+
+    #[test]
+    fn paths_name_named_items_and_quote_odd_keys() {
+        let t = "spec:\n  volumes:\n  - name: cache\n    emptyDir: {}\n  - name: data\n    hostPath: {path: /srv}\n  args: [a, b]\nmetadata:\n  labels: {app.kubernetes.io/name: x}\n";
+        assert_eq!(path_of(t, "hostPath"), "spec.volumes[name=data].hostPath");
+        assert_eq!(path_of(t, "/srv"), "spec.volumes[name=data].hostPath.path");
+        assert_eq!(path_of(t, "b]"), "spec.args[1]");
+        assert_eq!(
+            path_of(t, "x}"),
+            "metadata.labels['app.kubernetes.io/name']"
+        );
+        assert_eq!(path_of(t, "spec"), "spec");
+    }
+}
