@@ -175,9 +175,11 @@ fn json_report_has_the_documented_shape() {
             "end_column",
             "end_line",
             "file",
+            "fingerprint",
             "help",
             "line",
             "message",
+            "path",
             "resource",
             "responsibility",
             "rule",
@@ -194,6 +196,8 @@ fn json_report_has_the_documented_shape() {
     );
     assert_eq!(f["rule"], "host-network");
     assert_eq!(f["severity"], "error");
+    assert_eq!(f["path"], "spec.hostNetwork");
+    assert_eq!(f["fingerprint"].as_str().unwrap().len(), 16);
     assert_eq!(
         (f["line"].as_u64(), f["column"].as_u64()),
         (Some(5), Some(3))
