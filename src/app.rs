@@ -126,8 +126,30 @@ fn threshold(f: FailOn) -> Option<Severity> {
     }
 }
 
+/// `--format`/`--output` pairs, in order: a format without an output (or with `-`) goes to
+/// standard output; no format means `human`.
+fn pairs(args: &CheckArgs) -> Result<Vec<(Format, Option<String>)>, String> {
+    if args.output.len() > args.format.len().max(1) {
+        return Err("each --output needs its own --format before it".into());
+    }
+    let formats = if args.format.is_empty() {
+        vec![Format::Human]
+    } else {
+        args.format.clone()
+    };
+    Ok(formats
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| (f, args.output.get(i).filter(|o| o.as_str() != "-").cloned()))
+        .collect())
+}
+
 fn check(args: CheckArgs, model: &Model, rules: &[Rule]) -> u8 {
     let started = Instant::now();
+    let outputs = match pairs(&args) {
+        Ok(o) => o,
+        Err(e) => return fail(e),
+    };
     let chosen = match choose(rules, &args.select, &args.ignore) {
         Ok(c) => c,
         Err(e) => return fail(e),
@@ -170,6 +192,8 @@ fn check(args: CheckArgs, model: &Model, rules: &[Rule]) -> u8 {
         .chain(&outcome.failures)
         .cloned()
         .collect();
+    let mut run_rules = chosen.clone();
+    run_rules.sort_by(|a, b| a.id.cmp(&b.id));
     let report = Report {
         findings: &outcome.findings,
         files: &outcome.files,
@@ -177,34 +201,45 @@ fn check(args: CheckArgs, model: &Model, rules: &[Rule]) -> u8 {
         model,
         skipped: &outcome.skipped,
         errors: &errors,
+        rules: &run_rules,
     };
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let text = match args.format {
-        Format::Json => report::json::render(&report),
-        Format::Human => {
-            let color = !args.no_color && std::env::var_os("NO_COLOR").is_none() && to_terminal;
-            let style = human::Style { color, width: 100 };
-            let opts = human::Options {
-                quiet: args.quiet,
-                show_skipped: args.show_skipped,
-                show_suppressed: args.show_suppressed,
-            };
-            let mut t = human::render(&report, &style, opts);
-            if to_terminal && !args.quiet {
-                // Timing only on a terminal: piped output stays byte-identical across runs.
-                t.pop();
-                t.push_str(&format!(" · {:.2} s\n", started.elapsed().as_secs_f64()));
+    let mut written = Vec::new();
+    for (format, output) in &outputs {
+        let to_terminal = output.is_none() && std::io::stdout().is_terminal();
+        let text = match format {
+            Format::Json => report::json::render(&report),
+            Format::Sarif => report::sarif::render(&report),
+            Format::Junit => report::junit::render(&report),
+            Format::Github => report::github::render(&report),
+            Format::Concise => report::concise::render(&report),
+            Format::Human => {
+                let color = !args.no_color && std::env::var_os("NO_COLOR").is_none() && to_terminal;
+                let style = human::Style { color, width: 100 };
+                let opts = human::Options {
+                    quiet: args.quiet,
+                    show_skipped: args.show_skipped,
+                    show_suppressed: args.show_suppressed,
+                };
+                let mut t = human::render(&report, &style, opts);
+                if to_terminal && !args.quiet {
+                    // Timing only on a terminal: piped output stays byte-identical across runs.
+                    t.pop();
+                    t.push_str(&format!(" · {:.2} s\n", started.elapsed().as_secs_f64()));
+                }
+                t
             }
-            t
-        }
-    };
+        };
+        written.push((text, output.clone()));
+    }
     let mut failed = false;
     for f in &errors {
         eprintln!("error: {f}");
         failed = true;
     }
-    if let Err(e) = emit(&text, args.output.as_deref()) {
-        return fail(e);
+    for (text, output) in &written {
+        if let Err(e) = emit(text, output.as_deref()) {
+            return fail(e);
+        }
     }
     if failed {
         return FAILURE;

@@ -39,11 +39,13 @@ pub enum Command {
 pub struct CheckArgs {
     /// Files, directories or glob patterns (default: the current directory).
     pub paths: Vec<String>,
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-    /// Write the report to FILE instead of standard output.
+    /// Report format (repeatable: each `--format` pairs with the `--output` in the same
+    /// position; one without goes to standard output). Default: human.
+    #[arg(long, value_enum)]
+    pub format: Vec<Format>,
+    /// Write the report of the matching `--format` to FILE (`-`: standard output).
     #[arg(long, value_name = "FILE")]
-    pub output: Option<String>,
+    pub output: Vec<String>,
     /// Lowest severity that makes the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
@@ -83,6 +85,10 @@ pub struct CheckArgs {
 pub enum Format {
     Human,
     Json,
+    Sarif,
+    Junit,
+    Github,
+    Concise,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 
 use crate::engine::{self, Input, Settings};
 use crate::model::Model;
-use crate::report::{Report, human, json};
+use crate::report::{Report, concise, github, human, json, junit, sarif};
 use crate::rule::{Rule, builtin_rules};
 use crate::yaml::{self, Document, NodeRef, Span};
 use std::sync::OnceLock;
@@ -162,6 +162,7 @@ pub fn check_pipeline(data: &[u8]) {
         model,
         skipped: &out.skipped,
         errors: &out.failures,
+        rules: &rules,
     };
     let style = human::Style {
         color: false,
@@ -174,6 +175,18 @@ pub fn check_pipeline(data: &[u8]) {
     };
     let text = human::render(&report, &style, opts);
     assert!(!text.is_empty(), "empty human report");
+    for text in [
+        json::render(&report),
+        sarif::render(&report),
+        junit::render(&report),
+        github::render(&report),
+        concise::render(&report),
+    ] {
+        assert!(
+            !text.is_empty() || out.findings.is_empty(),
+            "an empty report"
+        );
+    }
     let j = json::render(&report);
     assert!(
         j.starts_with('{') && j.trim_end().ends_with('}'),

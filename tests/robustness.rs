@@ -136,6 +136,7 @@ fn mutated_manifests_give_findings_never_crashes() {
         model: model(),
         skipped: &out.skipped,
         errors: &[],
+        rules: &[],
     };
     let text = human::render(
         &report,

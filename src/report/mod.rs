@@ -1,11 +1,16 @@
 //! Printers: each reads findings (and the model to quote), never rules.
 
+pub mod concise;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 
 use crate::engine::{Skipped, Summary};
 use crate::finding::Finding;
 use crate::model::Model;
+use crate::rule::Rule;
 use crate::source::SourceFile;
 use std::sync::Arc;
 
@@ -19,6 +24,8 @@ pub struct Report<'a> {
     pub skipped: &'a [Skipped],
     /// Failures of the run itself (the reason for exit code 2).
     pub errors: &'a [String],
+    /// The rules of the run, in id order (SARIF and JUnit list them; no printer runs them).
+    pub rules: &'a [&'a Rule],
 }
 
 /// Words to wrap: a `code span` stays whole, so a suggested snippet can be copied, and so

@@ -87,6 +87,7 @@ pub fn render_human(o: &Outcome) -> String {
         model: model(),
         skipped: &o.skipped,
         errors: &[],
+        rules: &[],
     };
     human::render(
         &report,
