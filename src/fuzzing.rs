@@ -175,18 +175,32 @@ pub fn check_pipeline(data: &[u8]) {
     };
     let text = human::render(&report, &style, opts);
     assert!(!text.is_empty(), "empty human report");
-    for text in [
-        json::render(&report),
-        sarif::render(&report),
-        junit::render(&report),
-        github::render(&report),
-        concise::render(&report),
-    ] {
-        assert!(
-            !text.is_empty() || out.findings.is_empty(),
-            "an empty report"
-        );
-    }
+    let active = out
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none())
+        .count();
+    assert_eq!(
+        github::render(&report).lines().count(),
+        active,
+        "github lines"
+    );
+    assert_eq!(
+        concise::render(&report).lines().count(),
+        active,
+        "concise lines"
+    );
+    let sarif: serde_json::Value = serde_json::from_str(&sarif::render(&report))
+        .unwrap_or_else(|e| panic!("SARIF is not JSON: {e}"));
+    assert_eq!(
+        sarif
+            .pointer("/runs/0/results")
+            .and_then(|r| r.as_array())
+            .map(Vec::len),
+        Some(out.findings.len()),
+        "SARIF results"
+    );
+    assert!(junit::render(&report).ends_with("</testsuites>\n"), "JUnit");
     let j = json::render(&report);
     assert!(
         j.starts_with('{') && j.trim_end().ends_with('}'),
