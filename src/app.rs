@@ -1,5 +1,6 @@
 //! What each command does; main.rs only maps the result to an exit code.
 
+use crate::baseline::{self, Baseline};
 use crate::cli::{CheckArgs, Cli, Command, FailOn, Format};
 use crate::discover::{discover, exclude_set};
 use crate::engine::{self, Settings};
@@ -187,6 +188,37 @@ fn check(args: CheckArgs, model: &Model, rules: &[Rule]) -> u8 {
     });
     let _ = std::panic::take_hook();
 
+    let mut outcome = outcome;
+    if let Some(path) = &args.baseline {
+        let baseline = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read the baseline {path}: {e}"))
+            .and_then(|text| Baseline::parse(path, &text));
+        match baseline {
+            Ok(b) => {
+                let gone = b.apply(&mut outcome.findings);
+                if gone > 0 && !args.quiet {
+                    eprintln!(
+                        "note: {gone} finding{} recorded in {path} no longer occur{}; \
+                         --write-baseline {path} drops {}",
+                        if gone == 1 { "" } else { "s" },
+                        if gone == 1 { "s" } else { "" },
+                        if gone == 1 { "it" } else { "them" },
+                    );
+                }
+            }
+            Err(e) => return fail(e),
+        }
+    }
+    if let Some(path) = &args.write_baseline {
+        if let Err(e) = emit(&baseline::write(&outcome.findings), Some(path)) {
+            return fail(e);
+        }
+        // What was just recorded is set aside, as the next run with --baseline would.
+        if let Ok(b) = Baseline::parse(path, &baseline::write(&outcome.findings)) {
+            b.apply(&mut outcome.findings);
+        }
+    }
+    outcome.summary.count(&outcome.findings);
     let errors: Vec<String> = discovery_failures
         .iter()
         .chain(&outcome.failures)

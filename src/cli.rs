@@ -76,6 +76,12 @@ pub struct CheckArgs {
     /// List the files and documents not linted, with the reason.
     #[arg(long)]
     pub show_skipped: bool,
+    /// Report only findings not recorded in FILE (the others are suppressed by `baseline`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<String>,
+    /// Record today's findings in FILE, to pass as --baseline later.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<String>,
     /// Also print suppressed findings, each with what suppressed it.
     #[arg(long)]
     pub show_suppressed: bool,

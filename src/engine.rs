@@ -54,6 +54,24 @@ pub struct Summary {
     pub suppressed: usize,
 }
 
+impl Summary {
+    /// Count findings by severity, the suppressed apart (they never count toward the exit code).
+    pub fn count(&mut self, findings: &[Finding]) {
+        (self.errors, self.warnings, self.infos, self.suppressed) = (0, 0, 0, 0);
+        for f in findings {
+            if f.suppressed.is_some() {
+                self.suppressed += 1;
+                continue;
+            }
+            match f.severity {
+                Severity::Error => self.errors += 1,
+                Severity::Warning => self.warnings += 1,
+                Severity::Info => self.infos += 1,
+            }
+        }
+    }
+}
+
 /// A file or document left unlinted, and why (`--show-skipped`, JSON `skipped`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Skipped {
@@ -752,17 +770,7 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
         skipped_documents: skipped.len(),
         ..Summary::default()
     };
-    for f in &findings {
-        if f.suppressed.is_some() {
-            summary.suppressed += 1;
-            continue;
-        }
-        match f.severity {
-            Severity::Error => summary.errors += 1,
-            Severity::Warning => summary.warnings += 1,
-            Severity::Info => summary.infos += 1,
-        }
-    }
+    summary.count(&findings);
     Outcome {
         files: sources,
         findings,
@@ -810,8 +818,10 @@ fn finding(
     } else {
         ""
     };
-    let fingerprint =
-        crate::path::fingerprint(&[&rule.id, &source.name, kind, ns, name, &path, what]);
+    let fingerprint = match &hit.identity {
+        Some(identity) => crate::path::fingerprint(&[&rule.id, identity]),
+        None => crate::path::fingerprint(&[&rule.id, &source.name, kind, ns, name, &path, what]),
+    };
     let (line, column) = source.position(span.start);
     let (end_line, end_column) = source.position(span.end);
     Finding {

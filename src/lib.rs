@@ -2,6 +2,7 @@
 //! responsibility model of managed Kubernetes.
 
 pub mod app;
+pub mod baseline;
 pub mod checks;
 pub mod cli;
 pub mod discover;

@@ -18,6 +18,10 @@ pub struct Hit {
     pub label: Option<String>,
     pub help: Option<String>,
     pub related: Vec<(Span, String)>,
+    /// What the finding is about when that is not the object it is reported on (a whole
+    /// namespace, say): its fingerprint is then this, not the file, object and path, so that
+    /// it keeps its identity when another object becomes the one it is reported on.
+    pub identity: Option<String>,
 }
 
 impl Hit {
@@ -28,7 +32,12 @@ impl Hit {
             label: None,
             help: None,
             related: Vec::new(),
+            identity: None,
         }
+    }
+    pub fn identity(mut self, identity: impl Into<String>) -> Self {
+        self.identity = Some(identity.into());
+        self
     }
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.label = Some(label.into());

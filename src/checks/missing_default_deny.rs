@@ -50,6 +50,7 @@ impl Check for MissingDefaultDeny {
                 ),
             )
             .label(label)
+            .identity(format!("namespace {namespace}"))
             .help(format!(
                 "add to namespace {namespace}: a NetworkPolicy with `podSelector: {{}}` and \
                  `policyTypes: [Ingress]`, then allow the flows each workload needs"
