@@ -46,7 +46,7 @@ pub fn run(cli: Cli) -> u8 {
         Err(e) => return fail(e),
     };
     let printed = match cli.command {
-        Command::Check(args) => return check(args, &model, &rules),
+        Command::Check(args) => return check(*args, &model, &rules),
         Command::Rules { format } => crate::docs::rules(&rules, format),
         Command::Explain { rule, format } => match rules.iter().find(|r| r.id == rule) {
             Some(r) => crate::docs::explain(r, &model, format),

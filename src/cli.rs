@@ -16,7 +16,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Lint files, directories, glob patterns, or `-` for standard input.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List every rule: id, default severity, responsibility, summary.
     Rules {
         #[arg(long, value_enum, default_value_t = ListFormat::Human)]
