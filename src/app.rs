@@ -2,13 +2,15 @@
 
 use crate::baseline::{self, Baseline};
 use crate::cli::{CheckArgs, Cli, Command, FailOn, Format};
+use crate::config::{self, Config};
 use crate::discover::{discover, exclude_set};
-use crate::engine::{self, Settings};
+use crate::engine::{self, Input, Settings};
 use crate::finding::Severity;
 use crate::model::Model;
 use crate::report::{self, Report, human};
 use crate::rule::{Rule, builtin_rules};
 use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// Exit codes of spec/cli.md.
@@ -46,7 +48,7 @@ pub fn run(cli: Cli) -> u8 {
         Err(e) => return fail(e),
     };
     let printed = match cli.command {
-        Command::Check(args) => return check(*args, &model, &rules),
+        Command::Check(args) => return check(*args, &model, rules),
         Command::Rules { format } => crate::docs::rules(&rules, format),
         Command::Explain { rule, format } => match rules.iter().find(|r| r.id == rule) {
             Some(r) => crate::docs::explain(r, &model, format),
@@ -60,10 +62,26 @@ pub fn run(cli: Cli) -> u8 {
         Command::Responsibilities { format } => {
             crate::docs::responsibilities(&model, &rules, format)
         }
+        Command::Init { force } => return init(force),
     };
     match emit(&printed, None) {
         Ok(()) => CLEAN,
         Err(e) => fail(e),
+    }
+}
+
+/// `onus init`: write the commented starter `.onus.yaml` here.
+fn init(force: bool) -> u8 {
+    let path = Path::new(config::FILE_NAME);
+    if path.exists() && !force {
+        return fail(format!("{} exists; --force replaces it", config::FILE_NAME));
+    }
+    match std::fs::write(path, config::STARTER) {
+        Ok(()) => {
+            println!("wrote {}: every key is explained in it", config::FILE_NAME);
+            CLEAN
+        }
+        Err(e) => fail(format!("cannot write {}: {e}", config::FILE_NAME)),
     }
 }
 
@@ -82,23 +100,15 @@ fn common_prefix(a: &str, b: &str) -> usize {
     a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count()
 }
 
-/// Does `sel` (a rule id, a responsibility id, or a section like `3.1.4`) name this rule?
-fn selects(sel: &str, rule: &Rule) -> bool {
-    let section = rule.responsibility.split('/').next().unwrap_or("");
-    sel == rule.id
-        || sel == rule.responsibility
-        || sel == section
-        || section.starts_with(&format!("{sel}."))
-}
-
-/// The rules this run evaluates: `--select` replaces the default set, `--ignore` removes.
+/// The rules this run evaluates: the most specific of `select` and `ignore` decides for each
+/// (see `config::enabled`); every entry must name a rule, a responsibility or a section.
 pub fn choose<'r>(
     rules: &'r [Rule],
     select: &[String],
     ignore: &[String],
 ) -> Result<Vec<&'r Rule>, String> {
     for s in select.iter().chain(ignore) {
-        if !rules.iter().any(|r| selects(s, r)) {
+        if s != "all" && !rules.iter().any(|r| config::specificity(s, r).is_some()) {
             return Err(format!(
                 "`{s}` names no rule, responsibility or section{}",
                 suggest(s, rules.iter().map(|r| r.id.as_str()))
@@ -107,14 +117,7 @@ pub fn choose<'r>(
     }
     Ok(rules
         .iter()
-        .filter(|r| {
-            if select.is_empty() {
-                r.enabled
-            } else {
-                select.iter().any(|s| selects(s, r))
-            }
-        })
-        .filter(|r| !ignore.iter().any(|s| selects(s, r)))
+        .filter(|r| config::enabled(r, select, ignore))
         .collect())
 }
 
@@ -145,17 +148,73 @@ fn pairs(args: &CheckArgs) -> Result<Vec<(Format, Option<String>)>, String> {
         .collect())
 }
 
-fn check(args: CheckArgs, model: &Model, rules: &[Rule]) -> u8 {
+/// The configuration: `--config FILE`, else the nearest `.onus.yaml` upwards, else none.
+fn configuration(args: &CheckArgs) -> Result<Config, String> {
+    let path = match &args.config {
+        Some(p) => Some(PathBuf::from(p)),
+        None => std::env::current_dir()
+            .ok()
+            .and_then(|d| config::discover(&d))
+            .map(|p| {
+                // Shown relative to the current directory when below it.
+                std::env::current_dir()
+                    .ok()
+                    .and_then(|d| p.strip_prefix(&d).ok().map(Path::to_path_buf))
+                    .unwrap_or(p)
+            }),
+    };
+    match path {
+        Some(p) => Config::load(&p),
+        None => Ok(Config::default()),
+    }
+}
+
+fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>) -> u8 {
     let started = Instant::now();
     let outputs = match pairs(&args) {
         Ok(o) => o,
         Err(e) => return fail(e),
     };
-    let chosen = match choose(rules, &args.select, &args.ignore) {
+    let color = !args.no_color
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stderr().is_terminal();
+    let config = match configuration(&args) {
         Ok(c) => c,
+        Err(e) => {
+            eprint!("{e}");
+            return FAILURE;
+        }
+    };
+    // Severities and params from the configuration apply to the rules of this run.
+    let off = match config.apply(&mut rules) {
+        Ok(off) => off,
+        Err(e) => {
+            eprint!("{}", e.render(color));
+            return FAILURE;
+        }
+    };
+    let rules = rules;
+    // Flags override the file.
+    let listed = |flag: &[String], file: &[config::Entry]| -> Vec<String> {
+        if flag.is_empty() {
+            file.iter().map(|e| e.text.clone()).collect()
+        } else {
+            flag.iter().flat_map(|s| config::split_list(s)).collect()
+        }
+    };
+    let select = listed(&args.select, &config.select);
+    let ignore = listed(&args.ignore, &config.ignore);
+    let chosen: Vec<&Rule> = match choose(&rules, &select, &ignore) {
+        Ok(c) => c.into_iter().filter(|r| !off.contains(&r.id)).collect(),
         Err(e) => return fail(e),
     };
-    let exclude = match exclude_set(&args.exclude) {
+    let excludes: Vec<String> = config
+        .exclude
+        .iter()
+        .chain(&args.exclude)
+        .cloned()
+        .collect();
+    let exclude = match exclude_set(&excludes) {
         Ok(e) => e,
         Err(e) => return fail(e),
     };
@@ -173,11 +232,37 @@ fn check(args: CheckArgs, model: &Model, rules: &[Rule]) -> u8 {
     // A rule that panics becomes a finding; the default hook would also print to stderr.
     std::panic::set_hook(Box::new(|_| {}));
     let settings = Settings {
-        default_namespace: args.default_namespace.clone(),
+        default_namespace: args
+            .default_namespace
+            .clone()
+            .or_else(|| config.default_namespace.clone())
+            .unwrap_or_else(|| "default".into()),
         known_rules: rules.iter().map(|r| r.id.clone()).collect(),
     };
+    let context: Vec<String> = config
+        .context
+        .iter()
+        .chain(&args.context)
+        .cloned()
+        .collect();
     let (outcome, discovery_failures) = pool.install(|| {
-        let found = discover(&args.paths, &exclude, args.stdin_filename.as_deref());
+        let mut found = discover(&args.paths, &exclude, args.stdin_filename.as_deref());
+        if !context.is_empty() {
+            // Context files join the set unreported; a file also linted stays linted.
+            let more = discover(&context, &exclude, None);
+            found.failures.extend(more.failures);
+            found
+                .inputs
+                .extend(more.inputs.into_iter().filter_map(|i| match i {
+                    Input::Path { name, path, .. } => Some(Input::Path {
+                        name,
+                        path,
+                        context: true,
+                    }),
+                    Input::Text { .. } => None,
+                }));
+            engine::dedup_inputs(&mut found.inputs);
+        }
         let mut outcome = engine::run(&found.inputs, &chosen, &settings);
         // Files left unread while walking (Helm templates, FIFOs) are listed with the
         // skipped documents, never silently dropped.
@@ -189,6 +274,7 @@ fn check(args: CheckArgs, model: &Model, rules: &[Rule]) -> u8 {
     let _ = std::panic::take_hook();
 
     let mut outcome = outcome;
+    config.mark(&rules, &mut outcome.findings);
     if let Some(path) = &args.baseline {
         let baseline = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read the baseline {path}: {e}"))

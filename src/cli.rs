@@ -33,6 +33,12 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Human)]
         format: ListFormat,
     },
+    /// Write a commented starter `.onus.yaml` in the current directory.
+    Init {
+        /// Replace an existing `.onus.yaml`.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -55,9 +61,16 @@ pub struct CheckArgs {
     /// Rule or responsibility ids to disable.
     #[arg(long, value_delimiter = ',', value_name = "RULE")]
     pub ignore: Vec<String>,
-    /// Namespace of resources that name none.
-    #[arg(long, default_value = "default", value_name = "NS")]
-    pub default_namespace: String,
+    /// Namespace of resources that name none (default: the configuration's, else `default`).
+    #[arg(long, value_name = "NS")]
+    pub default_namespace: Option<String>,
+    /// Configuration file (default: the nearest `.onus.yaml` from the current directory up).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<String>,
+    /// Read PATH into the linted set without reporting its own findings (repeatable): the
+    /// cross-object rules see it. The pre-commit hook passes the repository.
+    #[arg(long, value_name = "PATH")]
+    pub context: Vec<String>,
     /// Skip matching paths (globset syntax; repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,

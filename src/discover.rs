@@ -185,7 +185,10 @@ pub fn discover(paths: &[String], exclude: &GlobSet, stdin_name: Option<&str>) -
     inputs.extend(found.into_iter().map(|p| Input::Path {
         name: clean(&p),
         path: p,
+        context: false,
     }));
+    // `examples` and `./examples/` name the same files once.
+    crate::engine::dedup_inputs(&mut inputs);
     Discovered {
         inputs,
         failures,

@@ -20,13 +20,37 @@ pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Something to lint.
 pub enum Input {
-    /// A file, with the name the report uses for it.
-    Path { name: String, path: PathBuf },
+    /// A file, with the name the report uses for it. A context file is read into the
+    /// linted set (cross-object rules see it) but its own findings are not reported.
+    Path {
+        name: String,
+        path: PathBuf,
+        context: bool,
+    },
     /// Text already in memory (standard input).
     Text { name: String, bytes: Vec<u8> },
 }
 
+/// Drop inputs named twice (`examples` and `./examples/` both given), keeping the first,
+/// and a context file when the same file is also linted.
+pub fn dedup_inputs(inputs: &mut Vec<Input>) {
+    let linted: std::collections::HashSet<String> = inputs
+        .iter()
+        .filter(|i| !i.is_context())
+        .map(|i| i.name().to_string())
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    inputs.retain(|i| {
+        let name = i.name().to_string();
+        !(i.is_context() && linted.contains(&name)) && seen.insert(name)
+    });
+}
+
 impl Input {
+    fn is_context(&self) -> bool {
+        matches!(self, Input::Path { context: true, .. })
+    }
+
     fn name(&self) -> &str {
         match self {
             Input::Path { name, .. } | Input::Text { name, .. } => name,
@@ -566,12 +590,20 @@ fn objects<'a>(
 
 /// Lint a set of inputs with the given rules.
 pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
-    let loaded: Vec<Result<Loaded, String>> = inputs.par_iter().map(load).collect();
+    let loaded: Vec<Result<(Loaded, bool), String>> = inputs
+        .par_iter()
+        .map(|i| load(i).map(|l| (l, i.is_context())))
+        .collect();
     let mut failures = Vec::new();
     let mut files: Vec<Loaded> = Vec::new();
+    // Which files are context only: read into the set, their own findings unreported.
+    let mut context: Vec<bool> = Vec::new();
     for l in loaded {
         match l {
-            Ok(l) => files.push(l),
+            Ok((l, c)) => {
+                files.push(l);
+                context.push(c);
+            }
             Err(e) => failures.push(e),
         }
     }
@@ -762,10 +794,11 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
             );
         }
     }
+    findings.retain(|f| !context.get(f.file_index).copied().unwrap_or(false));
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
 
     let mut summary = Summary {
-        files: files.len(),
+        files: context.iter().filter(|c| !**c).count(),
         resources: index.resources.len(),
         skipped_documents: skipped.len(),
         ..Summary::default()

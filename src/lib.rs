@@ -5,6 +5,7 @@ pub mod app;
 pub mod baseline;
 pub mod checks;
 pub mod cli;
+pub mod config;
 pub mod discover;
 pub mod docs;
 pub mod engine;

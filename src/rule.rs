@@ -79,14 +79,26 @@ pub trait Check: Send + Sync {
     fn check_unused(&self, _unused: &crate::suppress::Unused, _out: &mut Vec<Hit>) {}
 }
 
-/// A rule's typed parameters, read from the `params` mapping of its file.
+/// A rule's typed parameters, read from the `params` mapping of its file, or from the
+/// configuration's `params` for the rule, which wins key by key over the file's (`under`).
 pub struct Params<'a> {
     pub node: Option<NodeRef<'a>>,
+    pub under: Option<NodeRef<'a>>,
 }
 
 impl<'a> Params<'a> {
+    pub fn new(node: Option<NodeRef<'a>>) -> Self {
+        Params { node, under: None }
+    }
+
+    fn lookup(&self, key: &str) -> Option<NodeRef<'a>> {
+        self.node
+            .and_then(|n| n.get(key))
+            .or_else(|| self.under.and_then(|n| n.get(key)))
+    }
+
     pub fn str_list(&self, key: &str) -> Result<Option<Vec<String>>, String> {
-        let Some(v) = self.node.and_then(|n| n.get(key)) else {
+        let Some(v) = self.lookup(key) else {
             return Ok(None);
         };
         if !v.is_seq() {
@@ -103,7 +115,13 @@ impl<'a> Params<'a> {
     }
     /// Reject keys the check does not know, so a typo is an error, not a silent default.
     pub fn only(&self, known: &[&str]) -> Result<(), String> {
-        let Some(n) = self.node else { return Ok(()) };
+        for n in self.node.iter().chain(&self.under) {
+            Self::only_in(*n, known)?;
+        }
+        Ok(())
+    }
+
+    fn only_in(n: NodeRef, known: &[&str]) -> Result<(), String> {
         if !(n.is_map() || n.is_null()) {
             return Err("`params` must be a mapping".into());
         }
@@ -141,6 +159,8 @@ pub struct Rule {
     pub check: Box<dyn Check>,
     /// Where the rule came from (a path, or `builtin:<file>`).
     pub origin: String,
+    /// The rule file's text (to build the check again with configured params).
+    pub text: String,
 }
 
 impl fmt::Debug for Rule {
@@ -247,9 +267,7 @@ pub fn load_rule(
             format!("no check named `{check_name}`"),
         )
     })?;
-    let params = Params {
-        node: root.get("params"),
-    };
+    let params = Params::new(root.get("params"));
     let check = factory(&params).map_err(|m| {
         err(
             params.node.map(|n| n.span()).unwrap_or(root.span()),
@@ -275,8 +293,29 @@ pub fn load_rule(
         check,
         check_name,
         origin: origin.to_string(),
+        text: text.to_string(),
         id,
     })
+}
+
+impl Rule {
+    /// Build the check again with `params` (from the configuration) over the rule file's.
+    pub fn configure(&mut self, params: NodeRef) -> Result<(), String> {
+        let factory = crate::checks::factory(&self.check_name)
+            .ok_or_else(|| format!("no check named `{}`", self.check_name))?;
+        let stream = yaml::parse(&self.text);
+        let own = stream
+            .documents
+            .first()
+            .and_then(NodeRef::root)
+            .and_then(|r| r.get("params"));
+        let p = Params {
+            node: Some(params),
+            under: own,
+        };
+        self.check = factory(&p)?;
+        Ok(())
+    }
 }
 
 /// Every built-in rule, in id order.

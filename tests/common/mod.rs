@@ -40,6 +40,7 @@ pub fn lint_files(files: &[PathBuf], rule_id: &str) -> Outcome {
                 .to_string_lossy()
                 .into_owned(),
             path: p.clone(),
+            context: false,
         })
         .collect();
     run_rule(&inputs, rule_id)
