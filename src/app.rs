@@ -31,7 +31,16 @@ fn load() -> Result<(Model, Vec<Rule>), String> {
 
 fn emit(text: &str, output: Option<&str>) -> Result<(), String> {
     match output {
-        Some(path) => std::fs::write(path, text).map_err(|e| format!("cannot write {path}: {e}")),
+        Some(path) => {
+            // `--output reports/onus.sarif` creates `reports/`.
+            if let Some(dir) = Path::new(path)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(dir).map_err(|e| format!("cannot write {path}: {e}"))?;
+            }
+            std::fs::write(path, text).map_err(|e| format!("cannot write {path}: {e}"))
+        }
         None => {
             let mut out = std::io::stdout().lock();
             // A closed pipe (onus ... | head) is not an error of ours.
@@ -330,6 +339,7 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>) -> u8 {
             Format::Junit => report::junit::render(&report),
             Format::Github => report::github::render(&report),
             Format::Concise => report::concise::render(&report),
+            Format::Markdown => report::markdown::render(&report),
             Format::Human => {
                 let color = !args.no_color && std::env::var_os("NO_COLOR").is_none() && to_terminal;
                 let style = human::Style { color, width: 100 };

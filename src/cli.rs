@@ -108,6 +108,7 @@ pub enum Format {
     Junit,
     Github,
     Concise,
+    Markdown,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 
 use crate::engine::{self, Input, Settings};
 use crate::model::Model;
-use crate::report::{Report, concise, github, human, json, junit, sarif};
+use crate::report::{Report, concise, github, human, json, junit, markdown, sarif};
 use crate::rule::{Rule, builtin_rules};
 use crate::yaml::{self, Document, NodeRef, Span};
 use std::sync::OnceLock;
@@ -201,6 +201,10 @@ pub fn check_pipeline(data: &[u8]) {
         "SARIF results"
     );
     assert!(junit::render(&report).ends_with("</testsuites>\n"), "JUnit");
+    assert!(
+        markdown::render(&report).starts_with("## onus: "),
+        "Markdown"
+    );
     let j = json::render(&report);
     assert!(
         j.starts_with('{') && j.trim_end().ends_with('}'),
