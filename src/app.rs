@@ -256,6 +256,9 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>) -> u8 {
         .collect();
     let (outcome, discovery_failures) = pool.install(|| {
         let mut found = discover(&args.paths, &exclude, args.stdin_filename.as_deref());
+        for note in &found.notes {
+            eprintln!("note: {note}");
+        }
         if !context.is_empty() {
             // Context files join the set unreported; a file also linted stays linted.
             let more = discover(&context, &exclude, None);

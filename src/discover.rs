@@ -12,8 +12,10 @@ pub struct Discovered {
     /// Paths that do not exist or cannot be read: the run exits 2 after linting the rest.
     pub failures: Vec<String>,
     /// Files met while walking and left unread, with the reason (Helm chart templates,
-    /// FIFOs, sockets, devices).
+    /// FIFOs, sockets, devices, symlink loops).
     pub skipped: Vec<Skipped>,
+    /// Things to say that are not failures (a directory without manifests).
+    pub notes: Vec<String>,
 }
 
 /// What a file that is not a regular one is, for messages.
@@ -39,7 +41,7 @@ pub fn describe_special(t: std::fs::FileType) -> &'static str {
 
 /// `chart/templates/deployment.yaml` beside a `chart/Chart.yaml`: `helm template` renders
 /// it; linted raw, every `{{ }}` would be a YAML error. Named explicitly, it is still read.
-fn is_helm_template(p: &Path) -> bool {
+pub fn is_helm_template(p: &Path) -> bool {
     p.ancestors().skip(1).any(|dir| {
         dir.file_name().is_some_and(|n| n == "templates")
             && dir.parent().is_some_and(|c| c.join("Chart.yaml").is_file())
@@ -87,8 +89,11 @@ fn walk(
     let ex = exclude.clone();
     let base = root.to_path_buf();
     // `onus check repo --exclude charts` means repo/charts: match below the root too.
+    // Symlinked directories are followed; a link back to an ancestor is reported once as
+    // skipped, not walked forever.
     let walker = ignore::WalkBuilder::new(root)
         .require_git(false)
+        .follow_links(true)
         .filter_entry(move |e| {
             let inner = e.path().strip_prefix(&base).unwrap_or(e.path());
             !excluded(&ex, e.path()) && (inner.as_os_str().is_empty() || !excluded(&ex, inner))
@@ -131,8 +136,28 @@ fn walk(
                     found.insert(e.into_path());
                 }
             }
-            Err(err) => failures.push(walk_error(&err)),
+            Err(err) => match loop_of(&err) {
+                Some((child, ancestor)) => skipped.push(Skipped::file(
+                    clean(&child),
+                    format!(
+                        "a symlink back to {}, which is being walked: not followed again",
+                        clean(&ancestor)
+                    ),
+                )),
+                None => failures.push(walk_error(&err)),
+            },
         }
+    }
+}
+
+/// The (link, ancestor) of a symlink loop met while walking.
+fn loop_of(err: &ignore::Error) -> Option<(PathBuf, PathBuf)> {
+    match err {
+        ignore::Error::Loop { ancestor, child } => Some((child.clone(), ancestor.clone())),
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => loop_of(err),
+        _ => None,
     }
 }
 
@@ -145,6 +170,7 @@ pub fn discover(paths: &[String], exclude: &GlobSet, stdin_name: Option<&str>) -
     let mut failures = Vec::new();
     let mut inputs = Vec::new();
     let mut skipped = Vec::new();
+    let mut notes = Vec::new();
     let paths: Vec<String> = if paths.is_empty() {
         vec![".".into()]
     } else {
@@ -161,7 +187,20 @@ pub fn discover(paths: &[String], exclude: &GlobSet, stdin_name: Option<&str>) -
         }
         let path = Path::new(arg);
         match std::fs::metadata(path) {
-            Ok(m) if m.is_dir() => walk(path, exclude, &mut found, &mut failures, &mut skipped),
+            Ok(m) if m.is_dir() => {
+                let before = (found.len(), skipped.len());
+                walk(path, exclude, &mut found, &mut failures, &mut skipped);
+                if (found.len(), skipped.len()) == before {
+                    notes.push(format!(
+                        "no manifests found under {arg} (*.yaml, *.yml, *.json{})",
+                        if exclude.is_empty() {
+                            ""
+                        } else {
+                            ", minus --exclude"
+                        }
+                    ));
+                }
+            }
             Ok(m) if m.is_file() => {
                 if !excluded(exclude, path) {
                     found.insert(path.to_path_buf());
@@ -193,6 +232,7 @@ pub fn discover(paths: &[String], exclude: &GlobSet, stdin_name: Option<&str>) -
         inputs,
         failures,
         skipped,
+        notes,
     }
 }
 
@@ -250,6 +290,12 @@ fn glob(
     } else {
         base
     };
+    if !base.is_dir() {
+        return Err(format!(
+            "{pattern}: the pattern matches no file ({} is not a directory)",
+            clean(&base)
+        ));
+    }
     let mut all = BTreeSet::new();
     let skipped_before = skipped.len();
     let ex = exclude.clone();

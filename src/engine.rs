@@ -218,6 +218,18 @@ fn load(input: &Input) -> Result<Loaded, String> {
     let name = input.name().to_string();
     let bytes = match input {
         Input::Path { path, .. } => {
+            // Named on the command line (walking skips them), a Helm template is one finding.
+            if crate::discover::is_helm_template(path) {
+                let mut l = unreadable(
+                    name,
+                    "this is a Helm chart template (Go template syntax), not a manifest".into(),
+                );
+                if let Some(e) = l.load_errors.first_mut() {
+                    e.help =
+                        Some("lint what the chart renders: `helm template <chart> | onus check -`");
+                }
+                return Ok(l);
+            }
             let mut file = open_nonblocking(path).map_err(|e| format!("{name}: {e}"))?;
             let meta = file.metadata().map_err(|e| format!("{name}: {e}"))?;
             if !meta.is_file() {
@@ -246,6 +258,20 @@ fn load(input: &Input) -> Result<Loaded, String> {
             bytes.clone()
         }
     };
+    // A binary file (NUL bytes, and not UTF-16) is one finding, not a page of YAML errors.
+    if utf16_body(&bytes).is_none() && bytes.contains(&0) {
+        let mut l = unreadable(
+            name,
+            "this file is binary (it holds NUL bytes), not a YAML or JSON manifest".into(),
+        );
+        if let Some(e) = l.load_errors.first_mut() {
+            e.help = Some(
+                "lint manifests only: rename the file, or leave it out with --exclude or \
+                 `exclude:` in .onus.yaml",
+            );
+        }
+        return Ok(l);
+    }
     let Decoded {
         text,
         bad,
@@ -294,7 +320,9 @@ fn load(input: &Input) -> Result<Loaded, String> {
                 None => !std::mem::replace(&mut reported_before_first, true),
             };
             if first {
-                load_errors.push(SyntaxError::new(p, message));
+                let mut e = SyntaxError::new(p, message);
+                e.help = Some(ENCODING_HELP);
+                load_errors.push(e);
             }
         }
         let mut flags = keep.into_iter();
@@ -396,6 +424,10 @@ struct Decoded {
 
 const NOT_UTF8: &str = "this document is not valid UTF-8, which Kubernetes manifests must be";
 
+/// Help for a text that is not in an encoding kubectl reads.
+const ENCODING_HELP: &str = "save the file as UTF-8 (your editor's \"encoding\" setting, or \
+     `iconv -f LATIN1 -t UTF-8`): kubectl reads nothing else";
+
 /// Windows tools write UTF-16 with a byte-order mark; kubectl decodes it, and so do we
 /// (positions are then those of the decoded text, which is what the report shows).
 /// Invalid UTF-8 spoils only the documents that hold it, as kubectl splits documents
@@ -404,7 +436,7 @@ fn decode(bytes: Vec<u8>) -> Decoded {
     if let Some((little, body, bom)) = utf16_body(&bytes) {
         let (text, bad) = decode_utf16(body, little);
         let file_error = (!bom).then(|| {
-            SyntaxError::new(
+            let mut e = SyntaxError::new(
                 0,
                 format!(
                     "this file is UTF-16 ({}) without a byte-order mark, which kubectl cannot \
@@ -415,7 +447,9 @@ fn decode(bytes: Vec<u8>) -> Decoded {
                         "big-endian"
                     }
                 ),
-            )
+            );
+            e.help = Some(ENCODING_HELP);
+            e
         });
         return Decoded {
             text,
@@ -571,17 +605,31 @@ fn objects<'a>(
         Err(why) => skipped.push(why),
     };
     if is_list(root) {
-        // `kind: DeploymentList` lends apps/v1 Deployment to items that name neither.
-        let list_kind = root.get("kind").and_then(|k| k.as_str()).unwrap_or("");
-        let typed = match (
-            root.get("apiVersion").and_then(|v| v.as_str()),
-            list_kind.strip_suffix("List"),
-        ) {
-            (Some(v), Some(k)) if !k.is_empty() => Some((v, k)),
-            _ => None,
-        };
-        for item in root.get("items").iter().flat_map(|i| i.items()) {
-            push(object_of(file, item, namespaces, true, typed));
+        // Lists may hold lists: flattened depth first, in document order, with a stack of
+        // items still to see, so that nesting costs no recursion.
+        let mut todo: Vec<(NodeRef, Option<(&str, &str)>)> = Vec::new();
+        let expand =
+            |list: NodeRef<'a>, todo: &mut Vec<(NodeRef<'a>, Option<(&'a str, &'a str)>)>| {
+                // `kind: DeploymentList` lends apps/v1 Deployment to items that name neither.
+                let list_kind = list.get("kind").and_then(|k| k.as_str()).unwrap_or("");
+                let typed = match (
+                    list.get("apiVersion").and_then(|v| v.as_str()),
+                    list_kind.strip_suffix("List"),
+                ) {
+                    (Some(v), Some(k)) if !k.is_empty() => Some((v, k)),
+                    _ => None,
+                };
+                let items: Vec<NodeRef> =
+                    list.get("items").iter().flat_map(|i| i.items()).collect();
+                todo.extend(items.into_iter().rev().map(|i| (i, typed)));
+            };
+        expand(root, &mut todo);
+        while let Some((item, typed)) = todo.pop() {
+            if item.is_map() && is_list(item) {
+                expand(item, &mut todo);
+            } else {
+                push(object_of(file, item, namespaces, true, typed));
+            }
         }
         return;
     }
@@ -876,9 +924,10 @@ fn finding(
             .collect(),
         resource: reference,
         responsibility: rule.responsibility.clone(),
-        help: hit
-            .help
-            .unwrap_or_else(|| first_paragraph(&rule.remediation)),
+        help: sentence(
+            &hit.help
+                .unwrap_or_else(|| first_paragraph(&rule.remediation)),
+        ),
         suppressed: None,
         path,
         fingerprint,
@@ -892,6 +941,20 @@ fn doc_root(stream: &yaml::Stream, span: Span) -> Option<NodeRef<'_>> {
         .partition_point(|d| d.start <= span.start)
         .checked_sub(1)?;
     NodeRef::root(stream.documents.get(i)?)
+}
+
+/// Help lines in one style: a sentence, capitalised, ending with a full stop.
+fn sentence(text: &str) -> String {
+    let text = text.trim();
+    let mut chars = text.chars();
+    let mut out: String = match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => return String::new(),
+    };
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
 }
 
 /// The first paragraph of a rule's remediation, on one line.

@@ -128,11 +128,14 @@ pub fn group_of(api_version: &str) -> &str {
 
 /// A `kind: List` or typed list (`DeploymentList`) whose items are objects, as kubectl reads it.
 pub fn is_list(root: NodeRef) -> bool {
-    root.get("kind")
-        .and_then(|k| k.as_str())
-        .is_some_and(|k| k.ends_with("List"))
+    let kind = root.get("kind").and_then(|k| k.as_str());
+    kind.is_some_and(|k| k.ends_with("List"))
         && root.get("apiVersion").is_some()
-        && root.get("items").is_some_and(|i| i.is_seq() || i.is_null())
+        && match root.get("items") {
+            Some(i) => i.is_seq() || i.is_null(),
+            // A `kind: List` without items is an empty list (kubectl applies nothing).
+            None => kind == Some("List"),
+        }
 }
 
 /// True when a mapping is a tool's configuration file rather than a cluster object.

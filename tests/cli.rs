@@ -687,3 +687,99 @@ fn a_suppression_of_a_rule_this_run_does_not_evaluate_is_not_unused() {
     let msg = v["findings"][0]["message"].as_str().unwrap();
     assert!(msg.contains("did you mean `host-network`"), "{msg}");
 }
+
+#[cfg(unix)]
+#[test]
+fn symlinked_files_and_directories_are_followed_without_looping() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real");
+    fs::create_dir(&real).unwrap();
+    write(&real, "pod.yaml", HOSTNET.as_bytes());
+    let walked = dir.path().join("walked");
+    fs::create_dir(&walked).unwrap();
+    std::os::unix::fs::symlink("../real/pod.yaml", walked.join("link.yaml")).unwrap();
+    std::os::unix::fs::symlink("../real", walked.join("linkdir")).unwrap();
+    std::os::unix::fs::symlink("..", walked.join("loop")).unwrap();
+    let (code, v) = json(
+        onus()
+            .args(["check", "--select", "host-network"])
+            .arg(&walked),
+    );
+    assert_eq!(code, 1, "{v}");
+    let files: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert!(
+        files.iter().any(|f| f.ends_with("walked/link.yaml")),
+        "{files:?}"
+    );
+    assert!(
+        files.iter().any(|f| f.ends_with("walked/linkdir/pod.yaml")),
+        "{files:?}"
+    );
+    let skipped = v["skipped"].as_array().unwrap();
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s["file"].as_str().unwrap().ends_with("walked/loop")),
+        "{skipped:?}"
+    );
+}
+
+#[test]
+fn nothing_to_lint_is_said_and_a_glob_matching_nothing_is_one_error() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("empty")).unwrap();
+    let r = run(onus().current_dir(dir.path()).args(["check", "empty"]));
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stderr.contains("no manifests found under empty"),
+        "{}",
+        r.stderr
+    );
+    let r = run(onus()
+        .current_dir(dir.path())
+        .args(["check", "nothing/*.yaml"]));
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("nothing/*.yaml: the pattern matches no file")
+    );
+}
+
+#[test]
+fn a_binary_file_and_a_helm_template_named_directly_are_one_finding_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = write(
+        dir.path(),
+        "blob.yaml",
+        b"\x7fELF\x02\x01\x01\x00\x00\x00garbage: [\xff\xfe\n",
+    );
+    let chart = dir.path().join("chart");
+    write(
+        &chart,
+        "Chart.yaml",
+        b"apiVersion: v2\nname: c\nversion: 0.1.0\n",
+    );
+    let tpl = write(
+        &chart,
+        "templates/deploy.yaml",
+        b"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n  labels:\n    {{- include \"c.labels\" . | nindent 4 }}\n",
+    );
+    let (_, v) = json(onus().args(["check", &bin, &tpl]));
+    let f = v["findings"].as_array().unwrap();
+    assert_eq!(f.len(), 2, "{v}");
+    assert!(f[0]["message"].as_str().unwrap().contains("binary"));
+    assert!(f[0]["help"].as_str().unwrap().contains("exclude"));
+    assert!(
+        f[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Helm chart template")
+    );
+    assert!(f[1]["help"].as_str().unwrap().contains("helm template"));
+}

@@ -47,7 +47,7 @@ impl Check for SecretInEnvLiteral {
                     )
                     .label("stored in clear in the pod spec")
                     .help(format!(
-                        "move it to a Secret and reference it: `valueFrom: {{secretKeyRef: {{name: <secret>, key: {}}}}}`",
+                        "reference a Secret that reaches the cluster encrypted (a SealedSecret, an ExternalSecret or a SOPS file, never a plain Secret manifest): `valueFrom: {{secretKeyRef: {{name: <secret>, key: {}}}}}`",
                         name.to_ascii_lowercase().replace('_', "-")
                     )),
                 );
