@@ -1,7 +1,7 @@
 //! What each command does; main.rs only maps the result to an exit code.
 
 use crate::baseline::{self, Baseline};
-use crate::cli::{CheckArgs, Cli, Command, FailOn, Format};
+use crate::cli::{CheckArgs, Cli, ColorChoice, Command, FailOn, Format};
 use crate::config::{self, Config};
 use crate::discover::{discover, exclude_set};
 use crate::engine::{self, Input, Settings};
@@ -139,6 +139,38 @@ fn threshold(f: FailOn) -> Option<Severity> {
     }
 }
 
+/// Colour for a report going to a terminal or not: `--color`/`--no-color` decide; in auto,
+/// a non-empty NO_COLOR turns it off, CLICOLOR_FORCE or FORCE_COLOR (not `0`) on.
+fn use_color(args: &CheckArgs, terminal: bool) -> bool {
+    let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0");
+    if args.no_color {
+        return false;
+    }
+    match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+                false
+            } else {
+                set("CLICOLOR_FORCE") || set("FORCE_COLOR") || terminal
+            }
+        }
+    }
+}
+
+/// The width to wrap to: the terminal's (COLUMNS first), else 100.
+fn width(terminal: bool) -> usize {
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<usize>().ok());
+    let detected = terminal
+        .then(terminal_size::terminal_size)
+        .flatten()
+        .map(|(w, _)| usize::from(w.0));
+    columns.or(detected).unwrap_or(100).clamp(60, 200)
+}
+
 /// `--format`/`--output` pairs, in order: a format without an output (or with `-`) goes to
 /// standard output; no format means `human`.
 fn pairs(args: &CheckArgs) -> Result<Vec<(Format, Option<String>)>, String> {
@@ -184,9 +216,7 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>) -> u8 {
         Ok(o) => o,
         Err(e) => return fail(e),
     };
-    let color = !args.no_color
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::io::stderr().is_terminal();
+    let color = use_color(&args, std::io::stderr().is_terminal());
     let config = match configuration(&args) {
         Ok(c) => c,
         Err(e) => {
@@ -344,12 +374,15 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>) -> u8 {
             Format::Concise => report::concise::render(&report),
             Format::Markdown => report::markdown::render(&report),
             Format::Human => {
-                let color = !args.no_color && std::env::var_os("NO_COLOR").is_none() && to_terminal;
-                let style = human::Style { color, width: 100 };
+                let style = human::Style {
+                    color: use_color(&args, to_terminal),
+                    width: width(to_terminal),
+                };
                 let opts = human::Options {
                     quiet: args.quiet,
                     show_skipped: args.show_skipped,
                     show_suppressed: args.show_suppressed,
+                    statistics: args.statistics,
                 };
                 let mut t = human::render(&report, &style, opts);
                 if to_terminal && !args.quiet {

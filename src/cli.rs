@@ -80,9 +80,16 @@ pub struct CheckArgs {
     /// Name standard input in the report.
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<String>,
-    /// Plain output, no colour.
+    /// Plain output, no colour (same as `--color never`).
     #[arg(long)]
     pub no_color: bool,
+    /// Colour: auto (on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE or FORCE_COLOR
+    /// force it), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// After the report, count findings by rule and by responsibility.
+    #[arg(long)]
+    pub statistics: bool,
     /// Only findings and errors: no summary line.
     #[arg(long)]
     pub quiet: bool,
@@ -109,6 +116,13 @@ pub enum Format {
     Github,
     Concise,
     Markdown,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

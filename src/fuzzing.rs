@@ -172,6 +172,7 @@ pub fn check_pipeline(data: &[u8]) {
         quiet: false,
         show_skipped: true,
         show_suppressed: true,
+        statistics: true,
     };
     let text = human::render(&report, &style, opts);
     assert!(!text.is_empty(), "empty human report");

@@ -783,3 +783,63 @@ fn a_binary_file_and_a_helm_template_named_directly_are_one_finding_each() {
     );
     assert!(f[1]["help"].as_str().unwrap().contains("helm template"));
 }
+
+#[test]
+fn colour_follows_the_flags_and_the_conventions() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write(dir.path(), "bad.yaml", HOSTNET.as_bytes());
+    let coloured = |envs: &[(&str, &str)], flags: &[&str]| {
+        let mut c = onus();
+        c.env_remove("NO_COLOR")
+            .env_remove("FORCE_COLOR")
+            .env_remove("CLICOLOR_FORCE");
+        for (k, v) in envs {
+            c.env(k, v);
+        }
+        run(c
+            .args(["check", "--select", "host-network", &bad])
+            .args(flags))
+        .stdout
+        .contains("\x1b[")
+    };
+    assert!(!coloured(&[], &[]), "piped: plain");
+    assert!(coloured(&[("FORCE_COLOR", "1")], &[]));
+    assert!(coloured(&[("CLICOLOR_FORCE", "1")], &[]));
+    assert!(!coloured(&[("FORCE_COLOR", "0")], &[]));
+    assert!(!coloured(&[("FORCE_COLOR", "1"), ("NO_COLOR", "1")], &[]));
+    assert!(coloured(&[("NO_COLOR", "1")], &["--color", "always"]));
+    assert!(!coloured(&[("FORCE_COLOR", "1")], &["--color", "never"]));
+    assert!(!coloured(&[("FORCE_COLOR", "1")], &["--no-color"]));
+}
+
+#[test]
+fn human_findings_start_with_severity_rule_and_message_and_name_both_parties() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write(dir.path(), "bad.yaml", HOSTNET.as_bytes());
+    let r = run(onus().args([
+        "check",
+        "--no-color",
+        "--statistics",
+        "--select",
+        "host-network",
+        &bad,
+    ]));
+    assert!(
+        r.stdout.starts_with(
+            "error[host-network]: Pod default/p shares the node's network namespace\n"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("· Customer: RA · OVHcloud: —"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("findings by rule:\n     1  host-network (error)"),
+        "{}",
+        r.stdout
+    );
+}

@@ -204,3 +204,16 @@ fn generated_docs_are_current() {
         }
     }
 }
+
+#[test]
+fn readme_shows_the_workflow_and_hook_the_tests_run() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let workflow = std::fs::read_to_string(root().join(".github/workflows/onus.yml")).unwrap();
+    assert!(
+        readme.contains(&workflow),
+        "README's action section must show .github/workflows/onus.yml as it is"
+    );
+    let hooks = std::fs::read_to_string(root().join(".pre-commit-hooks.yaml")).unwrap();
+    assert!(hooks.contains("entry: onus check --context ."));
+    assert!(readme.contains("`onus check --context .`"));
+}

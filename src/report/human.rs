@@ -93,39 +93,83 @@ pub fn render_finding(r: &Report, f: &Finding, style: &Style) -> String {
         .with_width(style.width)
         .with_links(false);
     let mut out = String::new();
+    // `error[rule]: message` on one line (wrapped as a whole); then miette's snippet.
+    let header = format!("{}[{}]: {}", f.severity, f.rule, f.message);
+    let header = wrap(&header, style.width, "", "  ");
+    let prefix_len = f.severity.as_str().len();
+    out.push_str(&if style.color {
+        let color = match f.severity {
+            Severity::Error => "\x1b[1;31m",
+            Severity::Warning => "\x1b[1;33m",
+            Severity::Info => "\x1b[1;36m",
+        };
+        // The severity in its colour, the rest bold.
+        format!(
+            "{color}{}\x1b[0m\x1b[1m{}\x1b[0m",
+            header.get(..prefix_len).unwrap_or(""),
+            header.get(prefix_len..).unwrap_or("")
+        )
+    } else {
+        header
+    });
+    out.push('\n');
     if let Some(source) = r.files.get(f.file_index) {
         let line = source.line_span(f.span.start);
         let long = line.end - line.start > MAX_SNIPPET_LINE;
-        let message = if long {
-            format!(
-                "{}\n  at {}:{}:{} (a line of {} bytes, not shown)",
-                f.message,
+        if long {
+            out.push_str(&format!(
+                "    at {}:{}:{} (a line of {} bytes, not shown)\n",
                 f.file,
                 f.line,
                 f.column,
                 line.end - line.start
-            )
+            ));
         } else {
-            f.message.clone()
-        };
-        let diag = Diag {
-            f,
-            source: (!long).then_some(source.as_ref()),
-            message,
-        };
-        if handler.render_report(&mut out, &diag).is_err() {
-            out = format!(
-                "{}: {}:{}:{}: {}\n",
-                f.rule, f.file, f.line, f.column, f.message
-            );
+            let diag = Diag {
+                f,
+                source: Some(source.as_ref()),
+                message: f.message.clone(),
+            };
+            let mut full = String::new();
+            match handler.render_report(&mut full, &diag) {
+                // Only the snippet: the header and message are ours, above.
+                Ok(()) => match full.find("╭─[") {
+                    Some(at) => {
+                        let from = full
+                            .get(..at)
+                            .and_then(|h| h.rfind('\n'))
+                            .map_or(0, |i| i + 1);
+                        out.push_str(full.get(from..).unwrap_or(""));
+                    }
+                    None => out.push_str(&format!("    at {}:{}:{}\n", f.file, f.line, f.column)),
+                },
+                Err(_) => out.push_str(&format!("    at {}:{}:{}\n", f.file, f.line, f.column)),
+            }
         }
     }
     // Our own wrap keeps `code` whole, where miette's would split it.
     out.push_str(&wrap(&f.help, style.width, "  help: ", "        "));
     out.push('\n');
     if let Some(a) = r.model.get(&f.responsibility) {
-        let text = a.quote(&r.model.provider);
-        out.push_str(&wrap(&text, style.width, "  violates ", "        "));
+        // Both parties' roles, `—` where one has none.
+        let role = |r: &str| {
+            if r.is_empty() {
+                "—".to_string()
+            } else {
+                r.to_string()
+            }
+        };
+        // The roles stay together on one line (glued while wrapping).
+        let roles = format!(
+            "· Customer: {} · {}: {}",
+            role(&a.customer),
+            r.model.provider,
+            role(&a.provider)
+        )
+        .replace(' ', "\u{e000}");
+        let text = format!("{} — \"{}\" {roles}", a.section, a.activity);
+        let wrapped = wrap(&text, style.width, "  responsibility ", "        ");
+        out.push_str(&wrapped.replace('\u{e000}', " "));
         out.push('\n');
     }
     if let Some(s) = &f.suppressed {
@@ -153,6 +197,47 @@ fn plural(n: usize, word: &str) -> String {
     } else {
         format!("{n} {word}s")
     }
+}
+
+/// `--statistics`: findings (not suppressed) by rule, then by responsibility, most first.
+fn statistics(r: &Report) -> String {
+    use std::collections::BTreeMap;
+    let mut by_rule: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    let mut by_duty: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in r.findings.iter().filter(|f| f.suppressed.is_none()) {
+        *by_rule
+            .entry((f.rule.as_str(), f.severity.as_str()))
+            .or_default() += 1;
+        *by_duty.entry(f.responsibility.as_str()).or_default() += 1;
+    }
+    let sorted = |m: Vec<(String, usize)>| {
+        let mut v = m;
+        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        v
+    };
+    let mut out = String::from("findings by rule:\n");
+    for (name, n) in sorted(
+        by_rule
+            .into_iter()
+            .map(|((rule, sev), n)| (format!("{rule} ({sev})"), n))
+            .collect(),
+    ) {
+        out.push_str(&format!("{n:>6}  {name}\n"));
+    }
+    out.push_str("findings by responsibility:\n");
+    for (id, n) in sorted(
+        by_duty
+            .into_iter()
+            .map(|(d, n)| (d.to_string(), n))
+            .collect(),
+    ) {
+        let name = r.model.get(&id).map_or(id.clone(), |a| {
+            format!("{id} ({}: {})", a.section, a.roles(&r.model.provider))
+        });
+        out.push_str(&format!("{n:>6}  {name}\n"));
+    }
+    out.push('\n');
+    out
 }
 
 pub fn summary_line(r: &Report) -> String {
@@ -187,6 +272,8 @@ pub struct Options {
     pub show_skipped: bool,
     /// Suppressed findings too, each with what suppressed it.
     pub show_suppressed: bool,
+    /// Counts by rule and by responsibility after the findings.
+    pub statistics: bool,
 }
 
 pub fn render(r: &Report, style: &Style, opts: Options) -> String {
@@ -198,6 +285,9 @@ pub fn render(r: &Report, style: &Style, opts: Options) -> String {
         }
         out.push_str(&render_finding(r, f, style));
         out.push('\n');
+    }
+    if opts.statistics {
+        out.push_str(&statistics(r));
     }
     if show_skipped {
         for s in r.skipped {
