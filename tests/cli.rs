@@ -632,13 +632,18 @@ fn suppressions_silence_what_they_name_and_nothing_else() {
     );
 }
 
+/// HOSTNET with its hostNetwork suppressed by a comment.
+fn hostnet_suppressed() -> String {
+    HOSTNET.replace(
+        "  hostNetwork: true\n",
+        "  hostNetwork: true # onus: ignore host-network -- CNI agent\n",
+    )
+}
+
 #[test]
 fn suppressed_findings_are_marked_shown_on_request_and_never_fail_the_run() {
     let dir = tempfile::tempdir().unwrap();
-    let text = HOSTNET.replace(
-        "  hostNetwork: true\n",
-        "  hostNetwork: true # onus: ignore host-network -- CNI agent\n",
-    );
+    let text = hostnet_suppressed();
     let bad = write(dir.path(), "bad.yaml", text.as_bytes());
     let (code, v) = json(onus().args(["check", "--select", "host-network", &bad]));
     assert_eq!(code, 0, "a suppressed error does not fail the run");
@@ -673,10 +678,7 @@ fn suppressed_findings_are_marked_shown_on_request_and_never_fail_the_run() {
 #[test]
 fn a_suppression_of_a_rule_this_run_does_not_evaluate_is_not_unused() {
     let dir = tempfile::tempdir().unwrap();
-    let text = HOSTNET.replace(
-        "  hostNetwork: true\n",
-        "  hostNetwork: true # onus: ignore host-network -- CNI agent\n",
-    );
+    let text = hostnet_suppressed();
     let f = write(dir.path(), "p.yaml", text.as_bytes());
     // host-network does not run: its suppression is not judged; a typo still is.
     let (_, v) = json(onus().args(["check", "--select", "unused-suppression", &f]));
