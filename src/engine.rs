@@ -704,6 +704,7 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
     let cx = Cx {
         index: &index,
         files: &sources,
+        pod: None,
     };
 
     // File-level rules.
@@ -746,7 +747,14 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
             let Some(source) = sources.get(res.file) else {
                 return (out, Vec::new());
             };
-            for rule in rules {
+            // The pod view is built once per object, for every container rule.
+            let pod = crate::pod::PodView::of(res);
+            let cx = Cx {
+                index: cx.index,
+                files: cx.files,
+                pod: pod.as_ref(),
+            };
+            for rule in rules.iter().filter(|r| r.applies_to(res)) {
                 let mut hits = Vec::new();
                 let r = catch_unwind(AssertUnwindSafe(|| rule.check.check(&cx, res, &mut hits)));
                 if let Err(p) = r {

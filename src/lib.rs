@@ -17,6 +17,7 @@ pub mod kustomize;
 pub mod model;
 pub mod object;
 pub mod path;
+pub mod pod;
 pub mod report;
 pub mod rule;
 pub mod selector;

@@ -57,6 +57,8 @@ impl Hit {
 pub struct Cx<'a> {
     pub index: &'a Index<'a>,
     pub files: &'a [std::sync::Arc<SourceFile>],
+    /// The pods the object runs (containers, effective security context), built once.
+    pub pod: Option<&'a crate::pod::PodView<'a>>,
 }
 
 /// File-level facts for document rules.
@@ -161,6 +163,9 @@ pub struct Rule {
     pub origin: String,
     /// The rule file's text (to build the check again with configured params).
     pub text: String,
+    /// The kinds of object the rule reads (`workloads`: every object with a pod template);
+    /// empty: every object. The engine skips the others without calling the check.
+    pub scope: Vec<String>,
 }
 
 impl fmt::Debug for Rule {
@@ -198,6 +203,7 @@ const RULE_KEYS: &[&str] = &[
     "remediation",
     "check",
     "params",
+    "scope",
     "examples",
 ];
 
@@ -274,6 +280,20 @@ pub fn load_rule(
             format!("params of check `{check_name}`: {m}"),
         )
     })?;
+    let scope = match root.get("scope") {
+        None => Vec::new(),
+        Some(v) => v
+            .items()
+            .map(|i| i.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+            .filter(|l| v.is_seq() && !l.is_empty())
+            .ok_or_else(|| {
+                err(
+                    v.span(),
+                    "`scope` is a list of kinds (`Deployment`, `Service`) or `workloads`".into(),
+                )
+            })?,
+    };
     let examples = root.get("examples");
     let example = |k: &str| {
         examples
@@ -294,11 +314,21 @@ pub fn load_rule(
         check_name,
         origin: origin.to_string(),
         text: text.to_string(),
+        scope,
         id,
     })
 }
 
 impl Rule {
+    /// Does the rule read this object (its `scope`)?
+    pub fn applies_to(&self, res: &Resource) -> bool {
+        self.scope.is_empty()
+            || self
+                .scope
+                .iter()
+                .any(|k| k == res.kind || (k == "workloads" && res.is_workload()))
+    }
+
     /// Build the check again with `params` (from the configuration) over the rule file's.
     pub fn configure(&mut self, params: NodeRef) -> Result<(), String> {
         let factory = crate::checks::factory(&self.check_name)

@@ -34,6 +34,7 @@ fn a_panicking_rule_becomes_a_finding_and_the_run_goes_on() {
         check: Box::new(Panics),
         origin: "test".into(),
         text: String::new(),
+        scope: Vec::new(),
     };
     let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: boom}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: fine}\n";
     std::panic::set_hook(Box::new(|_| {}));

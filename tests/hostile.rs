@@ -12,6 +12,10 @@ use std::time::{Duration, Instant};
 const BOUND: Duration = Duration::from_secs(60);
 const MEMORY_MB: i64 = 256;
 
+/// A container securityContext that the security rules accept.
+const HARDENED: &str =
+    "{allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}";
+
 const GOOD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: good}\nspec:\n  hostNetwork: true\n  containers: [{name: c, image: x}]\n";
 
 /// The parts of the JSON report the tests read: parsed from the file as a stream into
@@ -210,7 +214,8 @@ fn cases() -> Vec<(String, Vec<u8>, Option<&'static str>)> {
     // 16k pods and 16k policies that select none of them, and 16k alike `{}` policies.
     let mut s = String::new();
     for i in 0..16_000 {
-        s.push_str(&format!("---\napiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}, labels: {{app: a{i}}}}}\nspec: {{containers: [{{name: c, image: x}}]}}\n"));
+        // Hardened pods: the case is about pods x policies, not about a flood of findings.
+        s.push_str(&format!("---\napiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}, labels: {{app: a{i}}}}}\nspec: {{securityContext: {{runAsNonRoot: true}}, containers: [{{name: c, image: \"x:1.0\", securityContext: {HARDENED}}}]}}\n"));
         s.push_str(&format!("---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: np{i}}}\nspec: {{podSelector: {{matchLabels: {{app: b{i}}}}}, policyTypes: [Egress]}}\n"));
         s.push_str(&format!("---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: all{i}}}\nspec: {{podSelector: {{}}, policyTypes: [Egress]}}\n"));
     }

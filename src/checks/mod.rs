@@ -4,9 +4,12 @@ use crate::rule::Factory;
 use regex::Regex;
 use std::sync::LazyLock;
 
+mod dangerous_capabilities;
+mod host_namespaces;
 mod host_network;
 mod host_path_volume;
 mod host_port;
+mod image_latest_tag;
 mod invalid_manifest;
 mod invalid_yaml;
 mod missing_default_deny;
@@ -15,14 +18,25 @@ mod node_local_persistent_volume;
 mod node_local_storage_class;
 mod pinned_to_node;
 mod plaintext_secret;
+mod privilege_escalation;
+mod privileged_container;
+mod run_as_root;
 mod secret_in_configmap;
 mod secret_in_env_literal;
 mod stateful_workload_without_persistent_volume;
 mod suppression_without_reason;
 mod unused_suppression;
+mod writable_root_filesystem;
 
 /// Every check by name.
 pub const CHECKS: &[(&str, Factory)] = &[
+    ("dangerous-capabilities", dangerous_capabilities::build),
+    ("host-namespaces", host_namespaces::build),
+    ("image-latest-tag", image_latest_tag::build),
+    ("privilege-escalation", privilege_escalation::build),
+    ("privileged-container", privileged_container::build),
+    ("run-as-root", run_as_root::build),
+    ("writable-root-filesystem", writable_root_filesystem::build),
     ("host-network", host_network::build),
     ("host-path-volume", host_path_volume::build),
     ("host-port", host_port::build),

@@ -1,0 +1,49 @@
+//! run-as-root: a container that may run as root: `runAsUser: 0`, or neither the container
+//! nor the pod sets `runAsNonRoot: true` (a non-zero `runAsUser` is enough on its own).
+
+use crate::object::Resource;
+use crate::rule::{Check, Cx, Hit, Params};
+
+struct RunAsRoot;
+
+pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
+    p.only(&[])?;
+    Ok(Box::new(RunAsRoot))
+}
+
+impl Check for RunAsRoot {
+    fn check(&self, cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
+        let Some(pod) = cx.pod else { return };
+        if pod.is_windows() {
+            return;
+        }
+        for c in &pod.containers {
+            let user = pod.security(c, "runAsUser");
+            if let Some(u) = user.filter(|u| u.value.as_i64() == Some(0)) {
+                let whose = if u.from_pod { "the pod's" } else { "its" };
+                out.push(
+                    Hit::new(
+                        u.key.span().to(u.value.span()),
+                        format!("{} of {} runs as root (uid 0)", c.describe(), res.display()),
+                    )
+                    .label(format!("{whose} runAsUser: 0")),
+                );
+                continue;
+            }
+            let non_root = pod
+                .security(c, "runAsNonRoot")
+                .is_some_and(|s| s.value.as_bool() == Some(true));
+            let named_user = user.is_some_and(|u| u.value.as_i64().is_some_and(|n| n > 0));
+            if non_root || named_user {
+                continue;
+            }
+            out.push(
+                Hit::new(
+                    c.anchor(),
+                    format!("{} of {} may run as root", c.describe(), res.display()),
+                )
+                .label("no runAsNonRoot: true (nor a non-zero runAsUser) on it or its pod: the image decides"),
+            );
+        }
+    }
+}
