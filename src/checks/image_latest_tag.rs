@@ -1,6 +1,7 @@
 //! image-latest-tag: a container image with no tag or `:latest`, and no digest: what runs
 //! changes with every pull, so updates are neither chosen nor reproducible.
 
+use super::is_placeholder;
 use crate::object::{Resource, is_templated};
 use crate::rule::{Check, Cx, Hit, Params};
 
@@ -30,7 +31,7 @@ impl Check for ImageLatestTag {
                 continue;
             };
             // A digest pins the image whatever the tag; a templated value is not known here.
-            if image.contains('@') || is_templated(image) {
+            if image.contains('@') || is_templated(image) || is_placeholder(image) {
                 continue;
             }
             let what = match tag(image) {
