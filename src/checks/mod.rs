@@ -4,32 +4,50 @@ use crate::rule::Factory;
 use regex::Regex;
 use std::sync::LazyLock;
 
+mod cluster_admin_binding;
 mod dangerous_capabilities;
 mod host_namespaces;
 mod host_network;
 mod host_path_volume;
 mod host_port;
 mod image_latest_tag;
+mod ingress_without_tls;
 mod invalid_manifest;
 mod invalid_yaml;
 mod missing_default_deny;
 mod missing_network_policy;
+mod network_policy_allows_all;
 mod node_local_persistent_volume;
 mod node_local_storage_class;
+mod node_port_service;
 mod pinned_to_node;
 mod plaintext_secret;
 mod privilege_escalation;
 mod privileged_container;
+mod rbac_wildcard;
 mod run_as_root;
 mod secret_in_configmap;
 mod secret_in_env_literal;
 mod stateful_workload_without_persistent_volume;
 mod suppression_without_reason;
+mod unrestricted_load_balancer;
 mod unused_suppression;
 mod writable_root_filesystem;
 
 /// Every check by name.
 pub const CHECKS: &[(&str, Factory)] = &[
+    ("cluster-admin-binding", cluster_admin_binding::build),
+    ("ingress-without-tls", ingress_without_tls::build),
+    (
+        "network-policy-allows-all",
+        network_policy_allows_all::build,
+    ),
+    ("node-port-service", node_port_service::build),
+    ("rbac-wildcard", rbac_wildcard::build),
+    (
+        "unrestricted-load-balancer",
+        unrestricted_load_balancer::build,
+    ),
     ("dangerous-capabilities", dangerous_capabilities::build),
     ("host-namespaces", host_namespaces::build),
     ("image-latest-tag", image_latest_tag::build),

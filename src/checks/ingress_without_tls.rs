@@ -1,0 +1,44 @@
+//! ingress-without-tls: an Ingress that serves its hosts over plain HTTP (no `spec.tls`).
+
+use crate::object::Resource;
+use crate::rule::{Check, Cx, Hit, Params};
+
+struct IngressWithoutTls;
+
+pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
+    p.only(&[])?;
+    Ok(Box::new(IngressWithoutTls))
+}
+
+impl Check for IngressWithoutTls {
+    fn check(&self, _cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
+        let spec = res.root.get("spec");
+        let tls = spec
+            .and_then(|s| s.get("tls"))
+            .is_some_and(|t| t.items().next().is_some());
+        if tls {
+            return;
+        }
+        let hosts: Vec<&str> = spec
+            .and_then(|s| s.get("rules"))
+            .into_iter()
+            .flat_map(|r| r.items())
+            .filter_map(|r| r.get("host").and_then(|h| h.as_str()))
+            .collect();
+        let what = if hosts.is_empty() {
+            "every host".to_string()
+        } else {
+            super::code_list(&hosts)
+        };
+        out.push(
+            Hit::new(
+                res.name_span(),
+                format!(
+                    "{} serves {what} over plain HTTP: no spec.tls",
+                    res.display()
+                ),
+            )
+            .label("no TLS: credentials and data cross the network in clear"),
+        );
+    }
+}
