@@ -38,6 +38,12 @@ pub struct Index<'a> {
     /// of each. Matching a pod then looks only at the policies of its own labels, not at
     /// every policy of the set (n pods × n policies was quadratic).
     policies_by_label: HashMap<String, KeyPolicies>,
+    /// HorizontalPodAutoscalers: (namespace, target kind, target name) → minReplicas.
+    autoscalers: HashMap<(&'a str, &'a str, &'a str), i64>,
+    /// PodDisruptionBudgets: namespace and selector.
+    pub disruption_budgets: Vec<(&'a str, Selector)>,
+    /// Namespaces a Velero Schedule or Backup of the set covers (`*`: all).
+    backed_up: Vec<&'a str>,
     /// By namespace, the policies no label of a pod can find (`{}`, only `NotIn` or
     /// `DoesNotExist`).
     policies_unindexed: HashMap<&'a str, Vec<usize>>,
@@ -51,6 +57,9 @@ impl<'a> Index<'a> {
         let mut network_policies = Vec::new();
         let mut storage_classes = HashMap::new();
         let mut namespaces: HashMap<&'a str, NamespaceFacts> = HashMap::new();
+        let mut autoscalers = HashMap::new();
+        let mut disruption_budgets = Vec::new();
+        let mut backed_up = Vec::new();
         for r in &resources {
             if r.is("networking.k8s.io", "NetworkPolicy") || r.is("extensions", "NetworkPolicy") {
                 let spec = r.root.get("spec");
@@ -90,6 +99,41 @@ impl<'a> Index<'a> {
                 ns.first_workload.get_or_insert(r.ordinal);
                 ns.workloads += 1;
             }
+            if r.kind == "HorizontalPodAutoscaler" && r.group() == "autoscaling" {
+                let spec = r.root.get("spec");
+                let target = spec.and_then(|s| s.get("scaleTargetRef"));
+                let text = |k: &str| target.and_then(|t| t.get(k)).and_then(|v| v.as_str());
+                if let (Some(kind), Some(name)) = (text("kind"), text("name")) {
+                    let min = spec
+                        .and_then(|s| s.get("minReplicas"))
+                        .and_then(|m| m.as_i64())
+                        .unwrap_or(1);
+                    autoscalers.insert((r.namespace, kind, name), min);
+                }
+            }
+            if r.is("policy", "PodDisruptionBudget") {
+                let sel = Selector::from_node(r.root.path(&["spec", "selector"]));
+                disruption_budgets.push((r.namespace, sel));
+            }
+            if r.group() == "velero.io" && matches!(r.kind, "Schedule" | "Backup") {
+                let spec = r.root.get("spec");
+                let spec = if r.kind == "Schedule" {
+                    spec.and_then(|s| s.get("template"))
+                } else {
+                    spec
+                };
+                let listed: Vec<&str> = spec
+                    .and_then(|s| s.get("includedNamespaces"))
+                    .into_iter()
+                    .flat_map(|l| l.items())
+                    .filter_map(|n| n.as_str())
+                    .collect();
+                if listed.is_empty() {
+                    backed_up.push("*");
+                } else {
+                    backed_up.extend(listed);
+                }
+            }
             if r.is("", "Namespace")
                 && let Some(name) = r.name
             {
@@ -114,6 +158,9 @@ impl<'a> Index<'a> {
             network_policies,
             storage_classes,
             namespaces,
+            autoscalers,
+            disruption_budgets,
+            backed_up,
             policies_by_label,
             policies_unindexed,
         }
@@ -163,6 +210,24 @@ impl<'a> Index<'a> {
             .find(|(_, r)| r.file == file)
             .or_else(|| defs.first())
             .map(|(p, r)| (*p, r))
+    }
+
+    /// The minReplicas of an autoscaler of the set that scales this object.
+    pub fn autoscaler_min(&self, r: &Resource) -> Option<i64> {
+        self.autoscalers
+            .get(&(r.namespace, r.kind, r.name?))
+            .copied()
+    }
+
+    /// The replicas the object runs at least: its own count, or its autoscaler's minimum.
+    pub fn min_replicas(&self, r: &Resource) -> Option<i64> {
+        let own = r.replicas()?;
+        Some(self.autoscaler_min(r).unwrap_or(own))
+    }
+
+    /// Does a Velero Schedule or Backup of the set cover this namespace?
+    pub fn backed_up(&self, namespace: &str) -> bool {
+        self.backed_up.iter().any(|n| *n == "*" || *n == namespace)
     }
 
     /// What the set holds of a namespace.

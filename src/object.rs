@@ -322,6 +322,13 @@ impl<'a> Resource<'a> {
         is_templated(self.namespace)
     }
 
+    /// Every label its pods carry, for selectors: the controller's, then the template's.
+    pub fn selector_labels(&self) -> Vec<(&'a str, &'a str)> {
+        let mut all = self.controller_labels();
+        all.extend(self.pod_labels());
+        all
+    }
+
     /// Labels the pods get (template labels; a Pod's own labels).
     pub fn pod_labels(&self) -> Vec<(&'a str, &'a str)> {
         self.pod_template()

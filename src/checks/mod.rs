@@ -14,8 +14,14 @@ mod image_latest_tag;
 mod ingress_without_tls;
 mod invalid_manifest;
 mod invalid_yaml;
+mod job_without_ttl;
+mod missing_backup_policy;
 mod missing_default_deny;
 mod missing_network_policy;
+mod missing_pod_disruption_budget;
+mod missing_probe;
+mod missing_resources;
+mod missing_topology_spread;
 mod network_policy_allows_all;
 mod node_local_persistent_volume;
 mod node_local_storage_class;
@@ -28,6 +34,7 @@ mod rbac_wildcard;
 mod run_as_root;
 mod secret_in_configmap;
 mod secret_in_env_literal;
+mod single_replica;
 mod stateful_workload_without_persistent_volume;
 mod suppression_without_reason;
 mod unrestricted_load_balancer;
@@ -36,6 +43,18 @@ mod writable_root_filesystem;
 
 /// Every check by name.
 pub const CHECKS: &[(&str, Factory)] = &[
+    ("job-without-ttl", job_without_ttl::build),
+    ("missing-backup-policy", missing_backup_policy::build),
+    (
+        "missing-pod-disruption-budget",
+        missing_pod_disruption_budget::build,
+    ),
+    ("missing-readiness-probe", missing_probe::readiness),
+    ("missing-liveness-probe", missing_probe::liveness),
+    ("missing-resource-requests", missing_resources::requests),
+    ("missing-memory-limit", missing_resources::memory_limit),
+    ("missing-topology-spread", missing_topology_spread::build),
+    ("single-replica", single_replica::build),
     ("cluster-admin-binding", cluster_admin_binding::build),
     ("ingress-without-tls", ingress_without_tls::build),
     (
