@@ -253,6 +253,13 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>) -> u8 {
         .chain(&args.exclude)
         .cloned()
         .collect();
+    let kube_version = match &args.kube_version {
+        Some(v) => match crate::checks::deprecated_api_version::parse_version(v) {
+            Some(v) => Some(v),
+            None => return fail(format!("--kube-version {v}: a Kubernetes release is `X.Y`")),
+        },
+        None => config.kube_version,
+    };
     let exclude = match exclude_set(&excludes) {
         Ok(e) => e,
         Err(e) => return fail(e),
@@ -277,6 +284,7 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>) -> u8 {
             .or_else(|| config.default_namespace.clone())
             .unwrap_or_else(|| "default".into()),
         known_rules: rules.iter().map(|r| r.id.clone()).collect(),
+        kube_version,
     };
     let context: Vec<String> = config
         .context

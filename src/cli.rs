@@ -64,6 +64,10 @@ pub struct CheckArgs {
     /// Namespace of resources that name none (default: the configuration's, else `default`).
     #[arg(long, value_name = "NS")]
     pub default_namespace: Option<String>,
+    /// The Kubernetes release the manifests target, `X.Y` (deprecated-api-version; default:
+    /// the configuration's, else the newest release onus knows).
+    #[arg(long, value_name = "X.Y")]
+    pub kube_version: Option<String>,
     /// Configuration file (default: the nearest `.onus.yaml` from the current directory up).
     #[arg(long, value_name = "FILE")]
     pub config: Option<String>,

@@ -22,6 +22,7 @@ const KEYS: &[&str] = &[
     "exclude",
     "per-path-ignores",
     "default-namespace",
+    "kube-version",
     "context",
 ];
 
@@ -98,6 +99,8 @@ pub struct Config {
     pub exclude: Vec<String>,
     pub per_path_ignores: Vec<PathIgnore>,
     pub default_namespace: Option<String>,
+    /// The Kubernetes release targeted, `(1, 31)`.
+    pub kube_version: Option<(u32, u32)>,
     pub context: Vec<String>,
 }
 
@@ -197,6 +200,20 @@ impl Config {
                         )
                     })?;
                     config.default_namespace = Some(ns.to_string());
+                }
+                "kube-version" => {
+                    let v = v
+                        .as_str()
+                        .and_then(crate::checks::deprecated_api_version::parse_version)
+                        .ok_or_else(|| {
+                            err(
+                                v.span(),
+                                "`kube-version` is a Kubernetes release, `X.Y` (quote it: \"1.30\")"
+                                    .into(),
+                                None,
+                            )
+                        })?;
+                    config.kube_version = Some(v);
                 }
                 "severity" => {
                     for (rule, level) in mapping(v, key).map_err(|(s, m)| err(s, m, None))? {

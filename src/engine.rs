@@ -133,6 +133,8 @@ pub struct Settings {
     /// Every rule id that exists (run or not), to tell a suppression naming a rule this run
     /// does not evaluate from one naming no rule at all. Empty: the rules given to `run`.
     pub known_rules: Vec<String>,
+    /// The Kubernetes release the manifests target (None: each rule's default).
+    pub kube_version: Option<(u32, u32)>,
 }
 
 /// A suppression of a file, with which of its rule ids set a finding aside.
@@ -705,6 +707,7 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
         index: &index,
         files: &sources,
         pod: None,
+        kube_version: settings.kube_version,
     };
 
     // File-level rules.
@@ -753,6 +756,7 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
                 index: cx.index,
                 files: cx.files,
                 pod: pod.as_ref(),
+                kube_version: cx.kube_version,
             };
             for rule in rules.iter().filter(|r| r.applies_to(res)) {
                 let mut hits = Vec::new();
@@ -915,7 +919,7 @@ fn finding(
     let (end_line, end_column) = source.position(span.end);
     Finding {
         rule: rule.id.clone(),
-        severity: rule.severity,
+        severity: hit.severity.map_or(rule.severity, |s| s.min(rule.severity)),
         message: hit.message,
         file_index,
         file: source.name.clone(),

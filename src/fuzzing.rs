@@ -129,6 +129,7 @@ pub fn check_pipeline(data: &[u8]) {
     let settings = Settings {
         default_namespace: "default".into(),
         known_rules: Vec::new(),
+        kube_version: None,
     };
     let out = engine::run(&inputs, &rules, &settings);
     for f in &out.findings {

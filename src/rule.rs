@@ -22,6 +22,8 @@ pub struct Hit {
     /// namespace, say): its fingerprint is then this, not the file, object and path, so that
     /// it keeps its identity when another object becomes the one it is reported on.
     pub identity: Option<String>,
+    /// A lower severity than the rule's for this finding (a deprecation beside removals).
+    pub severity: Option<Severity>,
 }
 
 impl Hit {
@@ -33,7 +35,13 @@ impl Hit {
             help: None,
             related: Vec::new(),
             identity: None,
+            severity: None,
         }
+    }
+    /// Report this finding at most at `severity` (the rule's, as configured, stays the cap).
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.severity = Some(severity);
+        self
     }
     pub fn identity(mut self, identity: impl Into<String>) -> Self {
         self.identity = Some(identity.into());
@@ -59,6 +67,8 @@ pub struct Cx<'a> {
     pub files: &'a [std::sync::Arc<SourceFile>],
     /// The pods the object runs (containers, effective security context), built once.
     pub pod: Option<&'a crate::pod::PodView<'a>>,
+    /// The Kubernetes release the manifests target (`--kube-version`), when given.
+    pub kube_version: Option<(u32, u32)>,
 }
 
 /// File-level facts for document rules.

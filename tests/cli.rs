@@ -853,3 +853,47 @@ fn human_findings_start_with_severity_rule_and_message_and_name_both_parties() {
         r.stdout
     );
 }
+
+#[test]
+fn kube_version_sets_the_target_of_deprecated_api_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let pdb = write(
+        dir.path(),
+        "pdb.yaml",
+        b"apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata: {name: web}\nspec: {maxUnavailable: 1, selector: {matchLabels: {app: web}}}\n",
+    );
+    let sev = |flags: &[&str]| {
+        let (_, v) = json(
+            onus()
+                .args(["check", "--select", "deprecated-api-version", &pdb])
+                .args(flags),
+        );
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["severity"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        sev(&[]),
+        ["error"],
+        "removed in 1.25, the default target is newer"
+    );
+    assert_eq!(
+        sev(&["--kube-version", "1.24"]),
+        ["warning"],
+        "deprecated in 1.21"
+    );
+    assert_eq!(sev(&["--kube-version", "v1.20.4"]), Vec::<String>::new());
+    fs::write(dir.path().join(".onus.yaml"), "kube-version: \"1.23\"\n").unwrap();
+    let (_, v) = json(onus().current_dir(dir.path()).args([
+        "check",
+        "--select",
+        "deprecated-api-version",
+        "pdb.yaml",
+    ]));
+    assert_eq!(v["findings"][0]["severity"], "warning", "{v}");
+    let r = run(onus().args(["check", "--kube-version", "latest", &pdb]));
+    assert_eq!(r.code, 2);
+}

@@ -47,6 +47,7 @@ fn a_panicking_rule_becomes_a_finding_and_the_run_goes_on() {
         &Settings {
             default_namespace: "default".into(),
             known_rules: Vec::new(),
+            kube_version: None,
         },
     );
     let _ = std::panic::take_hook();

@@ -94,6 +94,7 @@ fn mutated_manifests_give_findings_never_crashes() {
     let settings = Settings {
         default_namespace: "default".into(),
         known_rules: Vec::new(),
+        kube_version: None,
     };
     let mut rng = Rng(0x005e_ed0f_0a05);
     let mut inputs = Vec::new();

@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 
 mod cluster_admin_binding;
 mod dangerous_capabilities;
+pub mod deprecated_api_version;
 mod host_namespaces;
 mod host_network;
 mod host_path_volume;
@@ -43,6 +44,7 @@ mod writable_root_filesystem;
 
 /// Every check by name.
 pub const CHECKS: &[(&str, Factory)] = &[
+    ("deprecated-api-version", deprecated_api_version::build),
     ("job-without-ttl", job_without_ttl::build),
     ("missing-backup-policy", missing_backup_policy::build),
     (

@@ -60,6 +60,7 @@ fn run_rule(inputs: &[Input], rule_id: &str) -> Outcome {
         &Settings {
             default_namespace: "default".into(),
             known_rules: rules().iter().map(|r| r.id.clone()).collect(),
+            kube_version: None,
         },
     );
     if chosen.len() > 1 {
