@@ -32,6 +32,7 @@ mod plaintext_secret;
 mod privilege_escalation;
 mod privileged_container;
 mod rbac_wildcard;
+mod rollout_disabled;
 mod run_as_root;
 mod secret_in_configmap;
 mod secret_in_env_literal;
@@ -44,6 +45,7 @@ mod writable_root_filesystem;
 
 /// Every check by name.
 pub const CHECKS: &[(&str, Factory)] = &[
+    ("rollout-disabled", rollout_disabled::build),
     ("deprecated-api-version", deprecated_api_version::build),
     ("job-without-ttl", job_without_ttl::build),
     ("missing-backup-policy", missing_backup_policy::build),
