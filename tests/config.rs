@@ -122,7 +122,7 @@ fn mistakes_are_located_diagnostics_and_exit_2() {
 #[test]
 fn params_per_path_ignores_default_namespace_and_explicit_config() {
     let dir = setup(
-        "params:\n  node-local-storage-class:\n    classes: [fast-node-disk]\nper-path-ignores:\n  \"legacy/**\": [host-network, 1.1]\ndefault-namespace: ops\n",
+        "params:\n  node-local-storage-class:\n    extra_classes: [fast-node-disk]\nper-path-ignores:\n  \"legacy/**\": [host-network, 1.1]\ndefault-namespace: ops\n",
     );
     std::fs::create_dir(dir.path().join("legacy")).unwrap();
     std::fs::write(dir.path().join("legacy/pod.yaml"), POD).unwrap();

@@ -251,8 +251,17 @@ impl SecretNames {
             }
             // Whole words, and words glued to a prefix or a number: `PGPASSWORD`, `HTPASSWD`,
             // `PASSWORD1`, `clientsecret`.
+            // Plurals of the nouns that are never counts: `GITLAB_SECRETS_DB_KEY_BASE`.
+            let plural = matches!(
+                joined.as_str(),
+                "secret" | "password" | "credential" | "passphrase"
+            );
             tokens.iter().any(|t| {
                 t.strip_suffix(joined.as_str()).is_some()
+                    || (plural
+                        && t.strip_suffix('s')
+                            .and_then(|t| t.strip_suffix(joined.as_str()))
+                            .is_some())
                     || t.strip_prefix(joined.as_str())
                         .is_some_and(|rest| rest.bytes().all(|b| b.is_ascii_digit()))
             }) || (w.len() > 1 && tokens.windows(w.len()).any(|win| win == w.as_slice()))

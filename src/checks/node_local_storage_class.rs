@@ -17,6 +17,15 @@ const PROVISIONERS: &[&str] = &[
     "microk8s.io/hostpath",
     "k8s.io/minikube-hostpath",
     "docker.io/hostpath",
+    // CSI drivers whose volumes live on one node's disks.
+    "hostpath.csi.k8s.io",
+    "topolvm.io",
+    "topolvm.cybozu.com",
+    "local.csi.openebs.io",
+    "zfs.csi.openebs.io",
+    "lvm.csi.metal-stack.io",
+    "kubevirt.io/hostpath-provisioner",
+    "kubevirt.io.hostpath-provisioner",
 ];
 
 /// Class names that are node-local on the distributions that ship them.
@@ -29,13 +38,24 @@ const CLASSES: &[&str] = &[
 ];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
-    p.only(&["provisioners", "classes"])?;
+    p.only(&[
+        "provisioners",
+        "classes",
+        "extra_provisioners",
+        "extra_classes",
+    ])?;
     let own = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    // `extra_*` add to the lists (what a team's .onus.yaml usually wants); the plain keys
+    // replace them.
+    let mut provisioners = p
+        .str_list("provisioners")?
+        .unwrap_or_else(|| own(PROVISIONERS));
+    provisioners.extend(p.str_list("extra_provisioners")?.unwrap_or_default());
+    let mut classes = p.str_list("classes")?.unwrap_or_else(|| own(CLASSES));
+    classes.extend(p.str_list("extra_classes")?.unwrap_or_default());
     Ok(Box::new(NodeLocalStorageClass {
-        provisioners: p
-            .str_list("provisioners")?
-            .unwrap_or_else(|| own(PROVISIONERS)),
-        classes: p.str_list("classes")?.unwrap_or_else(|| own(CLASSES)),
+        provisioners,
+        classes,
     }))
 }
 
