@@ -374,19 +374,6 @@ impl<'a> Resource<'a> {
         }
     }
 
-    /// Every container of the pod: containers, initContainers, ephemeralContainers.
-    pub fn containers(&self) -> Vec<NodeRef<'a>> {
-        let Some(spec) = self.pod_spec() else {
-            return Vec::new();
-        };
-        ["initContainers", "containers", "ephemeralContainers"]
-            .iter()
-            .filter_map(|k| spec.get(k))
-            .flat_map(|list| list.items())
-            .filter(|c| c.is_map())
-            .collect()
-    }
-
     /// Effective replica count of a scalable workload (absent means 1).
     pub fn replicas(&self) -> Option<i64> {
         match self.kind {
@@ -413,12 +400,4 @@ pub const UNKNOWN_VALUE: &str = "\0";
 /// A value left for a template tool (envsubst, Helm) to fill in.
 pub fn is_templated(v: &str) -> bool {
     v.contains("${") || v.contains("$(") || v.contains("{{")
-}
-
-/// `container `api``, for messages.
-pub fn container_name(c: NodeRef) -> String {
-    c.get("name")
-        .and_then(|n| n.as_str())
-        .unwrap_or("<unnamed>")
-        .to_string()
 }

@@ -1,6 +1,6 @@
 //! host-port: a container port bound on the node's own address.
 
-use crate::object::{Resource, container_name};
+use crate::object::Resource;
 use crate::rule::{Check, Cx, Hit, Params};
 
 struct HostPort;
@@ -11,8 +11,8 @@ pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
 }
 
 impl Check for HostPort {
-    fn check(&self, _cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
-        for c in res.containers() {
+    fn check(&self, cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
+        for c in cx.pod.iter().flat_map(|p| &p.containers) {
             for port in c.get("ports").iter().flat_map(|p| p.items()) {
                 let Some((k, v)) = port.entry("hostPort") else {
                     continue;
@@ -24,8 +24,8 @@ impl Check for HostPort {
                     Hit::new(
                         k.span().to(v.span()),
                         format!(
-                            "container `{}` of {} binds port {n} on the node",
-                            container_name(c),
+                            "{} of {} binds port {n} on the node",
+                            c.describe(),
                             res.display()
                         ),
                     )

@@ -1,7 +1,7 @@
 //! secret-in-env-literal: a credential written into a container's environment.
 
 use super::{SecretNames, find_credential, is_literal_secret_value};
-use crate::object::{Resource, container_name};
+use crate::object::Resource;
 use crate::rule::{Check, Cx, Hit, Params};
 
 struct SecretInEnvLiteral {
@@ -16,8 +16,8 @@ pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
 }
 
 impl Check for SecretInEnvLiteral {
-    fn check(&self, _cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
-        for c in res.containers() {
+    fn check(&self, cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
+        for c in cx.pod.iter().flat_map(|p| &p.containers) {
             for env in c.get("env").iter().flat_map(|e| e.items()) {
                 let Some(name) = env.get("name").and_then(|n| n.as_str()) else {
                     continue;
@@ -40,8 +40,8 @@ impl Check for SecretInEnvLiteral {
                     Hit::new(
                         k.span().to(v.span()),
                         format!(
-                            "env var `{name}` of container `{}` in {} holds {what}",
-                            container_name(c),
+                            "env var `{name}` of {} in {} holds {what}",
+                            c.describe(),
                             res.display()
                         ),
                     )
