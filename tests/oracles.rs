@@ -28,6 +28,25 @@ const KUBE_LINTER_PAIRS: &[(&str, &[&str])] = &[
     ("env-var-secret", &["secret-in-env-literal"]),
     ("host-network", &["host-network"]),
     ("non-isolated-pod", &["missing-network-policy"]),
+    ("privileged-container", &["privileged-container"]),
+    ("privilege-escalation-container", &["privilege-escalation"]),
+    ("run-as-non-root", &["run-as-root"]),
+    ("no-read-only-root-fs", &["writable-root-filesystem"]),
+    ("drop-net-raw-capability", &["dangerous-capabilities"]),
+    ("host-pid", &["host-namespaces"]),
+    ("host-ipc", &["host-namespaces"]),
+    ("latest-tag", &["image-latest-tag"]),
+    ("no-readiness-probe", &["missing-readiness-probe"]),
+    ("no-liveness-probe", &["missing-liveness-probe"]),
+    ("unset-memory-requirements", &["missing-memory-limit"]),
+    ("unset-cpu-requirements", &["missing-resource-requests"]),
+    ("cluster-admin-role-binding", &["cluster-admin-binding"]),
+    (
+        "exposed-services",
+        &["node-port-service", "unrestricted-load-balancer"],
+    ),
+    ("no-anti-affinity", &["missing-topology-spread"]),
+    ("job-ttl-seconds-after-finished", &["job-without-ttl"]),
 ];
 
 /// gatekeeper-library policy (EXPECTED.md `policy` column) and the onus rules meaning the same.
@@ -35,6 +54,17 @@ const KUBE_LINTER_PAIRS: &[(&str, &[&str])] = &[
 const GATEKEEPER_PAIRS: &[(&str, &[&str])] = &[
     ("host-filesystem", &["host-path-volume"]),
     ("host-network-ports", &["host-network", "host-port"]),
+    ("host-namespaces", &["host-namespaces"]),
+    ("privileged-containers", &["privileged-container"]),
+    ("allow-privilege-escalation", &["privilege-escalation"]),
+    ("read-only-root-filesystem", &["writable-root-filesystem"]),
+    ("block-nodeport-services", &["node-port-service"]),
+    ("httpsonly", &["ingress-without-tls"]),
+    ("verifydeprecatedapi", &["deprecated-api-version"]),
+    (
+        "requiredprobes",
+        &["missing-readiness-probe", "missing-liveness-probe"],
+    ),
 ];
 
 /// The docker-sock fixture's Deployment and DeploymentConfig differ for the same reason.
@@ -43,9 +73,83 @@ const DOCKER_SOCK: &str = "kube-linter's docker-sock flags only a hostPath of /v
      any hostPath keeps data on the node, which is replaced at will \
      (1.1/no-local-persistent-data)";
 
+/// kube-linter's run-as-non-root also fails a root group; onus's rule is about the root user.
+const RUN_AS_GROUP_ZERO: &str = "the container runs as uid 1001 with runAsGroup 0; onus's \
+     run-as-root is about the root user (uid 0), which rules.md defines, and a root group with \
+     a non-root user grants no root privilege (OpenShift-style images use it for shared files) \
+     (3.1.6/maintain-security-conditions)";
+
+/// Gatekeeper constraints exempting images by name; onus writes exceptions in the manifest.
+const EXEMPT_IMAGES: &str = "the constraint exempts this image by name (exemptImages); onus \
+     has no image allow-list: an exception is an `onus.dev/ignore` annotation or an \
+     `# onus: ignore` comment with its reason, beside the object, visible in review (and \
+     reported when it no longer suppresses anything) (3.1.6/maintain-security-conditions)";
+
 /// Why onus differs: (oracle check, fixture, object `Kind namespace/name`, reason).
 /// Fixtures are file names in `kube-linter/`, or `case/example` under the gatekeeper policy.
 const REASONS: &[(&str, &str, &str, &str)] = &[
+    (
+        "job-ttl-seconds-after-finished",
+        "job-ttl-seconds-after-finished.yaml",
+        "CronJob default/bad-cronjob",
+        "onus's job-without-ttl is about Jobs created directly: a CronJob's Jobs are bounded by \
+         its successfulJobsHistoryLimit and failedJobsHistoryLimit (3 and 1 by default), so \
+         they do not pile up in the control plane (3.2.1/misconfiguration-incidents)",
+    ),
+    (
+        "run-as-non-root",
+        "run-as-non-root.yml",
+        "Deployment default/group-zero",
+        RUN_AS_GROUP_ZERO,
+    ),
+    (
+        "run-as-non-root",
+        "run-as-non-root.yml",
+        "DeploymentConfig default/group-zero",
+        RUN_AS_GROUP_ZERO,
+    ),
+    (
+        "verifydeprecatedapi",
+        "verify-1.26/example_allowed.yaml",
+        "FlowSchema default/allowed-flowcontrol",
+        "the constraint targets Kubernetes 1.26 (k8sVersion), which serves \
+         flowcontrol.apiserver.k8s.io/v1beta3; onus targets the newest release it knows unless \
+         --kube-version says otherwise, and v1beta3 was removed in 1.32 (with --kube-version \
+         1.26 onus does not flag it) (1.1/choose-kubernetes-version)",
+    ),
+    (
+        "verifydeprecatedapi",
+        "verify-1.29/example_allowed.yaml",
+        "FlowSchema default/allowed-flowcontrol",
+        "the constraint lists only the APIs removed in 1.29; flowcontrol v1beta3 was deprecated \
+         in 1.29 and removed in 1.32, and onus targets the newest release unless \
+         --kube-version says otherwise (at 1.29 it still warns of the deprecation) \
+         (1.1/choose-kubernetes-version)",
+    ),
+    (
+        "allow-privilege-escalation",
+        "psp-allow-privilege-escalation-container/example_allowed_exempt.yaml",
+        "Pod default/nginx-privilege-escalation-disallowed",
+        EXEMPT_IMAGES,
+    ),
+    (
+        "privileged-containers",
+        "psp-privileged-container/example_allowed_exempt.yaml",
+        "Pod default/nginx-privileged-allowed-exempt",
+        EXEMPT_IMAGES,
+    ),
+    (
+        "read-only-root-filesystem",
+        "psp-readonlyrootfilesystem/example_allowed_exempted.yaml",
+        "Pod default/nginx-readonlyrootfilesystem-disallowed",
+        EXEMPT_IMAGES,
+    ),
+    (
+        "read-only-root-filesystem",
+        "wildcard-prefix/example_allowed_safe_prefix.yaml",
+        "Pod default/nginx-readonlyrootfilesystem-allowed",
+        EXEMPT_IMAGES,
+    ),
     (
         "docker-sock",
         "docker-sock.yml",
@@ -126,6 +230,15 @@ struct Object {
     name: String,
 }
 
+impl Object {
+    /// The same object; a cluster-scoped one (onus gives it no namespace) is matched by
+    /// kind and name, whatever namespace the oracle's row carries.
+    fn is(&self, found: &Object) -> bool {
+        self == found
+            || (found.namespace.is_empty() && self.kind == found.kind && self.name == found.name)
+    }
+}
+
 impl fmt::Display for Object {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}/{}", self.kind, self.namespace, self.name)
@@ -200,7 +313,7 @@ fn run_onus(rules: &[&str], files: &[PathBuf]) -> Result<Vec<Found>, String> {
             rule: text(&f["rule"], "rule")?,
             object: Object {
                 kind: text(&res["kind"], "resource.kind")?,
-                // null for cluster-scoped kinds; none of the compared objects is one.
+                // null for cluster-scoped kinds: matched by kind and name (`Object::is`).
                 namespace: res["namespace"].as_str().unwrap_or("").to_string(),
                 name: text(&res["name"], "resource.name")?,
             },
@@ -398,7 +511,7 @@ fn verdicts(
             let owners: Vec<usize> = members
                 .iter()
                 .copied()
-                .filter(|&i| cases[i].fixture == *fixture && cases[i].object == f.object)
+                .filter(|&i| cases[i].fixture == *fixture && cases[i].object.is(&f.object))
                 .collect();
             match owners[..] {
                 [i] => {

@@ -16,7 +16,13 @@ impl Check for IngressWithoutTls {
         let tls = spec
             .and_then(|s| s.get("tls"))
             .is_some_and(|t| t.items().next().is_some());
-        if tls {
+        // `allow-http: "false"` (GCE and others) turns plain HTTP off: nothing in clear.
+        let http_off = res
+            .metadata()
+            .and_then(|m| m.path(&["annotations", "kubernetes.io/ingress.allow-http"]))
+            .and_then(|v| v.as_str())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("false"));
+        if tls || http_off {
             return;
         }
         let hosts: Vec<&str> = spec

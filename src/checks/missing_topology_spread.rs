@@ -3,6 +3,7 @@
 
 use crate::object::Resource;
 use crate::rule::{Check, Cx, Hit, Params};
+use crate::selector::{Labels, Selector};
 
 struct MissingTopologySpread;
 
@@ -23,10 +24,27 @@ impl Check for MissingTopologySpread {
             .spec
             .get("topologySpreadConstraints")
             .is_some_and(|t| t.items().next().is_some());
-        let anti = pod
-            .spec
-            .path(&["affinity", "podAntiAffinity"])
-            .is_some_and(|a| a.is_map() && a.entries().next().is_some());
+        // An anti-affinity term spreads these pods only if it selects them: its selector
+        // matches their labels and its `namespaces` (when listed) include theirs.
+        let labels = res.selector_labels();
+        let labels = Labels::new(&labels);
+        let anti = pod.spec.path(&["affinity", "podAntiAffinity"]);
+        let terms = [
+            "requiredDuringSchedulingIgnoredDuringExecution",
+            "preferredDuringSchedulingIgnoredDuringExecution",
+        ]
+        .iter()
+        .filter_map(|k| anti.and_then(|a| a.get(k)))
+        .flat_map(|l| l.items())
+        .map(|t| t.get("podAffinityTerm").unwrap_or(t));
+        let anti = terms.into_iter().any(|t| {
+            let own_ns = t.get("namespaces").is_none_or(|n| {
+                n.items().next().is_none() || n.items().any(|i| i.as_str() == Some(res.namespace))
+            });
+            let selects = Selector::from_node(t.get("labelSelector")).matches(&labels)
+                && t.get("labelSelector").is_some();
+            own_ns && selects
+        });
         if spread || anti {
             return;
         }
