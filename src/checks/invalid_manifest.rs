@@ -313,6 +313,12 @@ impl Check for InvalidManifest {
                 .label("every object needs `metadata.name` (or `generateName`)"),
             );
         }
+        if let Some(hit) = bad_name(res) {
+            t.out.push(hit);
+        }
+        if let Some(hit) = wrong_group(res) {
+            t.out.push(hit);
+        }
         if res.replicas().is_some() {
             t.field(res.root.get("spec"), "spec", "replicas", Want::Int);
         }
@@ -376,6 +382,207 @@ impl Check for InvalidManifest {
             }
         }
     }
+}
+
+/// The name rules the API server applies to the kinds onus knows (`ValidateObjectMeta`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum NameRule {
+    /// DNS-1123 subdomain: lowercase alphanumerics, `-` and `.`, at most 253.
+    Subdomain,
+    /// DNS-1123 label: lowercase alphanumerics and `-`, at most 63.
+    Label,
+    /// DNS-1035 label: a label that starts with a letter (Services).
+    Label1035,
+}
+
+fn name_rule(group: &str, kind: &str) -> Option<(NameRule, usize)> {
+    use NameRule::*;
+    Some(match (group, kind) {
+        ("", "Service") => (Label1035, 63),
+        ("", "Namespace") => (Label, 63),
+        // A CronJob's name gets an 11-character suffix for its Jobs.
+        ("batch", "CronJob") => (Subdomain, 52),
+        (
+            "",
+            "Pod"
+            | "ConfigMap"
+            | "Secret"
+            | "PersistentVolumeClaim"
+            | "PersistentVolume"
+            | "ServiceAccount"
+            | "ReplicationController",
+        )
+        | ("apps", "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet")
+        | ("batch", "Job")
+        | ("networking.k8s.io", "Ingress" | "NetworkPolicy" | "IngressClass")
+        | ("policy", "PodDisruptionBudget")
+        | ("autoscaling", "HorizontalPodAutoscaler")
+        | ("storage.k8s.io", "StorageClass") => (Subdomain, 253),
+        _ => return None,
+    })
+}
+
+/// Why `name` breaks the rule, if it does.
+fn name_problem(name: &str, rule: NameRule, max: usize) -> Option<String> {
+    let alnum = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    if name.len() > max {
+        return Some(format!("longer than {max} characters"));
+    }
+    let allowed = |c: char| alnum(c) || c == '-' || (rule == NameRule::Subdomain && c == '.');
+    if let Some(c) = name.chars().find(|c| !allowed(*c)) {
+        return Some(if c.is_ascii_uppercase() {
+            "has upper-case letters".to_string()
+        } else {
+            format!("holds `{c}`")
+        });
+    }
+    if rule == NameRule::Label1035 && !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return Some("does not start with a letter".into());
+    }
+    if !name.starts_with(alnum) || !name.ends_with(alnum) {
+        return Some("does not start and end with a letter or digit".into());
+    }
+    if rule == NameRule::Subdomain
+        && name
+            .split('.')
+            .any(|part| !part.starts_with(alnum) || !part.ends_with(alnum))
+    {
+        return Some(
+            "has a dot-separated part that does not start and end with a letter or digit".into(),
+        );
+    }
+    None
+}
+
+/// A name left for a tool or a person to fill in: `PV_NAME`, `web-<node-hostname>`, Helm's
+/// `RELEASE-NAME-web` (what `helm template` writes without a release name).
+fn stand_in_name(name: &str) -> bool {
+    let upper_ident = name.chars().any(|c| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '-');
+    upper_ident || name.contains(['<', '>']) || name.contains("RELEASE-NAME")
+}
+
+/// A name the API server refuses (`my_secret`, Service `front_end`).
+fn bad_name(res: &Resource) -> Option<Hit> {
+    let (rule, max) = name_rule(res.group(), res.kind)?;
+    let (_, v) = res.metadata()?.entry("name")?;
+    let name = v.as_str()?;
+    if name.is_empty() || is_templated(name) || is_placeholder(name) || stand_in_name(name) {
+        return None;
+    }
+    let problem = name_problem(name, rule, max)?;
+    let what = match rule {
+        NameRule::Subdomain => "a DNS-1123 subdomain (lowercase letters, digits, `-` and `.`)",
+        NameRule::Label => "a DNS-1123 label (lowercase letters, digits and `-`)",
+        NameRule::Label1035 => {
+            "a DNS-1035 label (a lowercase letter, then letters, digits and `-`)"
+        }
+    };
+    let fixed: String = name
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || (c == '.' && rule == NameRule::Subdomain) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    Some(
+        Hit::new(
+            v.span(),
+            format!("the name `{name}` of this {} {problem}", res.kind),
+        )
+        .label(format!(
+            "the API server refuses it: a {} name is {what}",
+            res.kind
+        ))
+        .help(format!(
+            "rename it, for example `{}`",
+            fixed.trim_matches(['-', '.'])
+        )),
+    )
+}
+
+/// The API group each built-in kind belongs to (the core group is "").
+const BUILTIN_GROUPS: &[(&str, &[&str])] = &[
+    (
+        "",
+        &[
+            "Pod",
+            "Service",
+            "ConfigMap",
+            "Secret",
+            "Namespace",
+            "PersistentVolumeClaim",
+            "PersistentVolume",
+            "ServiceAccount",
+            "ReplicationController",
+            "LimitRange",
+            "ResourceQuota",
+            "Endpoints",
+        ],
+    ),
+    (
+        "apps",
+        &[
+            "Deployment",
+            "StatefulSet",
+            "DaemonSet",
+            "ReplicaSet",
+            "ControllerRevision",
+        ],
+    ),
+    ("batch", &["Job", "CronJob"]),
+    (
+        "networking.k8s.io",
+        &["Ingress", "NetworkPolicy", "IngressClass"],
+    ),
+    (
+        "rbac.authorization.k8s.io",
+        &["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"],
+    ),
+    ("policy", &["PodDisruptionBudget"]),
+    ("autoscaling", &["HorizontalPodAutoscaler"]),
+    (
+        "storage.k8s.io",
+        &["StorageClass", "CSIDriver", "VolumeAttachment"],
+    ),
+];
+
+/// A built-in kind under another built-in group (`apiVersion: apps/v1` with `kind: Pod`):
+/// the API server knows no such type. Other groups may define kinds of the same name.
+fn wrong_group(res: &Resource) -> Option<Hit> {
+    let group = res.group();
+    if !BUILTIN_GROUPS.iter().any(|(g, _)| *g == group) {
+        return None;
+    }
+    let (home, _) = BUILTIN_GROUPS
+        .iter()
+        .find(|(_, kinds)| kinds.contains(&res.kind))?;
+    if *home == group {
+        return None;
+    }
+    let version = if home.is_empty() {
+        "v1".to_string()
+    } else {
+        format!("{home}/v1")
+    };
+    let (k, v) = res.root.entry("apiVersion")?;
+    Some(
+        Hit::new(
+            k.span().to(v.span()),
+            format!(
+                "{} is not a kind of {}: it belongs to {version}",
+                res.kind, res.api_version
+            ),
+        )
+        .label("no such type: the API server refuses the object")
+        .help(format!("write `apiVersion: {version}`")),
+    )
 }
 
 fn duplicate_hit(doc: &Document, dup: &Duplicate, owner: &str) -> Hit {
