@@ -356,6 +356,90 @@ pub fn is_placeholder(value: &str) -> bool {
             .any(|p| lower.starts_with(p))
         // AWS documents its example credentials with an EXAMPLE marker.
         || v.contains("EXAMPLE")
+        || is_prose_placeholder(&lower)
+}
+
+/// Words of the prose that documentation puts where a credential goes.
+const PROSE_WORDS: &[&str] = &[
+    "username",
+    "user",
+    "password",
+    "pass",
+    "secret",
+    "token",
+    "key",
+    "api",
+    "long",
+    "and",
+    "a",
+    "random",
+    "alphanumeric",
+    "string",
+    "your",
+    "here",
+    "change",
+    "me",
+    "changeme",
+    "some",
+    "value",
+    "example",
+    "placeholder",
+    "replace",
+    "with",
+    "the",
+    "strong",
+    "generated",
+    "put",
+    "insert",
+    "my",
+    "of",
+    "at",
+    "least",
+    "characters",
+    "chars",
+];
+
+/// `username:password`, `long-and-random-alphanumeric-string`, `your-api-key-here`: two or
+/// more words, every one of them prose of that kind (so `mysecretpassword` or
+/// `hunter2-password` are still credentials).
+fn is_prose_placeholder(lower: &str) -> bool {
+    let words: Vec<&str> = lower.split(['-', '_', ':', ' ', '.']).collect();
+    words.len() >= 2
+        && words
+            .iter()
+            .all(|w| !w.is_empty() && PROSE_WORDS.contains(w))
+}
+
+/// Structured text (JSON, INI, `key=value` lines, PEM) whose every value is a stand-in:
+/// `{"token": "<TOKEN>"}`, `access-key={Access Key}`, a PEM block with no body.
+pub fn only_stand_ins(text: &str) -> bool {
+    static JSON_PAIR: LazyLock<Option<Regex>> =
+        LazyLock::new(|| Regex::new(r#""[^"]+"\s*:\s*("(?:[^"\\]|\\.)*"|[^,}\s]+)"#).ok());
+    static LINE_PAIR: LazyLock<Option<Regex>> =
+        LazyLock::new(|| Regex::new(r"(?m)^\s*[A-Za-z0-9_.\- ]+?\s*[:=]\s*(.*?)\s*$").ok());
+    let t = text.trim();
+    if t.starts_with("-----BEGIN ") {
+        // An empty PEM block: BEGIN and END lines and nothing between.
+        return t
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with("-----"))
+            .all(|l| is_placeholder(l.trim()));
+    }
+    let re = if t.starts_with('{') {
+        &JSON_PAIR
+    } else {
+        &LINE_PAIR
+    };
+    let Some(re) = re.as_ref() else { return false };
+    let values: Vec<&str> = re
+        .captures_iter(t)
+        .filter_map(|c| c.get(1))
+        .map(|v| v.as_str().trim().trim_matches(['"', '\'']).trim())
+        .collect();
+    !values.is_empty()
+        && values
+            .iter()
+            .all(|v| v.is_empty() || is_placeholder(v) || (v.starts_with('{') && v.ends_with('}')))
 }
 
 /// Could this literal be a credential? Not empty, a placeholder, a number or boolean,
@@ -564,5 +648,34 @@ mod credential_tests {
             "no padding: the API rejects it"
         );
         assert!(base64_decode("YWRtaW4=").is_some());
+    }
+}
+
+#[cfg(test)]
+mod stand_in_tests {
+    use super::*;
+
+    #[test]
+    fn stand_ins_in_prose_and_embedded_config() {
+        assert!(is_placeholder("username:password"));
+        assert!(is_placeholder("long-and-random-alphanumeric-string"));
+        assert!(!is_placeholder("mysecretpassword"));
+        assert!(!is_placeholder("hunter2-password"));
+        assert!(only_stand_ins(
+            "{\"token\": \"<TOKEN>\", \"user\": \"<USER>\"}"
+        ));
+        assert!(!only_stand_ins(
+            "{\"token\": \"9f8e7d6c5b4a\", \"user\": \"<USER>\"}"
+        ));
+        assert!(only_stand_ins(
+            "access-key={Access Key}\nsecret-key={Secret Key}\n"
+        ));
+        assert!(!only_stand_ins("access-key=AKIAZZZZ\nsecret-key=abc123\n"));
+        assert!(only_stand_ins(
+            "-----BEGIN RSA PRIVATE KEY-----\n-----END RSA PRIVATE KEY-----\n"
+        ));
+        assert!(!only_stand_ins(
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----\n"
+        ));
     }
 }
