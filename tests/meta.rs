@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{lint_text, model, root, rules};
+use common::{files_in, lint_text, model, root, rules};
 use onus::cli::ListFormat;
 use onus::docs;
 use std::collections::HashSet;
@@ -183,11 +183,43 @@ fn generated_docs_are_current() {
         }
         _ => panic!("README.md has no rules:start/rules:end markers"),
     };
-    let targets = [
+    let mut targets = vec![
         (root().join("docs/rules.md"), all),
         (root().join("docs/responsibilities.md"), resp),
         (readme_path, new_readme),
     ];
+    // One page per rule: its explanation, then a failing and a passing fixture as tested.
+    for r in rules() {
+        let fixture = |kind: &str| {
+            let dir = root().join("fixtures").join(&r.id).join(kind);
+            let file = files_in(&dir)
+                .into_iter()
+                .find(|f| f.extension().is_some_and(|e| e == "yaml"))?;
+            let text = std::fs::read_to_string(&file).ok()?;
+            let name = file.strip_prefix(root()).ok()?.display().to_string();
+            Some(format!("`{name}`:\n\n```yaml\n{}\n```\n", text.trim_end()))
+        };
+        let page = format!(
+            "<!-- Generated from rules/{id}.yaml and fixtures/{id}/ by `UPDATE_DOCS=1 cargo test \
+             --test meta`. Do not edit by hand. -->\n\n{}\n## From the fixtures\n\nFlagged \
+             (lines marked `# expect: {id}`):\n\n{}\nNot flagged:\n\n{}",
+            docs::explain(r, model(), ListFormat::Markdown),
+            fixture("bad").unwrap_or_default(),
+            fixture("good").unwrap_or_default(),
+            id = r.id
+        );
+        targets.push((root().join("docs/rules").join(format!("{}.md", r.id)), page));
+    }
+    // No page of a rule that no longer exists.
+    let pages = files_in(&root().join("docs/rules"));
+    for page in pages {
+        let id = page.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        assert!(
+            rules().iter().any(|r| r.id == id),
+            "{} documents no rule: remove it",
+            page.display()
+        );
+    }
     let update = std::env::var_os("UPDATE_DOCS").is_some();
     for (path, want) in targets {
         let have = std::fs::read_to_string(&path).unwrap_or_default();

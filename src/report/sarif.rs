@@ -108,7 +108,7 @@ pub fn render(r: &Report) -> String {
             {
                 obj.insert(
                     "helpUri".into(),
-                    json!(format!("{repo}/blob/main/docs/rules.md#{}", rule.id)),
+                    json!(format!("{repo}/blob/main/docs/rules/{}.md", rule.id)),
                 );
             }
             d
