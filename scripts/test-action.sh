@@ -67,7 +67,7 @@ assert all(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].star
 PY
 grep -qE '^::error file=deploy/[^,]+,line=[0-9]+,col=[0-9]+' "$scratch/bad.log" || fail "no annotations"
 grep -q '^## onus: ' "$scratch/bad.summary.md" || fail "no job summary"
-grep -q '### Duties broken' "$scratch/bad.summary.md" || fail "no duties in the summary"
+grep -q '^### Duties' "$scratch/bad.summary.md" || fail "no duties in the summary"
 grep -qx 'exit-code=1' "$scratch/bad.output" || fail "no exit-code output"
 grep -qx 'sarif-file=onus.sarif' "$scratch/bad.output" || fail "no sarif-file output"
 [ -x "$ONUS_INSTALL_ROOT/bin/onus" ] || fail "onus was not installed"

@@ -897,3 +897,25 @@ fn kube_version_sets_the_target_of_deprecated_api_version() {
     let r = run(onus().args(["check", "--kube-version", "latest", &pdb]));
     assert_eq!(r.code, 2);
 }
+
+#[test]
+fn markdown_report_lists_every_checked_duty_with_both_parties_rules_and_counts() {
+    let r = run(onus().args(["check", "examples", "--format", "markdown"]));
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.starts_with("## onus: "), "{}", r.stdout);
+    let row = r
+        .stdout
+        .lines()
+        .find(|l| l.contains("`cluster-admin-binding`"))
+        .unwrap_or_else(|| panic!("{}", r.stdout));
+    assert!(
+        row.contains("| RA | I |") && row.ends_with("| **1** |"),
+        "{row}"
+    );
+    // A duty with rules and no finding is listed too, with 0.
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.contains("`rollout-disabled`") && l.ends_with("| 0 |"))
+    );
+}
