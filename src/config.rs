@@ -94,8 +94,8 @@ pub struct Config {
     pub select: Vec<Entry>,
     pub ignore: Vec<Entry>,
     pub severity: Vec<(Entry, Level)>,
-    /// Rule id and the span of its `params` mapping in the file.
-    pub params: Vec<(Entry, Span)>,
+    /// Rules given `params` (read again from the file when applied).
+    pub params: Vec<Entry>,
     pub exclude: Vec<String>,
     pub per_path_ignores: Vec<PathIgnore>,
     pub default_namespace: Option<String>,
@@ -249,7 +249,7 @@ impl Config {
                                 None,
                             ));
                         }
-                        config.params.push((rule, p.span()));
+                        config.params.push(rule);
                     }
                 }
                 "per-path-ignores" => {
@@ -281,13 +281,17 @@ impl Config {
         Ok(config)
     }
 
-    fn error(&self, span: Span, message: String, help: Option<String>) -> Option<ConfigError> {
-        self.source.as_ref().map(|source| ConfigError {
-            source: source.clone(),
+    /// A mistake at `span` of the file (entries exist only when a file was read).
+    fn error(&self, span: Span, message: String, help: Option<String>) -> ConfigError {
+        ConfigError {
+            source: self
+                .source
+                .clone()
+                .unwrap_or_else(|| Arc::new(SourceFile::new(FILE_NAME, ""))),
             span,
             message,
             help,
-        })
+        }
     }
 
     /// Check every rule name against the rules, then set severities and params. Returns
@@ -321,7 +325,7 @@ impl Config {
         };
         let stream = yaml::parse_shared(&source.text);
         let root = stream.documents.first().and_then(NodeRef::root);
-        for (rule, _) in &self.params {
+        for rule in &self.params {
             let node = root
                 .and_then(|r| r.get("params"))
                 .and_then(|p| p.get(&rule.text));
@@ -331,10 +335,11 @@ impl Config {
             if let Some(node) = node
                 && let Err(m) = r.configure(node)
             {
-                let span = node.span();
-                return Err(self
-                    .error(span, format!("params of `{}`: {m}", rule.text), None)
-                    .unwrap_or_else(|| unreachable_error(source, span)));
+                return Err(self.error(
+                    node.span(),
+                    format!("params of `{}`: {m}", rule.text),
+                    None,
+                ));
             }
         }
         Ok(off)
@@ -350,12 +355,6 @@ impl Config {
                 )
             });
         self.error(e.span, format!("`{}` {what}", e.text), help)
-            .unwrap_or_else(|| ConfigError {
-                source: Arc::new(SourceFile::new("(flags)", "")),
-                span: Span::default(),
-                message: format!("`{}` {what}", e.text),
-                help: None,
-            })
     }
 
     /// Mark the findings a per-path ignore covers (suppressed by `config`).
@@ -385,15 +384,6 @@ impl Config {
                 });
             }
         }
-    }
-}
-
-fn unreachable_error(source: &Arc<SourceFile>, span: Span) -> ConfigError {
-    ConfigError {
-        source: source.clone(),
-        span,
-        message: "invalid params".into(),
-        help: None,
     }
 }
 

@@ -758,7 +758,7 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
                 pod: pod.as_ref(),
                 kube_version: cx.kube_version,
             };
-            for rule in rules.iter().filter(|r| r.applies_to(res)) {
+            for rule in rules.iter().filter(|r| r.applies_to(res, pod.is_some())) {
                 let mut hits = Vec::new();
                 let r = catch_unwind(AssertUnwindSafe(|| rule.check.check(&cx, res, &mut hits)));
                 if let Err(p) = r {
@@ -799,36 +799,15 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
     findings.sort_by(|a, b| {
         (a.file_index, a.span.start, a.span.end).cmp(&(b.file_index, b.span.start, b.span.end))
     });
-    let mut commented = vec![false; files.len()];
+    // Every file's comments, with the file's findings (sorted by file, so one run each).
     let mut start = 0;
-    while start < findings.len() {
-        let file = findings.get(start).map_or(0, |f| f.file_index);
-        let end = start
-            + findings
-                .get(start..)
-                .unwrap_or_default()
-                .iter()
-                .take_while(|f| f.file_index == file)
-                .count();
-        if let (Some(loaded), Some(group)) = (files.get(file), findings.get_mut(start..end)) {
-            mark_comments(&loaded.suppressions, group, &mut suppressions, file);
-            if let Some(c) = commented.get_mut(file) {
-                *c = true;
-            }
+    for (fi, loaded) in files.iter().enumerate() {
+        let rest = findings.get(start..).unwrap_or_default();
+        let end = start + rest.partition_point(|f| f.file_index == fi);
+        if let Some(group) = findings.get_mut(start..end) {
+            mark_comments(&loaded.suppressions, group, &mut suppressions, fi);
         }
-        start = end.max(start + 1);
-    }
-    for (fi, f) in files.iter().enumerate() {
-        if !commented.get(fi).copied().unwrap_or(true) {
-            suppressions.extend(f.suppressions.iter().map(|c| {
-                (
-                    fi,
-                    c.clone(),
-                    vec![false; c.rules.len()],
-                    SuppressionKind::Comment,
-                )
-            }));
-        }
+        start = end;
     }
     // Suppressions that set nothing aside, or name rules that do not exist.
     let ran: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();

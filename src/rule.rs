@@ -330,13 +330,14 @@ pub fn load_rule(
 }
 
 impl Rule {
-    /// Does the rule read this object (its `scope`)?
-    pub fn applies_to(&self, res: &Resource) -> bool {
+    /// Does the rule read this object (its `scope`)? `workload`: the object runs pods (the
+    /// engine knows it from the pod view it built, so it is not looked up again per rule).
+    pub fn applies_to(&self, res: &Resource, workload: bool) -> bool {
         self.scope.is_empty()
             || self
                 .scope
                 .iter()
-                .any(|k| k == res.kind || (k == "workloads" && res.is_workload()))
+                .any(|k| k == res.kind || (k == "workloads" && workload))
     }
 
     /// Build the check again with `params` (from the configuration) over the rule file's.

@@ -36,13 +36,6 @@ struct DeprecatedApiVersion {
     apis: Vec<Api>,
 }
 
-/// The newest release the table covers (the default target).
-pub fn newest() -> Option<Version> {
-    let stream = yaml::parse(TABLE);
-    let root = stream.documents.first().and_then(NodeRef::root)?;
-    parse_version(root.get("newest")?.as_str()?)
-}
-
 fn load() -> Result<DeprecatedApiVersion, String> {
     let stream = yaml::parse(TABLE);
     let root = stream

@@ -27,7 +27,7 @@ pub fn liveness(p: &Params) -> Result<Box<dyn Check>, String> {
 }
 
 /// Pods that run to completion: Jobs, CronJobs, Pods that are not restarted.
-pub fn runs_to_completion(res: &Resource, restart_policy: Option<&str>) -> bool {
+fn runs_to_completion(res: &Resource, restart_policy: Option<&str>) -> bool {
     matches!(res.kind, "Job" | "CronJob")
         || (res.kind == "Pod" && matches!(restart_policy, Some("Never" | "OnFailure")))
 }
