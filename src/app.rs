@@ -7,8 +7,9 @@ use crate::discover::{discover, exclude_set};
 use crate::engine::{self, Input, Settings};
 use crate::finding::Severity;
 use crate::model::Model;
+use crate::registry::builtin_rules;
 use crate::report::{self, Report, human};
-use crate::rule::{Rule, builtin_rules};
+use crate::rule::Rule;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -254,7 +255,7 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>) -> u8 {
         .cloned()
         .collect();
     let kube_version = match &args.kube_version {
-        Some(v) => match crate::checks::deprecated_api_version::parse_version(v) {
+        Some(v) => match crate::version::parse_version(v) {
             Some(v) => Some(v),
             None => return fail(format!("--kube-version {v}: a Kubernetes release is `X.Y`")),
         },

@@ -204,7 +204,7 @@ impl Config {
                 "kube-version" => {
                     let v = v
                         .as_str()
-                        .and_then(crate::checks::deprecated_api_version::parse_version)
+                        .and_then(crate::version::parse_version)
                         .ok_or_else(|| {
                             err(
                                 v.span(),

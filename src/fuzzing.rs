@@ -3,8 +3,9 @@
 
 use crate::engine::{self, Input, Settings};
 use crate::model::Model;
+use crate::registry::builtin_rules;
 use crate::report::{Report, concise, github, human, json, junit, markdown, sarif};
-use crate::rule::{Rule, builtin_rules};
+use crate::rule::Rule;
 use crate::yaml::{self, Document, NodeRef, Span};
 use std::sync::OnceLock;
 

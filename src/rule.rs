@@ -8,8 +8,6 @@ use crate::source::SourceFile;
 use crate::yaml::{self, Document, NodeRef, Span};
 use std::fmt;
 
-include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
-
 /// What a check reports; the engine adds rule id, severity, responsibility and location.
 #[derive(Debug, Clone)]
 pub struct Hit {
@@ -68,7 +66,7 @@ pub struct Cx<'a> {
     /// The pods the object runs (containers, effective security context), built once.
     pub pod: Option<&'a crate::pod::PodView<'a>>,
     /// The Kubernetes release the manifests target (`--kube-version`), when given.
-    pub kube_version: Option<(u32, u32)>,
+    pub kube_version: Option<crate::version::KubeVersion>,
 }
 
 /// File-level facts for document rules.
@@ -169,6 +167,8 @@ pub struct Rule {
     pub example_fail: Option<String>,
     pub example_pass: Option<String>,
     pub check: Box<dyn Check>,
+    /// Builds `check` from params (again when the configuration sets some).
+    pub factory: Factory,
     /// Where the rule came from (a path, or `builtin:<file>`).
     pub origin: String,
     /// The rule file's text (to build the check again with configured params).
@@ -321,6 +321,7 @@ pub fn load_rule(
         example_fail: example("fail"),
         example_pass: example("pass"),
         check,
+        factory,
         check_name,
         origin: origin.to_string(),
         text: text.to_string(),
@@ -342,8 +343,7 @@ impl Rule {
 
     /// Build the check again with `params` (from the configuration) over the rule file's.
     pub fn configure(&mut self, params: NodeRef) -> Result<(), String> {
-        let factory = crate::checks::factory(&self.check_name)
-            .ok_or_else(|| format!("no check named `{}`", self.check_name))?;
+        let factory = self.factory;
         let stream = yaml::parse(&self.text);
         let own = stream
             .documents
@@ -359,12 +359,11 @@ impl Rule {
     }
 }
 
-/// Every built-in rule, in id order.
-pub fn builtin_rules() -> Result<Vec<Rule>, LoadError> {
-    let mut rules = BUILTIN_RULES
+/// `` `a`, `b` `` for messages.
+pub fn code_list<S: AsRef<str>>(items: &[S]) -> String {
+    items
         .iter()
-        .map(|(file, text)| load_rule(&format!("rules/{file}"), text, crate::checks::factory))
-        .collect::<Result<Vec<_>, _>>()?;
-    rules.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(rules)
+        .map(|i| format!("`{}`", i.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

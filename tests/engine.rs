@@ -32,6 +32,7 @@ fn a_panicking_rule_becomes_a_finding_and_the_run_goes_on() {
         example_fail: None,
         example_pass: None,
         check: Box::new(Panics),
+        factory: |_| Ok(Box::new(Panics)),
         origin: "test".into(),
         text: String::new(),
         scope: Vec::new(),

@@ -2,9 +2,11 @@
 //! a subject other than a `system:` user or group.
 
 use crate::object::Resource;
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::{Check, Cx, Factory, Hit, Params};
 
 struct ClusterAdminBinding;
+
+pub const CHECKS: &[(&str, Factory)] = &[("cluster-admin-binding", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;

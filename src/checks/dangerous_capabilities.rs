@@ -3,13 +3,15 @@
 //! default set (it does not drop ALL).
 
 use crate::object::Resource;
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::{Check, Cx, Factory, Hit, Params};
 
 struct DangerousCapabilities {
     dangerous: Vec<String>,
 }
 
 const DANGEROUS: &[&str] = &["SYS_ADMIN", "NET_ADMIN", "NET_RAW", "SYS_PTRACE", "ALL"];
+
+pub const CHECKS: &[(&str, Factory)] = &[("dangerous-capabilities", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&["dangerous"])?;

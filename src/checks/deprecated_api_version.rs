@@ -4,24 +4,11 @@
 //! newest release the table covers.
 
 use crate::object::Resource;
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::{Check, Cx, Factory, Hit, Params};
+use crate::version::{KubeVersion as Version, parse_version, show};
 use crate::yaml::{self, NodeRef};
 
 const TABLE: &str = include_str!("../../data/deprecated-apis.yaml");
-
-/// A Kubernetes minor release, `1.25` → (1, 25).
-pub type Version = (u32, u32);
-
-pub fn parse_version(s: &str) -> Option<Version> {
-    let s = s.trim().trim_start_matches('v');
-    let (major, minor) = s.split_once('.')?;
-    let minor = minor.split('.').next()?;
-    Some((major.parse().ok()?, minor.parse().ok()?))
-}
-
-fn show((a, b): Version) -> String {
-    format!("{a}.{b}")
-}
 
 struct Api {
     api_version: String,
@@ -72,6 +59,8 @@ fn load() -> Result<DeprecatedApiVersion, String> {
     }
     Ok(DeprecatedApiVersion { newest, apis })
 }
+
+pub const CHECKS: &[(&str, Factory)] = &[("deprecated-api-version", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;
@@ -153,8 +142,5 @@ mod tests {
                 .iter()
                 .all(|a| a.removed.is_none_or(|r| r > a.deprecated))
         );
-        assert_eq!(parse_version("v1.25.3"), Some((1, 25)));
-        assert!(parse_version("1.9").unwrap() < parse_version("1.16").unwrap());
-        assert_eq!(parse_version("latest"), None);
     }
 }

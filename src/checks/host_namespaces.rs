@@ -2,9 +2,11 @@
 //! `hostIPC`); `hostNetwork` is its own rule.
 
 use crate::object::Resource;
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::{Check, Cx, Factory, Hit, Params};
 
 struct HostNamespaces;
+
+pub const CHECKS: &[(&str, Factory)] = &[("host-namespaces", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;

@@ -1,9 +1,11 @@
 //! host-network: pods on the node's network namespace, where NetworkPolicy does not apply.
 
 use crate::object::Resource;
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::{Check, Cx, Factory, Hit, Params};
 
 struct HostNetwork;
+
+pub const CHECKS: &[(&str, Factory)] = &[("host-network", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;

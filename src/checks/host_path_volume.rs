@@ -1,9 +1,11 @@
 //! host-path-volume: a pod template volume backed by the node's filesystem.
 
 use crate::object::Resource;
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::{Check, Cx, Factory, Hit, Params};
 
 struct HostPathVolume;
+
+pub const CHECKS: &[(&str, Factory)] = &[("host-path-volume", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;

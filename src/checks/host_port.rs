@@ -1,9 +1,11 @@
 //! host-port: a container port bound on the node's own address.
 
 use crate::object::Resource;
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::{Check, Cx, Factory, Hit, Params};
 
 struct HostPort;
+
+pub const CHECKS: &[(&str, Factory)] = &[("host-port", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;

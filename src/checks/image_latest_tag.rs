@@ -1,11 +1,13 @@
 //! image-latest-tag: a container image with no tag or `:latest`, and no digest: what runs
 //! changes with every pull, so updates are neither chosen nor reproducible.
 
-use super::is_placeholder;
 use crate::object::{Resource, is_templated};
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::{Check, Cx, Factory, Hit, Params};
+use crate::secrets::is_placeholder;
 
 struct ImageLatestTag;
+
+pub const CHECKS: &[(&str, Factory)] = &[("image-latest-tag", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;

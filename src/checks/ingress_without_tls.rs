@@ -1,9 +1,11 @@
 //! ingress-without-tls: an Ingress that serves its hosts over plain HTTP (no `spec.tls`).
 
 use crate::object::Resource;
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::{Check, Cx, Factory, Hit, Params};
 
 struct IngressWithoutTls;
+
+pub const CHECKS: &[(&str, Factory)] = &[("ingress-without-tls", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;
@@ -34,7 +36,7 @@ impl Check for IngressWithoutTls {
         let what = if hosts.is_empty() {
             "every host".to_string()
         } else {
-            super::code_list(&hosts)
+            crate::rule::code_list(&hosts)
         };
         out.push(
             Hit::new(

@@ -1,12 +1,14 @@
 //! invalid-manifest: an object the API server would refuse: no name, a field of the
 //! wrong type (as YAML 1.1 types it), or the same key twice.
 
-use super::{base64_decode, is_placeholder};
 use crate::object::{Resource, is_list, is_templated};
-use crate::rule::{Check, Cx, FileFacts, Hit, Params};
+use crate::rule::{Check, Cx, Factory, FileFacts, Hit, Params};
+use crate::secrets::{base64_decode, is_placeholder};
 use crate::yaml::{Document, Duplicate, NodeRef, ScalarType, Style};
 
 struct InvalidManifest;
+
+pub const CHECKS: &[(&str, Factory)] = &[("invalid-manifest", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;

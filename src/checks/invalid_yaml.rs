@@ -1,9 +1,11 @@
 //! invalid-yaml: a document that does not parse (syntax, encoding, depth, size).
 
-use crate::rule::{Check, FileFacts, Hit, Params};
+use crate::rule::{Check, Factory, FileFacts, Hit, Params};
 use crate::yaml::Span;
 
 struct InvalidYaml;
+
+pub const CHECKS: &[(&str, Factory)] = &[("invalid-yaml", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;

@@ -2,9 +2,11 @@
 //! finished pods and the Job itself stay in the control plane until someone deletes them.
 
 use crate::object::Resource;
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::{Check, Cx, Factory, Hit, Params};
 
 struct JobWithoutTtl;
+
+pub const CHECKS: &[(&str, Factory)] = &[("job-without-ttl", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;

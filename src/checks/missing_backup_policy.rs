@@ -3,9 +3,11 @@
 //! Backup of the set covering its namespace.
 
 use crate::object::Resource;
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::{Check, Cx, Factory, Hit, Params};
 
 struct MissingBackupPolicy;
+
+pub const CHECKS: &[(&str, Factory)] = &[("missing-backup-policy", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;
@@ -51,7 +53,7 @@ impl Check for MissingBackupPolicy {
                 res.name_span(),
                 format!(
                     "the volumes {} of {} have no backup declared",
-                    super::code_list(&claims),
+                    crate::rule::code_list(&claims),
                     res.display()
                 ),
             )

@@ -1,9 +1,11 @@
 //! missing-default-deny: a namespace with workloads but no policy isolating all its pods.
 
 use crate::object::Resource;
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::{Check, Cx, Factory, Hit, Params};
 
 struct MissingDefaultDeny;
+
+pub const CHECKS: &[(&str, Factory)] = &[("missing-default-deny", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;

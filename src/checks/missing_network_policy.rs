@@ -1,10 +1,12 @@
 //! missing-network-policy: pods that no NetworkPolicy of the linted set isolates for ingress.
 
 use crate::object::Resource;
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::{Check, Cx, Factory, Hit, Params};
 use crate::selector::Labels;
 
 struct MissingNetworkPolicy;
+
+pub const CHECKS: &[(&str, Factory)] = &[("missing-network-policy", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;

@@ -2,10 +2,12 @@
 //! PodDisruptionBudget of the set protects (same namespace, selector matching its pods).
 
 use crate::object::Resource;
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::{Check, Cx, Factory, Hit, Params};
 use crate::selector::Labels;
 
 struct MissingPodDisruptionBudget;
+
+pub const CHECKS: &[(&str, Factory)] = &[("missing-pod-disruption-budget", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;

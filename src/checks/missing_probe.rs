@@ -3,12 +3,17 @@
 
 use crate::object::Resource;
 use crate::pod::ContainerList;
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::{Check, Cx, Factory, Hit, Params};
 
 struct MissingProbe {
     probe: &'static str,
     label: &'static str,
 }
+
+pub const CHECKS: &[(&str, Factory)] = &[
+    ("missing-readiness-probe", readiness),
+    ("missing-liveness-probe", liveness),
+];
 
 pub fn readiness(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;

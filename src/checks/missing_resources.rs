@@ -3,13 +3,18 @@
 
 use crate::object::Resource;
 use crate::pod::ContainerList;
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::{Check, Cx, Factory, Hit, Params};
 
 struct MissingResources {
     /// (section of `resources`, the quantities it must name)
     want: (&'static str, &'static [&'static str]),
     label: &'static str,
 }
+
+pub const CHECKS: &[(&str, Factory)] = &[
+    ("missing-resource-requests", requests),
+    ("missing-memory-limit", memory_limit),
+];
 
 pub fn requests(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;

@@ -2,10 +2,12 @@
 //! them (no pod anti-affinity, no topologySpreadConstraints): they may share one node.
 
 use crate::object::Resource;
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::{Check, Cx, Factory, Hit, Params};
 use crate::selector::{Labels, Selector};
 
 struct MissingTopologySpread;
+
+pub const CHECKS: &[(&str, Factory)] = &[("missing-topology-spread", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;

@@ -1,11 +1,13 @@
 //! network-policy-allows-all: a NetworkPolicy ingress rule that admits every source: `{}`,
 //! no or an empty `from`, or an ipBlock of 0.0.0.0/0 or ::/0.
 
-use super::unrestricted_load_balancer::is_anywhere;
+use crate::cidr::is_anywhere;
 use crate::object::Resource;
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::{Check, Cx, Factory, Hit, Params};
 
 struct NetworkPolicyAllowsAll;
+
+pub const CHECKS: &[(&str, Factory)] = &[("network-policy-allows-all", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;

@@ -1,9 +1,11 @@
 //! node-local-persistent-volume: a PersistentVolume on one node's disk (hostPath, local).
 
 use crate::object::Resource;
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::{Check, Cx, Factory, Hit, Params};
 
 struct NodeLocalPv;
+
+pub const CHECKS: &[(&str, Factory)] = &[("node-local-persistent-volume", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;

@@ -2,7 +2,7 @@
 //! claims that use one (defined in the linted set, or known by name).
 
 use crate::object::Resource;
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::{Check, Cx, Factory, Hit, Params};
 use crate::yaml::NodeRef;
 
 struct NodeLocalStorageClass {
@@ -36,6 +36,8 @@ const CLASSES: &[&str] = &[
     "microk8s-hostpath",
     "hostpath",
 ];
+
+pub const CHECKS: &[(&str, Factory)] = &[("node-local-storage-class", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[

@@ -1,9 +1,11 @@
 //! node-port-service: a Service of type NodePort opens its port on every node's address.
 
 use crate::object::Resource;
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::{Check, Cx, Factory, Hit, Params};
 
 struct NodePortService;
+
+pub const CHECKS: &[(&str, Factory)] = &[("node-port-service", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;

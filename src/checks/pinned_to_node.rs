@@ -1,13 +1,16 @@
 //! pinned-to-node: a pod template bound to one named node, which cattle nodes are not.
 
-use super::{code_list, is_placeholder};
 use crate::object::{Resource, is_templated};
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::code_list;
+use crate::rule::{Check, Cx, Factory, Hit, Params};
+use crate::secrets::is_placeholder;
 use crate::yaml::NodeRef;
 
 struct PinnedToNode;
 
 const HOSTNAME: &str = "kubernetes.io/hostname";
+
+pub const CHECKS: &[(&str, Factory)] = &[("pinned-to-node", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;

@@ -1,8 +1,9 @@
 //! plaintext-secret: a Secret committed with its values (base64 is encoding, not encryption).
 
-use super::{base64_decode, code_list, is_placeholder, only_stand_ins};
 use crate::object::Resource;
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::code_list;
+use crate::rule::{Check, Cx, Factory, Hit, Params};
+use crate::secrets::{base64_decode, is_placeholder, only_stand_ins};
 
 struct PlaintextSecret;
 
@@ -24,6 +25,8 @@ fn is_sensitive(field: &str, value: &str) -> bool {
     }
     !t.starts_with("-----BEGIN CERTIFICATE-----") || t.contains("PRIVATE KEY")
 }
+
+pub const CHECKS: &[(&str, Factory)] = &[("plaintext-secret", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;

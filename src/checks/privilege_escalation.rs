@@ -2,9 +2,11 @@
 //! (`allowPrivilegeEscalation` not set to false: setuid binaries, file capabilities).
 
 use crate::object::Resource;
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::{Check, Cx, Factory, Hit, Params};
 
 struct PrivilegeEscalation;
+
+pub const CHECKS: &[(&str, Factory)] = &[("privilege-escalation", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;

@@ -1,9 +1,11 @@
 //! privileged-container: a container with `securityContext.privileged: true`.
 
 use crate::object::Resource;
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::{Check, Cx, Factory, Hit, Params};
 
 struct PrivilegedContainer;
+
+pub const CHECKS: &[(&str, Factory)] = &[("privileged-container", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;

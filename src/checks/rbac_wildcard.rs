@@ -1,9 +1,11 @@
 //! rbac-wildcard: a Role or ClusterRole rule that grants `*` verbs, resources or API groups.
 
 use crate::object::Resource;
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::{Check, Cx, Factory, Hit, Params};
 
 struct RbacWildcard;
+
+pub const CHECKS: &[(&str, Factory)] = &[("rbac-wildcard", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;

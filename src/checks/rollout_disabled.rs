@@ -2,9 +2,11 @@
 //! a StatefulSet or DaemonSet with `updateStrategy: OnDelete`, or a paused Deployment.
 
 use crate::object::Resource;
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::{Check, Cx, Factory, Hit, Params};
 
 struct RolloutDisabled;
+
+pub const CHECKS: &[(&str, Factory)] = &[("rollout-disabled", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;

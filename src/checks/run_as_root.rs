@@ -2,9 +2,11 @@
 //! nor the pod sets `runAsNonRoot: true` (a non-zero `runAsUser` is enough on its own).
 
 use crate::object::Resource;
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::{Check, Cx, Factory, Hit, Params};
 
 struct RunAsRoot;
+
+pub const CHECKS: &[(&str, Factory)] = &[("run-as-root", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;

@@ -1,13 +1,15 @@
 //! secret-in-configmap: credentials kept in a ConfigMap, which is never encrypted.
 
-use super::{SecretNames, base64_decode, find_credential, is_literal_secret_value};
 use crate::object::Resource;
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::{Check, Cx, Factory, Hit, Params};
+use crate::secrets::{SecretNames, base64_decode, find_credential, is_literal_secret_value};
 use crate::yaml::Span;
 
 struct SecretInConfigMap {
     names: SecretNames,
 }
+
+pub const CHECKS: &[(&str, Factory)] = &[("secret-in-configmap", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&["words", "ignore_words"])?;

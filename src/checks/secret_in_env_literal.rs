@@ -1,12 +1,14 @@
 //! secret-in-env-literal: a credential written into a container's environment.
 
-use super::{SecretNames, find_credential, is_literal_secret_value};
 use crate::object::Resource;
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::{Check, Cx, Factory, Hit, Params};
+use crate::secrets::{SecretNames, find_credential, is_literal_secret_value};
 
 struct SecretInEnvLiteral {
     names: SecretNames,
 }
+
+pub const CHECKS: &[(&str, Factory)] = &[("secret-in-env-literal", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&["words", "ignore_words"])?;

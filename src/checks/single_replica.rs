@@ -2,9 +2,11 @@
 //! unless an autoscaler of the set keeps at least two.
 
 use crate::object::Resource;
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::{Check, Cx, Factory, Hit, Params};
 
 struct SingleReplica;
+
+pub const CHECKS: &[(&str, Factory)] = &[("single-replica", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;

@@ -1,9 +1,9 @@
 //! stateful-workload-without-persistent-volume: a StatefulSet whose state has nowhere
 //! durable to go (no volumeClaimTemplates, no PVC-backed volume).
 
-use super::code_list;
 use crate::object::Resource;
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::code_list;
+use crate::rule::{Check, Cx, Factory, Hit, Params};
 
 struct StatefulWithoutPv;
 
@@ -23,6 +23,8 @@ const NETWORK_VOLUMES: &[&str] = &[
     "portworxVolume",
     "vsphereVolume",
 ];
+
+pub const CHECKS: &[(&str, Factory)] = &[("stateful-workload-without-persistent-volume", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;

@@ -1,12 +1,14 @@
 //! suppression-without-reason: an `onus: ignore` comment or `onus.dev/ignore` annotation
 //! that does not say why the duty is set aside.
 
-use super::code_list;
 use crate::object::Resource;
-use crate::rule::{Check, Cx, FileFacts, Hit, Params};
+use crate::rule::code_list;
+use crate::rule::{Check, Cx, Factory, FileFacts, Hit, Params};
 use crate::suppress::{self, Suppression};
 
 struct SuppressionWithoutReason;
+
+pub const CHECKS: &[(&str, Factory)] = &[("suppression-without-reason", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;

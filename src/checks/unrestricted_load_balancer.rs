@@ -2,10 +2,13 @@
 //! no `loadBalancerSourceRanges` (or one with 0.0.0.0/0), and no annotation that makes the
 //! cloud's load balancer internal.
 
+use crate::cidr::is_anywhere;
 use crate::object::Resource;
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::{Check, Cx, Factory, Hit, Params};
 
 struct UnrestrictedLoadBalancer;
+
+pub const CHECKS: &[(&str, Factory)] = &[("unrestricted-load-balancer", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;
@@ -39,11 +42,6 @@ const INTERNAL: &[(&str, &[&str])] = &[
         &["intranet"],
     ),
 ];
-
-/// Does this source range admit every address?
-pub fn is_anywhere(cidr: &str) -> bool {
-    matches!(cidr.trim(), "0.0.0.0/0" | "::/0" | "0::0/0")
-}
 
 impl Check for UnrestrictedLoadBalancer {
     fn check(&self, _cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {

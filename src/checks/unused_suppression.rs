@@ -2,11 +2,13 @@
 //! nothing aside in this run, or names a rule that does not exist. The engine applies every
 //! suppression first, then hands each unused one to this check.
 
-use super::code_list;
-use crate::rule::{Check, Hit, Params};
+use crate::rule::code_list;
+use crate::rule::{Check, Factory, Hit, Params};
 use crate::suppress::{SuppressionKind, Unused};
 
 struct UnusedSuppression;
+
+pub const CHECKS: &[(&str, Factory)] = &[("unused-suppression", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;

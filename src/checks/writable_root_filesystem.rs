@@ -2,9 +2,11 @@
 //! (`readOnlyRootFilesystem` not true).
 
 use crate::object::Resource;
-use crate::rule::{Check, Cx, Hit, Params};
+use crate::rule::{Check, Cx, Factory, Hit, Params};
 
 struct WritableRootFilesystem;
+
+pub const CHECKS: &[(&str, Factory)] = &[("writable-root-filesystem", build)];
 
 pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&[])?;

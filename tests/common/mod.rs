@@ -3,8 +3,9 @@
 
 use onus::engine::{self, Input, Outcome, Settings};
 use onus::model::Model;
+use onus::registry::builtin_rules;
 use onus::report::{Report, human};
-use onus::rule::{Rule, builtin_rules};
+use onus::rule::Rule;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
