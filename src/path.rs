@@ -20,8 +20,10 @@ pub fn path_to(root: NodeRef, span: Span) -> String {
             Some(k) => push_key(&mut path, k.as_str().unwrap_or("?")),
             None => push_item(&mut path, value, index),
         }
-        // A finding on the key itself stops there.
-        if key.is_some_and(|k| contains(k.span(), at)) || value.span() == node.span() {
+        // A finding on the key itself stops there, and so does an alias: everything under it
+        // is written at the `*name` (a single-item sequence may share its item's span, so
+        // equal spans are not the test).
+        if key.is_some_and(|k| contains(k.span(), at)) || value.through_alias() {
             break;
         }
         node = value;
@@ -115,5 +117,13 @@ mod tests {
             "metadata.labels['app.kubernetes.io/name']"
         );
         assert_eq!(path_of(t, "spec"), "spec");
+        // A block sequence of one item written at its key's indentation.
+        let t = "spec:\n  containers:\n  - name: web\n    env:\n    - name: A\n";
+        assert_eq!(path_of(t, "name: web"), "spec.containers[name=web].name");
+        let t = "rules:\n- apiGroups: ['*']\n";
+        assert_eq!(path_of(t, "'*'"), "rules[0].apiGroups[0]");
+        // Under an alias the path stops at the alias.
+        let t = "a: &x {b: [1, 2]}\nc: *x\n";
+        assert_eq!(path_of(t, "*x"), "c");
     }
 }

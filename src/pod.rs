@@ -134,12 +134,45 @@ impl<'a> PodView<'a> {
         })
     }
 
-    /// Windows pods (`os.name: windows`) have no Linux users, capabilities or root fs flags.
+    /// Windows pods have no Linux users, capabilities or root fs flags: `os.name: windows`,
+    /// or a node selector that only schedules them on Windows nodes.
     pub fn is_windows(&self) -> bool {
+        let windows = |n: Option<NodeRef>| {
+            n.and_then(|n| n.as_str())
+                .is_some_and(|n| n.eq_ignore_ascii_case("windows"))
+        };
+        windows(self.spec.path(&["os", "name"]))
+            || ["kubernetes.io/os", "beta.kubernetes.io/os"]
+                .iter()
+                .any(|k| windows(self.spec.path(&["nodeSelector", k])))
+    }
+
+    /// Does the container run privileged? It then has every capability and may escalate
+    /// whatever else it sets (and the API server refuses `allowPrivilegeEscalation: false`
+    /// beside it), so the finer security rules leave it to privileged-container.
+    pub fn privileged(&self, c: &Container<'a>) -> bool {
+        self.security(c, "privileged")
+            .is_some_and(|s| s.value.as_bool() == Some(true))
+    }
+
+    /// Does the container add CAP_SYS_ADMIN? Like `privileged`, it may always escalate.
+    pub fn adds_sys_admin(&self, c: &Container<'a>) -> bool {
+        c.get("securityContext")
+            .and_then(|s| s.path(&["capabilities", "add"]))
+            .into_iter()
+            .flat_map(|a| a.items())
+            .filter_map(|a| a.as_str())
+            .any(|a| {
+                let a = a.trim().to_ascii_uppercase();
+                a == "SYS_ADMIN" || a == "CAP_SYS_ADMIN"
+            })
+    }
+
+    /// `hostUsers: false`: the pod runs in a user namespace, so its uid 0 is not the node's.
+    pub fn own_user_namespace(&self) -> bool {
         self.spec
-            .path(&["os", "name"])
-            .and_then(|n| n.as_str())
-            .is_some_and(|n| n.eq_ignore_ascii_case("windows"))
+            .get("hostUsers")
+            .is_some_and(|h| h.as_bool() == Some(false))
     }
 
     /// The pod-level setting `key` of the pod spec (`hostPID`, `hostIPC`, ...).

@@ -800,6 +800,11 @@ impl<'a> NodeRef<'a> {
         (blamed(k), blamed(v))
     }
 
+    /// Reached through an alias (or a merge): its place, and its children's, is the alias.
+    pub fn through_alias(self) -> bool {
+        self.via != self.id
+    }
+
     /// Where the node is written (for an alias, the `*name`).
     pub fn span(self) -> Span {
         self.doc

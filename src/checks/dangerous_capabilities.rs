@@ -36,6 +36,11 @@ impl Check for DangerousCapabilities {
             return;
         }
         for c in &pod.containers {
+            // A privileged container has every capability whatever it adds or drops:
+            // privileged-container reports it.
+            if pod.privileged(c) {
+                continue;
+            }
             let caps = c.get("securityContext").and_then(|s| s.get("capabilities"));
             for cap in caps
                 .and_then(|c| c.get("add"))

@@ -20,6 +20,12 @@ impl Check for PrivilegeEscalation {
             return;
         }
         for c in &pod.containers {
+            // Privileged or CAP_SYS_ADMIN: escalation cannot be turned off (the API server
+            // refuses `false` beside them); privileged-container and dangerous-capabilities
+            // say so.
+            if pod.privileged(c) || pod.adds_sys_admin(c) {
+                continue;
+            }
             let hit = match pod.security(c, "allowPrivilegeEscalation") {
                 Some(s) if s.value.as_bool() == Some(false) => continue,
                 Some(s) => Hit::new(

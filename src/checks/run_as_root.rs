@@ -16,7 +16,8 @@ pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
 impl Check for RunAsRoot {
     fn check(&self, cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
         let Some(pod) = cx.pod else { return };
-        if pod.is_windows() {
+        // In its own user namespace (`hostUsers: false`) a pod's root is not the node's.
+        if pod.is_windows() || pod.own_user_namespace() {
             return;
         }
         for c in &pod.containers {
@@ -32,11 +33,21 @@ impl Check for RunAsRoot {
                 );
                 continue;
             }
-            let non_root = pod
-                .security(c, "runAsNonRoot")
-                .is_some_and(|s| s.value.as_bool() == Some(true));
+            let non_root = pod.security(c, "runAsNonRoot");
             let named_user = user.is_some_and(|u| u.value.as_i64().is_some_and(|n| n > 0));
-            if non_root || named_user {
+            if non_root.is_some_and(|s| s.value.as_bool() == Some(true)) || named_user {
+                continue;
+            }
+            // An explicit `runAsNonRoot: false` is blamed where it is written.
+            if let Some(s) = non_root {
+                let whose = if s.from_pod { "the pod's" } else { "its" };
+                out.push(
+                    Hit::new(
+                        s.key.span().to(s.value.span()),
+                        format!("{} of {} may run as root", c.describe(), res.display()),
+                    )
+                    .label(format!("{whose} runAsNonRoot is off and no non-zero runAsUser is set: the image decides")),
+                );
                 continue;
             }
             out.push(

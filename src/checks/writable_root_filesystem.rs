@@ -25,7 +25,7 @@ impl Check for WritableRootFilesystem {
                 Some(s) => Hit::new(
                     s.key.span().to(s.value.span()),
                     format!(
-                        "{} of {} writes to its root filesystem",
+                        "{} of {} turns readOnlyRootFilesystem off",
                         c.describe(),
                         res.display()
                     ),
