@@ -667,6 +667,7 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
     let kust = kustomize::analyse(&listing);
     let mut resources = Vec::new();
     let mut skipped = Vec::new();
+    let mut skaffold = Vec::new();
     for (i, f) in files.iter().enumerate() {
         let patch = kust.patches.contains(&i);
         let namespaces = (
@@ -678,6 +679,13 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
             let Some(root) = NodeRef::root(doc) else {
                 continue;
             };
+            if root
+                .get("apiVersion")
+                .and_then(|v| v.as_str())
+                .is_some_and(|v| v.starts_with("skaffold/"))
+            {
+                skaffold.push((i, root));
+            }
             if patch && !root.is_null() {
                 let why = "a patch of a kustomization, applied to an object of its base".into();
                 not_objects.push((root, root.get("kind").and_then(|k| k.as_str()), why));
@@ -702,7 +710,10 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
             reason,
         }));
     }
-    let index = Index::build(resources);
+    let mut index = Index::build(resources);
+    for (file, root) in skaffold {
+        index.add_skaffold_config(file, root);
+    }
     let cx = Cx {
         index: &index,
         files: &sources,

@@ -2,6 +2,7 @@
 
 use crate::object::Resource;
 use crate::selector::{Labels, Selector};
+use crate::yaml::NodeRef;
 use std::collections::HashMap;
 
 pub struct NetworkPolicy<'a> {
@@ -47,6 +48,9 @@ pub struct Index<'a> {
     /// By namespace, the policies no label of a pod can find (`{}`, only `NotIn` or
     /// `DoesNotExist`).
     policies_unindexed: HashMap<&'a str, Vec<usize>>,
+    /// Images a Skaffold Config of the set builds: (its file, the artifact's image). Skaffold
+    /// tags them when it renders the manifests under its directory.
+    pub skaffold_images: Vec<(usize, &'a str)>,
 }
 
 impl<'a> Index<'a> {
@@ -163,6 +167,26 @@ impl<'a> Index<'a> {
             backed_up,
             policies_by_label,
             policies_unindexed,
+            skaffold_images: Vec::new(),
+        }
+    }
+
+    /// Read a Skaffold Config (`skaffold/*` documents are tool configuration, not objects):
+    /// the images its builds produce, its profiles' included.
+    pub fn add_skaffold_config(&mut self, file: usize, root: NodeRef<'a>) {
+        let builds = root.get("build").into_iter().chain(
+            root.get("profiles")
+                .into_iter()
+                .flat_map(|p| p.items())
+                .filter_map(|p| p.get("build")),
+        );
+        for b in builds {
+            let artifacts = b.get("artifacts").into_iter().flat_map(|a| a.items());
+            self.skaffold_images.extend(
+                artifacts
+                    .filter_map(|a| a.get("image").and_then(|i| i.as_str()))
+                    .map(|i| (file, i)),
+            );
         }
     }
 

@@ -22,6 +22,31 @@ pub fn tag(image: &str) -> Option<&str> {
     last.split_once(':').map(|(_, t)| t)
 }
 
+/// `CONTAINER_IMAGE`, `IMAGE_NAME`: a token a script or the reader replaces.
+fn is_upper_token(image: &str) -> bool {
+    image.starts_with(|c: char| c.is_ascii_uppercase())
+        && image
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// An image a Skaffold Config builds (`build.artifacts[].image`), in a manifest under that
+/// config's directory: Skaffold replaces the name with a tagged one when it deploys.
+fn built_by_skaffold(cx: &Cx, res: &Resource, image: &str) -> bool {
+    let Some(manifest) = cx.files.get(res.file) else {
+        return false;
+    };
+    cx.index.skaffold_images.iter().any(|(file, built)| {
+        *built == image
+            && cx.files.get(*file).is_some_and(|config| {
+                let dir = std::path::Path::new(&config.name)
+                    .parent()
+                    .unwrap_or(std::path::Path::new(""));
+                std::path::Path::new(&manifest.name).starts_with(dir)
+            })
+    })
+}
+
 impl Check for ImageLatestTag {
     fn check(&self, cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
         let Some(pod) = cx.pod else { return };
@@ -32,14 +57,24 @@ impl Check for ImageLatestTag {
             let Some(image) = v.as_str().map(str::trim).filter(|i| !i.is_empty()) else {
                 continue;
             };
-            // A digest pins the image whatever the tag; a templated value is not known here.
-            if image.contains('@') || is_templated(image) || is_placeholder(image) {
+            // A digest pins the image whatever the tag.
+            if image.contains('@') {
                 continue;
             }
             let what = match tag(image) {
-                None => "no tag (so `latest`)",
+                // A literal `latest` tag is latest whatever fills in the registry (`$REGION-docker.pkg.dev/...:latest`).
                 Some(t) if t.eq_ignore_ascii_case("latest") => "the `latest` tag",
                 Some(_) => continue,
+                // Without a tag: unless the reference is filled in elsewhere (`$IMAGE`,
+                // `{{ .Values.image }}`, `CONTAINER_IMAGE`), or an artifact Skaffold builds and tags.
+                None if is_templated(image)
+                    || is_placeholder(image)
+                    || is_upper_token(image)
+                    || built_by_skaffold(cx, res, image) =>
+                {
+                    continue;
+                }
+                None => "no tag (so `latest`)",
             };
             out.push(
                 Hit::new(
