@@ -7,7 +7,7 @@ use crate::yaml::{NodeRef, Span};
 /// How deep a path goes at most (YAML nesting is capped at 255 by the parser anyway).
 const MAX_DEPTH: usize = 300;
 
-/// The path, from `root`, of the innermost node holding `span`'s start ("" for the root).
+/// The path, from `root`, of the innermost node holding `span` ("" for the root).
 pub fn path_to(root: NodeRef, span: Span) -> String {
     let mut path = String::new();
     let mut node = root;
@@ -16,6 +16,12 @@ pub fn path_to(root: NodeRef, span: Span) -> String {
         let Some((key, value, index)) = child_holding(node, at) else {
             break;
         };
+        // A span wider than this child (a whole list item whose first key is here) ends
+        // the path at its parent.
+        let end = key.map_or(value.span().end, |k| k.span().end.max(value.span().end));
+        if span.end > end {
+            break;
+        }
         match key {
             Some(k) => push_key(&mut path, k.as_str().unwrap_or("?")),
             None => push_item(&mut path, value, index),
@@ -100,10 +106,15 @@ mod tests {
     use crate::yaml::parse;
 
     fn path_of(text: &str, needle: &str) -> String {
+        path_at(text, needle, needle.len())
+    }
+
+    /// The path of the first `len` bytes where `needle` is.
+    fn path_at(text: &str, needle: &str, len: usize) -> String {
         let s = parse(text);
         let root = NodeRef::root(&s.documents[0]).unwrap();
         let at = text.find(needle).unwrap();
-        path_to(root, Span::new(at, at + needle.len()))
+        path_to(root, Span::new(at, at + len))
     }
 
     #[test]
@@ -111,12 +122,15 @@ mod tests {
         let t = "spec:\n  volumes:\n  - name: cache\n    emptyDir: {}\n  - name: data\n    hostPath: {path: /srv}\n  args: [a, b]\nmetadata:\n  labels: {app.kubernetes.io/name: x}\n";
         assert_eq!(path_of(t, "hostPath"), "spec.volumes[name=data].hostPath");
         assert_eq!(path_of(t, "/srv"), "spec.volumes[name=data].hostPath.path");
-        assert_eq!(path_of(t, "b]"), "spec.args[1]");
+        assert_eq!(path_at(t, "b]", 1), "spec.args[1]");
         assert_eq!(
-            path_of(t, "x}"),
+            path_at(t, "x}", 1),
             "metadata.labels['app.kubernetes.io/name']"
         );
         assert_eq!(path_of(t, "spec"), "spec");
+        // A whole item is the item, not its first key.
+        let item = "name: cache\n    emptyDir: {}";
+        assert_eq!(path_of(t, item), "spec.volumes[name=cache]");
         // A block sequence of one item written at its key's indentation.
         let t = "spec:\n  containers:\n  - name: web\n    env:\n    - name: A\n";
         assert_eq!(path_of(t, "name: web"), "spec.containers[name=web].name");

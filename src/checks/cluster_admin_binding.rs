@@ -13,6 +13,20 @@ pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     Ok(Box::new(ClusterAdminBinding))
 }
 
+/// The system's own subjects (`system:masters`, `system:kube-controller-manager`) hold it by
+/// design. Not the groups that are everyone (`system:authenticated`, `system:anonymous`,
+/// every service account) nor a service account written as a user: those are workloads and
+/// people.
+fn system_subject(name: &str) -> bool {
+    let everyone = matches!(
+        name,
+        "system:authenticated" | "system:unauthenticated" | "system:anonymous"
+    ) || name == "system:serviceaccounts"
+        || name.starts_with("system:serviceaccounts:")
+        || name.starts_with("system:serviceaccount:");
+    name.starts_with("system:") && !everyone
+}
+
 impl Check for ClusterAdminBinding {
     fn check(&self, _cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
         let Some((k, role)) = res.root.entry("roleRef") else {
@@ -31,7 +45,7 @@ impl Check for ClusterAdminBinding {
             .filter_map(|s| {
                 let kind = s.get("kind").and_then(|k| k.as_str()).unwrap_or("?");
                 let name = s.get("name").and_then(|n| n.as_str()).unwrap_or("?");
-                if matches!(kind, "User" | "Group") && name.starts_with("system:") {
+                if matches!(kind, "User" | "Group") && system_subject(name) {
                     return None;
                 }
                 Some(match s.get("namespace").and_then(|n| n.as_str()) {

@@ -16,6 +16,13 @@ pub fn build(p: &Params) -> Result<Box<dyn Check>, String> {
 
 impl Check for NetworkPolicyAllowsAll {
     fn check(&self, _cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
+        // With policyTypes that leave Ingress out, the ingress rules are not enforced.
+        let types = res.root.path(&["spec", "policyTypes"]);
+        if types.is_some_and(|t| {
+            t.items().next().is_some() && !t.items().any(|i| i.as_str() == Some("Ingress"))
+        }) {
+            return;
+        }
         let rules = res.root.path(&["spec", "ingress"]);
         for rule in rules.into_iter().flat_map(|r| r.items()) {
             if !(rule.is_map() || rule.is_null()) {
@@ -31,7 +38,15 @@ impl Check for NetworkPolicyAllowsAll {
             } else {
                 from.iter().find_map(|peer| {
                     let cidr = peer.path(&["ipBlock", "cidr"])?.as_str()?;
-                    is_anywhere(cidr).then(|| format!("its ipBlock {cidr} is every address"))
+                    let except = peer
+                        .path(&["ipBlock", "except"])
+                        .is_some_and(|e| e.items().next().is_some());
+                    let but = if except {
+                        " but the ones it excepts"
+                    } else {
+                        ""
+                    };
+                    is_anywhere(cidr).then(|| format!("its ipBlock {cidr} is every address{but}"))
                 })
             };
             let Some(why) = why else { continue };

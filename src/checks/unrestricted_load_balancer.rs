@@ -41,7 +41,19 @@ const INTERNAL: &[(&str, &[&str])] = &[
         "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type",
         &["intranet"],
     ),
+    (
+        "oci-network-load-balancer.oraclecloud.com/internal",
+        &["true"],
+    ),
+    (
+        "load-balancer.hetzner.cloud/disable-public-network",
+        &["true"],
+    ),
 ];
+
+/// The annotation that predates `loadBalancerSourceRanges` and does the same (a
+/// comma-separated list); the field wins when both are set.
+const SOURCE_RANGES: &str = "service.beta.kubernetes.io/load-balancer-source-ranges";
 
 impl Check for UnrestrictedLoadBalancer {
     fn check(&self, _cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
@@ -78,7 +90,27 @@ impl Check for UnrestrictedLoadBalancer {
             .collect();
         let open = ranges.iter().find(|r| r.as_str().is_some_and(is_anywhere));
         let (why, related) = match (ranges.is_empty(), open) {
-            (true, _) => ("no loadBalancerSourceRanges", None),
+            (true, _) => match annotations.and_then(|a| a.entry(SOURCE_RANGES)) {
+                Some((_, v)) => {
+                    let listed = v.as_str().unwrap_or("");
+                    let items: Vec<&str> = listed
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|r| !r.is_empty())
+                        .collect();
+                    if items.is_empty() {
+                        ("an empty source-ranges annotation", Some(v.span()))
+                    } else if items.iter().any(|r| is_anywhere(r)) {
+                        (
+                            "its source-ranges annotation admits every address",
+                            Some(v.span()),
+                        )
+                    } else {
+                        return;
+                    }
+                }
+                None => ("no loadBalancerSourceRanges", None),
+            },
             (false, Some(r)) => (
                 "its loadBalancerSourceRanges admit every address",
                 Some(r.span()),
