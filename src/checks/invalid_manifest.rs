@@ -2,6 +2,7 @@
 //! wrong type (as YAML 1.1 types it), or the same key twice.
 
 use crate::object::{Resource, is_list, is_templated};
+use crate::pod::{ContainerList, PodView};
 use crate::rule::{Check, Cx, Factory, FileFacts, Hit, Params};
 use crate::secrets::{base64_decode, is_placeholder};
 use crate::yaml::{Document, Duplicate, NodeRef, ScalarType, Style};
@@ -65,10 +66,13 @@ impl Typer<'_, '_> {
         if v.is_null() || v.as_str().is_some_and(is_templated) {
             return None;
         }
-        let full = if path.is_empty() {
-            key.to_string()
-        } else {
-            format!("{path}.{key}")
+        // Built only for a message: most fields are right.
+        let full = || {
+            if path.is_empty() {
+                key.to_string()
+            } else {
+                format!("{path}.{key}")
+            }
         };
         let ok = match want {
             Want::Str => v.scalar_type() == Some(ScalarType::Str),
@@ -98,7 +102,8 @@ impl Typer<'_, '_> {
                 Hit::new(
                     k.span().to(v.span()),
                     format!(
-                        "`{full}` of {} must be {}, not {}{quote_hint}",
+                        "`{}` of {} must be {}, not {}{quote_hint}",
+                        full(),
                         self.res.display(),
                         want.describe(),
                         found(v)
@@ -119,9 +124,9 @@ impl Typer<'_, '_> {
                 let name = ik.as_str().unwrap_or("?");
                 // `labels["app.kubernetes.io/version"]`: a dotted key is not a path.
                 let shown = if name.contains(['.', '/']) {
-                    format!("{full}[\"{name}\"]")
+                    format!("{}[\"{name}\"]", full())
                 } else {
-                    format!("{full}.{name}")
+                    format!("{}.{name}", full())
                 };
                 self.out.push(
                     Hit::new(
@@ -159,37 +164,42 @@ impl Typer<'_, '_> {
         false
     }
 
-    fn pod_spec(&mut self, spec: NodeRef, path: &str) {
+    /// The pod spec's fields; its containers are the pod view's (the lists and items that
+    /// are not what the view reads are reported here).
+    fn pod_spec(&mut self, spec: NodeRef, path: &str, pod: Option<&PodView>) {
         for key in ["hostNetwork", "hostPID", "hostIPC"] {
             self.field(Some(spec), path, key, Want::Bool);
         }
-        for list in ["initContainers", "containers", "ephemeralContainers"] {
-            let Some(cs) = self.field(Some(spec), path, list, Want::Seq) else {
+        for list in ContainerList::ALL {
+            let Some(cs) = self.field(Some(spec), path, list.key(), Want::Seq) else {
                 continue;
             };
             for (i, c) in cs.items().enumerate() {
-                let cp = format!("{path}.{list}[{i}]");
-                if !self.item_map(c, &cp) {
-                    continue;
+                if !c.is_map() {
+                    self.item_map(c, &format!("{path}.{}[{i}]", list.key()));
                 }
-                self.field(Some(c), &cp, "name", Want::Str);
-                self.field(Some(c), &cp, "image", Want::Str);
-                if let Some(ports) = self.field(Some(c), &cp, "ports", Want::Seq) {
-                    for (j, p) in ports.items().enumerate() {
-                        let pp = format!("{cp}.ports[{j}]");
-                        if self.item_map(p, &pp) {
-                            self.field(Some(p), &pp, "containerPort", Want::Int);
-                            self.field(Some(p), &pp, "hostPort", Want::Int);
-                        }
+            }
+        }
+        for c in pod.into_iter().flat_map(|p| &p.containers) {
+            let cp = format!("{path}.{}[{}]", c.list.key(), c.index);
+            let c = c.node;
+            self.field(Some(c), &cp, "name", Want::Str);
+            self.field(Some(c), &cp, "image", Want::Str);
+            if let Some(ports) = self.field(Some(c), &cp, "ports", Want::Seq) {
+                for (j, p) in ports.items().enumerate() {
+                    let pp = format!("{cp}.ports[{j}]");
+                    if self.item_map(p, &pp) {
+                        self.field(Some(p), &pp, "containerPort", Want::Int);
+                        self.field(Some(p), &pp, "hostPort", Want::Int);
                     }
                 }
-                if let Some(env) = self.field(Some(c), &cp, "env", Want::Seq) {
-                    for (j, e) in env.items().enumerate() {
-                        let ep = format!("{cp}.env[{j}]");
-                        if self.item_map(e, &ep) {
-                            self.field(Some(e), &ep, "name", Want::Str);
-                            self.field(Some(e), &ep, "value", Want::Str);
-                        }
+            }
+            if let Some(env) = self.field(Some(c), &cp, "env", Want::Seq) {
+                for (j, e) in env.items().enumerate() {
+                    let ep = format!("{cp}.env[{j}]");
+                    if self.item_map(e, &ep) {
+                        self.field(Some(e), &ep, "name", Want::Str);
+                        self.field(Some(e), &ep, "value", Want::Str);
                     }
                 }
             }
@@ -277,7 +287,7 @@ impl Check for InvalidManifest {
         }
     }
 
-    fn check(&self, _cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
+    fn check(&self, cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
         // The same key twice inside this object.
         let span = res.root.span();
         let doc = res.root.doc;
@@ -340,7 +350,7 @@ impl Check for InvalidManifest {
                 t.field(Some(meta), &join("metadata"), "annotations", Want::StrMap);
             }
             if let Some(spec) = t.field(Some(tpl), tp, "spec", Want::Map) {
-                t.pod_spec(spec, &join("spec"));
+                t.pod_spec(spec, &join("spec"), cx.pod);
             }
         }
         if res.is("", "ConfigMap") {
