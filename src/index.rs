@@ -43,8 +43,8 @@ pub struct Index<'a> {
     autoscalers: HashMap<(&'a str, &'a str, &'a str), i64>,
     /// PodDisruptionBudgets: namespace and selector.
     pub disruption_budgets: Vec<(&'a str, Selector)>,
-    /// Namespaces a Velero Schedule or Backup of the set covers (`*`: all).
-    backed_up: Vec<&'a str>,
+    /// Namespaces each Velero Schedule or Backup of the set includes (`*`: all) and excludes.
+    backed_up: Vec<(Vec<&'a str>, Vec<&'a str>)>,
     /// By namespace, the policies no label of a pod can find (`{}`, only `NotIn` or
     /// `DoesNotExist`).
     policies_unindexed: HashMap<&'a str, Vec<usize>>,
@@ -126,17 +126,18 @@ impl<'a> Index<'a> {
                 } else {
                     spec
                 };
-                let listed: Vec<&str> = spec
-                    .and_then(|s| s.get("includedNamespaces"))
-                    .into_iter()
-                    .flat_map(|l| l.items())
-                    .filter_map(|n| n.as_str())
-                    .collect();
-                if listed.is_empty() {
-                    backed_up.push("*");
-                } else {
-                    backed_up.extend(listed);
+                let names = |k: &str| -> Vec<&'a str> {
+                    spec.and_then(|s| s.get(k))
+                        .into_iter()
+                        .flat_map(|l| l.items())
+                        .filter_map(|n| n.as_str())
+                        .collect()
+                };
+                let mut included = names("includedNamespaces");
+                if included.is_empty() {
+                    included.push("*");
                 }
+                backed_up.push((included, names("excludedNamespaces")));
             }
             if r.is("", "Namespace")
                 && let Some(name) = r.name
@@ -251,7 +252,10 @@ impl<'a> Index<'a> {
 
     /// Does a Velero Schedule or Backup of the set cover this namespace?
     pub fn backed_up(&self, namespace: &str) -> bool {
-        self.backed_up.iter().any(|n| *n == "*" || *n == namespace)
+        self.backed_up.iter().any(|(included, excluded)| {
+            included.iter().any(|n| *n == "*" || *n == namespace)
+                && !excluded.iter().any(|n| *n == "*" || *n == namespace)
+        })
     }
 
     /// What the set holds of a namespace.

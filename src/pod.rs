@@ -74,6 +74,37 @@ impl<'a> Container<'a> {
         self.node.get(key)
     }
 
+    /// Its image reference, when written as text.
+    pub fn image(&self) -> Option<&'a str> {
+        self.node
+            .get("image")
+            .and_then(|i| i.as_str())
+            .map(str::trim)
+            .filter(|i| !i.is_empty())
+    }
+
+    /// The pause image (`registry.k8s.io/pause:3.9`) holds a namespace and does nothing:
+    /// it has no port, shell or process to probe.
+    pub fn is_pause(&self) -> bool {
+        self.image().is_some_and(|i| {
+            let name = i.split('@').next().unwrap_or(i);
+            let name = name.rsplit('/').next().unwrap_or(name);
+            let repo = name.split(':').next().unwrap_or(name);
+            repo == "pause" || repo.starts_with("pause-")
+        })
+    }
+
+    /// An init container with `restartPolicy: Always` is a sidecar: it runs beside the
+    /// main containers for the pod's life, and takes probes like them.
+    pub fn is_sidecar(&self) -> bool {
+        self.list == ContainerList::Init
+            && self
+                .node
+                .get("restartPolicy")
+                .and_then(|r| r.as_str())
+                .is_some_and(|r| r == "Always")
+    }
+
     /// Where to point when a container lacks a setting: its `name` entry, else its start.
     pub fn anchor(&self) -> crate::yaml::Span {
         match self.node.entry("name") {

@@ -28,7 +28,23 @@ impl Check for JobWithoutTtl {
             .root
             .path(&["spec", "ttlSecondsAfterFinished"])
             .is_some_and(|t| !t.is_null());
-        if owned_by_cronjob || ttl {
+        // A Helm or Argo CD hook with a delete policy is deleted by the tool that ran it.
+        let hook_deleted = res
+            .metadata()
+            .and_then(|m| m.get("annotations"))
+            .is_some_and(|a| {
+                [
+                    "helm.sh/hook-delete-policy",
+                    "argocd.argoproj.io/hook-delete-policy",
+                ]
+                .iter()
+                .any(|k| {
+                    a.get(k)
+                        .and_then(|v| v.as_str())
+                        .is_some_and(|v| !v.trim().is_empty())
+                })
+            });
+        if owned_by_cronjob || ttl || hook_deleted {
             return;
         }
         out.push(

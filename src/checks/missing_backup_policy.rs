@@ -22,12 +22,31 @@ impl Check for MissingBackupPolicy {
         if !res.runs_pods() || res.templated_namespace() {
             return;
         }
-        let claims: Vec<&str> = pod
+        // A claim every container mounts read-only holds data written elsewhere (its writer
+        // is the one to back up). Unmounted claims still count: a manifest may leave mounts out.
+        let read_only = |volume: &str| {
+            let mut mounts = pod.containers.iter().flat_map(|c| {
+                c.get("volumeMounts")
+                    .into_iter()
+                    .flat_map(|m| m.items())
+                    .filter(move |m| m.get("name").and_then(|n| n.as_str()) == Some(volume))
+            });
+            let mut any = false;
+            let all_ro = mounts.all(|m| {
+                any = true;
+                m.get("readOnly").and_then(|r| r.as_bool()) == Some(true)
+            });
+            any && all_ro
+        };
+        let mut claims: Vec<&str> = pod
             .spec
             .get("volumes")
             .into_iter()
             .flat_map(|v| v.items())
-            .filter(|v| v.get("persistentVolumeClaim").is_some())
+            .filter(|v| {
+                v.get("persistentVolumeClaim")
+                    .is_some_and(|c| c.get("readOnly").and_then(|r| r.as_bool()) != Some(true))
+            })
             .filter_map(|v| v.get("name").and_then(|n| n.as_str()))
             .chain(
                 res.root
@@ -36,16 +55,19 @@ impl Check for MissingBackupPolicy {
                     .flat_map(|t| t.items())
                     .filter_map(|t| t.path(&["metadata", "name"]).and_then(|n| n.as_str())),
             )
+            .filter(|v| !read_only(v))
             .collect();
-        if claims.is_empty() {
-            return;
-        }
-        let annotated = pod
+        let mut seen = std::collections::HashSet::new();
+        claims.retain(|c| seen.insert(*c));
+        // The annotation lists the volumes Velero backs up with the pod.
+        let annotated: Vec<&str> = pod
             .template
             .path(&["metadata", "annotations", ANNOTATION])
             .and_then(|a| a.as_str())
-            .is_some_and(|a| !a.trim().is_empty());
-        if annotated || cx.index.backed_up(res.namespace) {
+            .map(|a| a.split(',').map(str::trim).collect())
+            .unwrap_or_default();
+        claims.retain(|c| !annotated.contains(c));
+        if claims.is_empty() || cx.index.backed_up(res.namespace) {
             return;
         }
         out.push(

@@ -1,5 +1,6 @@
 //! missing-readiness-probe / missing-liveness-probe: a long-running container without the
-//! probe (init and ephemeral containers take none; Jobs, CronJobs and run-once Pods end).
+//! probe (init and ephemeral containers take none, sidecars do; Jobs, CronJobs and
+//! run-once Pods end).
 
 use crate::object::Resource;
 use crate::pod::ContainerList;
@@ -44,10 +45,14 @@ impl Check for MissingProbe {
         if !res.runs_pods() || runs_to_completion(res, restart) {
             return;
         }
+        // Main containers and sidecars (init containers that keep running); not the pause
+        // image. (A container without an image is still judged: manifests written to show a
+        // point, and linters' own tests, leave the image out.)
         for c in pod
             .containers
             .iter()
-            .filter(|c| c.list == ContainerList::Main)
+            .filter(|c| c.list == ContainerList::Main || c.is_sidecar())
+            .filter(|c| !c.is_pause())
         {
             if c.get(self.probe).is_some_and(|p| !p.is_null()) {
                 continue;

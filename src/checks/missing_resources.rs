@@ -62,15 +62,15 @@ impl Check for MissingResources {
                 continue;
             }
             let span = resources.map_or_else(|| c.anchor(), |(k, _)| k.span());
-            let what = missing
-                .iter()
-                .map(|m| format!("{m} {}", section.trim_end_matches('s')))
-                .collect::<Vec<_>>()
-                .join(" and ");
+            let noun = section.trim_end_matches('s');
+            let what = match missing.as_slice() {
+                [one] => format!("no {one} {noun}"),
+                many => format!("neither a {} {noun}", many.join(" nor a ")),
+            };
             out.push(
                 Hit::new(
                     span,
-                    format!("{} of {} sets no {what}", c.describe(), res.display()),
+                    format!("{} of {} sets {what}", c.describe(), res.display()),
                 )
                 .label(self.label),
             );

@@ -22,14 +22,28 @@ impl Check for MissingTopologySpread {
         if n < 2 {
             return;
         }
+        // A constraint or an anti-affinity term spreads these pods only if it selects them:
+        // its selector matches their labels (and, for anti-affinity, its `namespaces`, when
+        // listed, include theirs).
+        let labels = res.selector_labels();
+        let labels = Labels::new(&labels);
         let spread = pod
             .spec
             .get("topologySpreadConstraints")
-            .is_some_and(|t| t.items().next().is_some());
-        // An anti-affinity term spreads these pods only if it selects them: its selector
-        // matches their labels and its `namespaces` (when listed) include theirs.
-        let labels = res.selector_labels();
-        let labels = Labels::new(&labels);
+            .into_iter()
+            .flat_map(|t| t.items())
+            .any(|t| {
+                t.get("labelSelector").is_some()
+                    && Selector::from_node(t.get("labelSelector")).matches(&labels)
+            });
+        // Two pods cannot bind the same hostPort on one node: the scheduler spreads them.
+        let host_port = pod.containers.iter().any(|c| {
+            c.get("ports").into_iter().flat_map(|p| p.items()).any(|p| {
+                p.get("hostPort")
+                    .and_then(|h| h.as_i64())
+                    .is_some_and(|h| h > 0)
+            })
+        });
         let anti = pod.spec.path(&["affinity", "podAntiAffinity"]);
         let terms = [
             "requiredDuringSchedulingIgnoredDuringExecution",
@@ -47,7 +61,7 @@ impl Check for MissingTopologySpread {
                 && t.get("labelSelector").is_some();
             own_ns && selects
         });
-        if spread || anti {
+        if spread || anti || host_port {
             return;
         }
         out.push(
