@@ -103,6 +103,23 @@ impl<'a> Index<'a> {
                 ns.first_workload.get_or_insert(r.ordinal);
                 ns.workloads += 1;
             }
+            // A KEDA ScaledObject drives an HPA of its own: minReplicaCount (default 0) is
+            // its floor; its target's kind defaults to Deployment.
+            if r.is("keda.sh", "ScaledObject") {
+                let spec = r.root.get("spec");
+                let target = spec.and_then(|s| s.get("scaleTargetRef"));
+                let text = |k: &str| target.and_then(|t| t.get(k)).and_then(|v| v.as_str());
+                if let Some(name) = text("name") {
+                    let min = spec
+                        .and_then(|s| s.get("minReplicaCount"))
+                        .and_then(|m| m.as_i64())
+                        .unwrap_or(0);
+                    autoscalers.insert(
+                        (r.namespace, text("kind").unwrap_or("Deployment"), name),
+                        min,
+                    );
+                }
+            }
             if r.kind == "HorizontalPodAutoscaler" && r.group() == "autoscaling" {
                 let spec = r.root.get("spec");
                 let target = spec.and_then(|s| s.get("scaleTargetRef"));

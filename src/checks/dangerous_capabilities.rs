@@ -1,5 +1,5 @@
 //! dangerous-capabilities: a container that adds a capability that reaches the node or
-//! other pods (SYS_ADMIN, NET_ADMIN, NET_RAW, SYS_PTRACE, ALL), or keeps the runtime's
+//! other pods (SYS_ADMIN, NET_ADMIN, NET_RAW, SYS_PTRACE, SYS_MODULE, ..., ALL), or keeps the runtime's
 //! default set (it does not drop ALL).
 
 use crate::object::Resource;
@@ -9,7 +9,24 @@ struct DangerousCapabilities {
     dangerous: Vec<String>,
 }
 
-const DANGEROUS: &[&str] = &["SYS_ADMIN", "NET_ADMIN", "NET_RAW", "SYS_PTRACE", "ALL"];
+/// Capabilities that reach past the container: the network stack, other processes, the
+/// kernel (modules, raw devices, reboot, clock), file permission checks (DAC_READ_SEARCH
+/// opens files of the host by handle), BPF and the security modules.
+const DANGEROUS: &[&str] = &[
+    "SYS_ADMIN",
+    "NET_ADMIN",
+    "NET_RAW",
+    "SYS_PTRACE",
+    "SYS_MODULE",
+    "SYS_RAWIO",
+    "SYS_BOOT",
+    "SYS_TIME",
+    "DAC_READ_SEARCH",
+    "BPF",
+    "MAC_ADMIN",
+    "MAC_OVERRIDE",
+    "ALL",
+];
 
 pub const CHECKS: &[(&str, Factory)] = &[("dangerous-capabilities", build)];
 
