@@ -17,6 +17,7 @@ pub mod index;
 pub mod kustomize;
 pub mod model;
 pub mod object;
+pub mod objpath;
 pub mod path;
 pub mod pod;
 pub mod registry;

@@ -64,7 +64,7 @@ fn child_holding(node: NodeRef, at: usize) -> Option<(Option<NodeRef>, NodeRef, 
     (at < end.max(v.span().start + 1) || contains(v.span(), at)).then_some((k, v, i))
 }
 
-fn push_key(path: &mut String, key: &str) {
+pub(crate) fn push_key(path: &mut String, key: &str) {
     let plain = !key.is_empty()
         && key
             .chars()
@@ -79,7 +79,7 @@ fn push_key(path: &mut String, key: &str) {
     }
 }
 
-fn push_item(path: &mut String, item: NodeRef, index: usize) {
+pub(crate) fn push_item(path: &mut String, item: NodeRef, index: usize) {
     match item.get("name").and_then(|n| n.as_str()) {
         Some(name) if !name.contains([']', '\'']) => path.push_str(&format!("[name={name}]")),
         _ => path.push_str(&format!("[{index}]")),

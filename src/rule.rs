@@ -105,6 +105,48 @@ impl<'a> Params<'a> {
         self.node
             .and_then(|n| n.get(key))
             .or_else(|| self.under.and_then(|n| n.get(key)))
+            .filter(|v| !v.is_null())
+    }
+
+    /// The raw value of a param, if set.
+    pub fn get(&self, key: &str) -> Option<NodeRef<'a>> {
+        self.lookup(key)
+    }
+
+    /// An error about one param; the loader points at that param in the rule file.
+    pub fn error(key: &str, message: impl fmt::Display) -> String {
+        format!("param `{key}` {message}")
+    }
+
+    /// A text param (a plain or quoted scalar).
+    pub fn str(&self, key: &str) -> Result<Option<String>, String> {
+        match self.lookup(key) {
+            None => Ok(None),
+            Some(v) if v.is_map() || v.is_seq() => Err(Self::error(key, "must be a string")),
+            Some(v) => Ok(v.as_str().map(str::to_string)),
+        }
+    }
+
+    pub fn bool(&self, key: &str) -> Result<Option<bool>, String> {
+        match self.lookup(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_bool()
+                .map(Some)
+                .ok_or_else(|| Self::error(key, "must be true or false")),
+        }
+    }
+
+    pub fn number(&self, key: &str) -> Result<Option<f64>, String> {
+        match self.lookup(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_str()
+                .and_then(|t| t.trim().parse::<f64>().ok())
+                .filter(|f| f.is_finite())
+                .map(Some)
+                .ok_or_else(|| Self::error(key, "must be a number")),
+        }
     }
 
     pub fn str_list(&self, key: &str) -> Result<Option<Vec<String>>, String> {
@@ -285,8 +327,16 @@ pub fn load_rule(
     })?;
     let params = Params::new(root.get("params"));
     let check = factory(&params).map_err(|m| {
+        // `param `pattern` ...`: point at that param when it is written.
+        let named = m
+            .strip_prefix("param `")
+            .and_then(|r| r.split_once('`'))
+            .and_then(|(k, _)| params.node.and_then(|n| n.entry(k)))
+            .map(|(k, v)| k.span().to(v.span()));
         err(
-            params.node.map(|n| n.span()).unwrap_or(root.span()),
+            named
+                .or(params.node.map(|n| n.span()))
+                .unwrap_or(root.span()),
             format!("params of check `{check_name}`: {m}"),
         )
     })?;

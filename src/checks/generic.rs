@@ -1,0 +1,476 @@
+//! Generic checks over object paths (`src/objpath.rs`), for rules written as data:
+//! `required-field`, `forbidden-field`, `value-matches`, `required-label`,
+//! `required-annotation`. Their `message` param may name `{object}`, `{path}` (the concrete
+//! path), `{field}`, `{value}` and `{expected}`, and so may their `label` param.
+
+use crate::object::{Resource, is_templated};
+use crate::objpath::{Found, Missing, ObjPath};
+use crate::rule::{Check, Cx, Factory, Hit, Params};
+use crate::yaml::{NodeRef, Span};
+use regex::Regex;
+
+pub const CHECKS: &[(&str, Factory)] = &[
+    ("required-field", required_field),
+    ("forbidden-field", forbidden_field),
+    ("value-matches", value_matches),
+    ("required-label", required_label),
+    ("required-annotation", required_annotation),
+];
+
+/// The `message` and `label` templates, with `{object}`, `{path}`, `{field}`, `{value}`,
+/// `{expected}`.
+struct Message {
+    message: Option<String>,
+    label: Option<String>,
+}
+
+impl Message {
+    fn from(p: &Params) -> Result<Message, String> {
+        Ok(Message {
+            message: p.str("message")?,
+            label: p.str("label")?,
+        })
+    }
+
+    fn fill(t: &str, vars: &[(&str, &str)]) -> String {
+        let mut out = t.to_string();
+        for (k, v) in vars {
+            out = out.replace(&format!("{{{k}}}"), v);
+        }
+        out
+    }
+
+    fn render(&self, default: String, vars: &[(&str, &str)]) -> String {
+        match &self.message {
+            Some(t) => Self::fill(t, vars),
+            None => default,
+        }
+    }
+
+    /// The finding: the rule's message and label when it gives them, else the defaults.
+    fn hit(&self, span: Span, message: String, label: String, vars: &[(&str, &str)]) -> Hit {
+        let label = match &self.label {
+            Some(t) => Self::fill(t, vars),
+            None => label,
+        };
+        Hit::new(span, self.render(message, vars)).label(label)
+    }
+}
+
+fn path_param(p: &Params, key: &str) -> Result<ObjPath, String> {
+    let text = p
+        .str(key)?
+        .ok_or_else(|| Params::error(key, "is required (an object path)"))?;
+    ObjPath::parse(&text).map_err(|e| Params::error(key, e))
+}
+
+/// `key: value` when the node has a key, else the node.
+fn span_of(f: &Found) -> Span {
+    match f.key {
+        Some(k) => k.span().to(f.node.span()),
+        None => f.node.span(),
+    }
+}
+
+/// Where to blame a missing field: the key of its nearest present parent; a list item by its
+/// `name` entry; the object by its name.
+fn missing_span(m: &Missing, res: &Resource) -> Span {
+    if let Some(k) = m.parent.key {
+        return k.span();
+    }
+    if m.parent.node.span() == res.root.span() {
+        return res.name_span();
+    }
+    match m.parent.node.entry("name") {
+        Some((k, v)) => k.span().to(v.span()),
+        None => {
+            let s = m.parent.node.span();
+            Span::new(s.start, s.start)
+        }
+    }
+}
+
+fn full_path(m: &Missing) -> String {
+    if m.path.is_empty() {
+        m.missing.clone()
+    } else if m.missing.starts_with('[') {
+        format!("{}{}", m.path, m.missing)
+    } else {
+        format!("{}.{}", m.path, m.missing)
+    }
+}
+
+// ---- required-field ------------------------------------------------------------------
+
+struct RequiredField {
+    path: ObjPath,
+    message: Message,
+}
+
+fn required_field(p: &Params) -> Result<Box<dyn Check>, String> {
+    p.only(&["path", "message", "label"])?;
+    Ok(Box::new(RequiredField {
+        path: path_param(p, "path")?,
+        message: Message::from(p)?,
+    }))
+}
+
+impl Check for RequiredField {
+    fn check(&self, _cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
+        let sel = self.path.select(res);
+        for m in &sel.missing {
+            let path = full_path(m);
+            let object = res.display();
+            let field = self.path.field();
+            out.push(self.message.hit(
+                missing_span(m, res),
+                format!("{object} does not set `{path}`"),
+                format!("no `{}` here", m.missing),
+                &[("object", &object), ("path", &path), ("field", &field)],
+            ));
+        }
+    }
+}
+
+// ---- forbidden-field -----------------------------------------------------------------
+
+struct ForbiddenField {
+    path: ObjPath,
+    message: Message,
+}
+
+fn forbidden_field(p: &Params) -> Result<Box<dyn Check>, String> {
+    p.only(&["path", "message", "label"])?;
+    Ok(Box::new(ForbiddenField {
+        path: path_param(p, "path")?,
+        message: Message::from(p)?,
+    }))
+}
+
+impl Check for ForbiddenField {
+    fn check(&self, _cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
+        for (f, path) in self.path.select(res).found {
+            let object = res.display();
+            let field = self.path.field();
+            let value = shown(f.node);
+            out.push(self.message.hit(
+                span_of(&f),
+                format!("{object} sets `{path}`"),
+                "this field is not allowed".into(),
+                &[
+                    ("object", &object),
+                    ("path", &path),
+                    ("field", &field),
+                    ("value", &value),
+                ],
+            ));
+        }
+    }
+}
+
+/// A value as a message shows it: the scalar's text, or its shape.
+fn shown(n: NodeRef) -> String {
+    if n.is_map() {
+        "a mapping".into()
+    } else if n.is_seq() {
+        "a list".into()
+    } else {
+        n.as_str().unwrap_or("").to_string()
+    }
+}
+
+// ---- value-matches -------------------------------------------------------------------
+
+/// What a value must be: every constraint given holds (or, with `not`, not all of them).
+struct Constraint {
+    pattern: Option<Regex>,
+    one_of: Option<Vec<String>>,
+    min: Option<f64>,
+    max: Option<f64>,
+    not: bool,
+}
+
+impl Constraint {
+    fn from(p: &Params) -> Result<Constraint, String> {
+        let pattern = match p.str("pattern")? {
+            None => None,
+            Some(re) => Some(Regex::new(&re).map_err(|e| {
+                Params::error("pattern", format!("is not a regular expression: {e}"))
+            })?),
+        };
+        let one_of = p.str_list("enum").map_err(|_| {
+            Params::error(
+                "enum",
+                "must be a list of values (write numbers and booleans as text)",
+            )
+        })?;
+        let c = Constraint {
+            pattern,
+            one_of,
+            min: p.number("min")?,
+            max: p.number("max")?,
+            not: p.bool("not")?.unwrap_or(false),
+        };
+        if c.pattern.is_none() && c.one_of.is_none() && c.min.is_none() && c.max.is_none() {
+            return Err(Params::error(
+                "pattern",
+                "(or `enum`, `min`, `max`): value-matches needs at least one",
+            ));
+        }
+        Ok(c)
+    }
+
+    /// Does the value hold? Non-scalars never match a scalar constraint.
+    fn holds(&self, n: NodeRef) -> bool {
+        let Some(text) = n.as_str().filter(|_| !n.is_map() && !n.is_seq()) else {
+            return self.not;
+        };
+        // `yes`, `True` and `true` are the same boolean (YAML 1.1, as Kubernetes reads it).
+        let normal = n.as_bool().map(|b| b.to_string());
+        let text = normal.as_deref().unwrap_or(text);
+        let num = text.trim().parse::<f64>().ok();
+        let all = self.pattern.as_ref().is_none_or(|re| re.is_match(text))
+            && self
+                .one_of
+                .as_ref()
+                .is_none_or(|l| l.iter().any(|v| v == text))
+            && self.min.is_none_or(|m| num.is_some_and(|x| x >= m))
+            && self.max.is_none_or(|m| num.is_some_and(|x| x <= m));
+        all != self.not
+    }
+
+    /// `matches ^registry\.example\.com/`, `is one of a, b`, `is at least 2`.
+    fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(re) = &self.pattern {
+            parts.push(format!("matches `{}`", re.as_str()));
+        }
+        if let Some(l) = &self.one_of {
+            parts.push(format!("is one of {}", crate::rule::code_list(l)));
+        }
+        if let Some(m) = self.min {
+            parts.push(format!("is at least {m}"));
+        }
+        if let Some(m) = self.max {
+            parts.push(format!("is at most {m}"));
+        }
+        let all = parts.join(" and ");
+        if self.not {
+            format!("not ({all})")
+        } else {
+            all
+        }
+    }
+}
+
+struct ValueMatches {
+    path: ObjPath,
+    constraint: Constraint,
+    required: bool,
+    message: Message,
+}
+
+fn value_matches(p: &Params) -> Result<Box<dyn Check>, String> {
+    p.only(&[
+        "path", "pattern", "enum", "min", "max", "not", "required", "message", "label",
+    ])?;
+    Ok(Box::new(ValueMatches {
+        path: path_param(p, "path")?,
+        constraint: Constraint::from(p)?,
+        required: p.bool("required")?.unwrap_or(false),
+        message: Message::from(p)?,
+    }))
+}
+
+impl Check for ValueMatches {
+    fn check(&self, _cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
+        let sel = self.path.select(res);
+        let object = res.display();
+        let field = self.path.field();
+        let expected = self.constraint.describe();
+        for (f, path) in &sel.found {
+            // A value filled in later (`{{ .Values.x }}`, `${VAR}`) is not known here.
+            if f.node.as_str().is_some_and(is_templated) || self.constraint.holds(f.node) {
+                continue;
+            }
+            let value = shown(f.node);
+            out.push(self.message.hit(
+                span_of(f),
+                format!("`{path}` of {object} is `{value}`; it must be a value that {expected}"),
+                format!("expected a value that {expected}"),
+                &[
+                    ("object", &object),
+                    ("path", path),
+                    ("field", &field),
+                    ("value", &value),
+                    ("expected", &expected),
+                ],
+            ));
+        }
+        if self.required {
+            for m in &sel.missing {
+                let path = full_path(m);
+                out.push(self.message.hit(
+                    missing_span(m, res),
+                    format!("{object} does not set `{path}` (a value that {expected})"),
+                    format!("no `{}` here", m.missing),
+                    &[
+                        ("object", &object),
+                        ("path", &path),
+                        ("field", &field),
+                        ("value", ""),
+                        ("expected", &expected),
+                    ],
+                ));
+            }
+        }
+    }
+}
+
+// ---- required-label / required-annotation --------------------------------------------
+
+/// A label or annotation an object (or its pods, `on: pod`) must carry, optionally with a
+/// value matching `pattern`.
+struct RequiredMeta {
+    what: &'static str,
+    key: String,
+    pattern: Option<Regex>,
+    on_pod: bool,
+    message: Message,
+}
+
+fn required_label(p: &Params) -> Result<Box<dyn Check>, String> {
+    required_meta(p, "labels")
+}
+
+fn required_annotation(p: &Params) -> Result<Box<dyn Check>, String> {
+    required_meta(p, "annotations")
+}
+
+fn required_meta(p: &Params, what: &'static str) -> Result<Box<dyn Check>, String> {
+    p.only(&["key", "pattern", "on", "message", "label"])?;
+    let key = p
+        .str("key")?
+        .filter(|k| !k.trim().is_empty())
+        .ok_or_else(|| Params::error("key", "is required"))?;
+    let pattern =
+        match p.str("pattern")? {
+            None => None,
+            Some(re) => Some(Regex::new(&re).map_err(|e| {
+                Params::error("pattern", format!("is not a regular expression: {e}"))
+            })?),
+        };
+    let on_pod = match p.str("on")?.as_deref() {
+        None | Some("object") => false,
+        Some("pod") => true,
+        Some(o) => {
+            return Err(Params::error(
+                "on",
+                format!("is `object` or `pod`, not `{o}`"),
+            ));
+        }
+    };
+    Ok(Box::new(RequiredMeta {
+        what,
+        key,
+        pattern,
+        on_pod,
+        message: Message::from(p)?,
+    }))
+}
+
+impl Check for RequiredMeta {
+    fn check(&self, _cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
+        let noun = self.what.trim_end_matches('s');
+        let whose = if self.on_pod { "the pods of " } else { "" };
+        let verb = if self.on_pod { "carry" } else { "carries" };
+        // Quotes inside a key cannot be written in a path; such keys are not valid anyway.
+        let text = format!(
+            "metadata.{}['{}']",
+            self.what,
+            self.key.replace(['\'', '"'], "")
+        );
+        let Ok(path) = ObjPath::parse(&text) else {
+            return;
+        };
+        let (sel, top) = if self.on_pod {
+            match res.pod_template() {
+                Some(t) => (select_from(&path, res, t), t),
+                None => return,
+            }
+        } else {
+            (path.select(res), res.root)
+        };
+        let object = res.display();
+        let key = &self.key;
+        for m in &sel.missing {
+            let p = full_path(m);
+            // No metadata at all (on the object or its pod template): blame the object's name.
+            let span = if m.parent.key.is_none() && m.parent.node.span() == top.span() {
+                res.name_span()
+            } else {
+                missing_span(m, res)
+            };
+            out.push(self.message.hit(
+                span,
+                format!("{whose}{object} {verb} no {noun} `{key}`"),
+                format!("no `{key}` {noun}"),
+                &[
+                    ("object", &object),
+                    ("path", &p),
+                    ("field", key),
+                    ("value", ""),
+                ],
+            ));
+        }
+        let Some(re) = &self.pattern else { return };
+        for (f, p) in &sel.found {
+            let value = shown(f.node);
+            if f.node
+                .as_str()
+                .is_some_and(|v| re.is_match(v) || is_templated(v))
+            {
+                continue;
+            }
+            let expected = format!("matches `{}`", re.as_str());
+            out.push(self.message.hit(
+                span_of(f),
+                format!("the {noun} `{key}` of {whose}{object} is `{value}`; it must be a value that {expected}"),
+                format!("expected a value that {expected}"),
+                &[
+                    ("object", &object),
+                    ("path", p),
+                    ("field", key),
+                    ("value", &value),
+                    ("expected", &expected),
+                ],
+            ));
+        }
+    }
+}
+
+/// Select a path from a node other than the object's root (a pod template), by treating
+/// that node as the root of a view of the object.
+fn select_from<'a>(
+    path: &ObjPath,
+    res: &Resource<'a>,
+    node: NodeRef<'a>,
+) -> crate::objpath::Selection<'a> {
+    let view = Resource { root: node, ..*res };
+    let mut sel = path.select(&view);
+    // Paths are the object's: prefix the template's own.
+    let prefix = crate::path::path_to(res.root, node.span());
+    if !prefix.is_empty() && node.span() != res.root.span() {
+        for (_, p) in &mut sel.found {
+            *p = format!("{prefix}.{p}");
+        }
+        for m in &mut sel.missing {
+            m.path = if m.path.is_empty() {
+                prefix.clone()
+            } else {
+                format!("{prefix}.{}", m.path)
+            };
+        }
+    }
+    sel
+}
