@@ -24,9 +24,11 @@ fn fail(msg: impl std::fmt::Display) -> u8 {
     FAILURE
 }
 
-fn load() -> Result<(Model, Vec<Rule>), String> {
-    let model = Model::builtin()?;
-    let rules = builtin_rules().map_err(|e| e.to_string())?;
+/// The model and the rules of this run: the built-in ones, then the team's from `dirs`.
+fn load(dirs: &[PathBuf]) -> Result<(Model, Vec<Rule>), String> {
+    let mut model = Model::builtin()?;
+    let mut rules = builtin_rules().map_err(|e| e.to_string())?;
+    crate::registry::load_user(dirs, &mut model, &mut rules).map_err(|e| e.join("\nerror: "))?;
     Ok((model, rules))
 }
 
@@ -53,12 +55,34 @@ fn emit(text: &str, output: Option<&str>) -> Result<(), String> {
 }
 
 pub fn run(cli: Cli) -> u8 {
-    let (model, rules) = match load() {
+    // The configuration may name rule directories: read it first (`check --config`, else
+    // the nearest `.onus.yaml`).
+    let config_flag = match &cli.command {
+        Command::Check(args) => args.config.clone(),
+        _ => None,
+    };
+    let config = match configuration(config_flag.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprint!("{e}");
+            return FAILURE;
+        }
+    };
+    let mut dirs: Vec<PathBuf> = config.rules.iter().map(PathBuf::from).collect();
+    dirs.extend(cli.rules.iter().map(PathBuf::from));
+    if let Command::TestRules { dir } = &cli.command {
+        dirs.push(PathBuf::from(dir));
+    }
+    // The same directory named twice (`policies`, `./policies`) is read once.
+    let mut seen = std::collections::HashSet::new();
+    dirs.retain(|d| seen.insert(std::fs::canonicalize(d).unwrap_or_else(|_| d.clone())));
+    let (model, rules) = match load(&dirs) {
         Ok(x) => x,
         Err(e) => return fail(e),
     };
     let printed = match cli.command {
-        Command::Check(args) => return check(*args, &model, rules),
+        Command::Check(args) => return check(*args, &model, rules, config),
+        Command::TestRules { dir } => return test_rules(Path::new(&dir), &rules),
         Command::Rules { format } => crate::docs::rules(&rules, format),
         Command::Explain { rule, format } => match rules.iter().find(|r| r.id == rule) {
             Some(r) => crate::docs::explain(r, &model, format),
@@ -77,6 +101,38 @@ pub fn run(cli: Cli) -> u8 {
     match emit(&printed, None) {
         Ok(()) => CLEAN,
         Err(e) => fail(e),
+    }
+}
+
+/// `onus test-rules DIR`: each rule of DIR against its fixtures; exit 1 when one fails.
+fn test_rules(dir: &Path, rules: &[Rule]) -> u8 {
+    let here = std::fs::canonicalize(dir).ok();
+    let own: Vec<&Rule> = rules
+        .iter()
+        .filter(|r| {
+            let parent = Path::new(&r.origin).parent();
+            parent == Some(dir)
+                || (here.is_some() && parent.and_then(|p| std::fs::canonicalize(p).ok()) == here)
+        })
+        .collect();
+    if own.is_empty() {
+        return fail(format!(
+            "no rule files in {}: a rule file is a `<id>.yaml` like onus's rules/*.yaml",
+            dir.display()
+        ));
+    }
+    let results: Vec<crate::testing::RuleResult> = own
+        .iter()
+        .map(|r| crate::testing::test_rule(dir, Path::new(""), rules, r))
+        .collect();
+    let text = crate::testing::report(dir, &results);
+    if let Err(e) = emit(&text, None) {
+        return fail(e);
+    }
+    if results.iter().all(|r| r.passed()) {
+        CLEAN
+    } else {
+        FINDINGS
     }
 }
 
@@ -191,8 +247,8 @@ fn pairs(args: &CheckArgs) -> Result<Vec<(Format, Option<String>)>, String> {
 }
 
 /// The configuration: `--config FILE`, else the nearest `.onus.yaml` upwards, else none.
-fn configuration(args: &CheckArgs) -> Result<Config, String> {
-    let path = match &args.config {
+fn configuration(flag: Option<&str>) -> Result<Config, String> {
+    let path = match flag {
         Some(p) => Some(PathBuf::from(p)),
         None => std::env::current_dir()
             .ok()
@@ -211,20 +267,13 @@ fn configuration(args: &CheckArgs) -> Result<Config, String> {
     }
 }
 
-fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>) -> u8 {
+fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -> u8 {
     let started = Instant::now();
     let outputs = match pairs(&args) {
         Ok(o) => o,
         Err(e) => return fail(e),
     };
     let color = use_color(&args, std::io::stderr().is_terminal());
-    let config = match configuration(&args) {
-        Ok(c) => c,
-        Err(e) => {
-            eprint!("{e}");
-            return FAILURE;
-        }
-    };
     // Severities and params from the configuration apply to the rules of this run.
     let off = match config.apply(&mut rules) {
         Ok(off) => off,

@@ -11,6 +11,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Load your own rules from DIR (rule files like onus's `rules/*.yaml`, and a
+    /// `responsibilities.yaml` of duties of your own); repeatable.
+    #[arg(long = "rules", value_name = "DIR", global = true)]
+    pub rules: Vec<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -33,6 +37,9 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Human)]
         format: ListFormat,
     },
+    /// Test your own rules: each rule file of DIR against `DIR/<id>/bad` (flagged exactly on
+    /// the lines marked `# expect: <id>`) and `DIR/<id>/good` (not flagged).
+    TestRules { dir: String },
     /// Write a commented starter `.onus.yaml` in the current directory.
     Init {
         /// Replace an existing `.onus.yaml`.

@@ -24,6 +24,7 @@ const KEYS: &[&str] = &[
     "default-namespace",
     "kube-version",
     "context",
+    "rules",
 ];
 
 /// A mistake in the configuration, with the place that is wrong.
@@ -102,6 +103,8 @@ pub struct Config {
     /// The Kubernetes release targeted, `(1, 31)`.
     pub kube_version: Option<(u32, u32)>,
     pub context: Vec<String>,
+    /// Directories of the team's own rules, relative to the configuration file.
+    pub rules: Vec<String>,
 }
 
 /// A string of the file and where it is written.
@@ -183,6 +186,18 @@ impl Config {
                             .map_err(|g| err(e.span, format!("not a glob: {g}"), None))?;
                         config.exclude.push(e.text);
                     }
+                }
+                "rules" => {
+                    // Relative to the configuration file, wherever onus runs from.
+                    let base = Path::new(&source.name)
+                        .parent()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_default();
+                    config.rules = strings(v, key)
+                        .map_err(|(s, m)| err(s, m, None))?
+                        .into_iter()
+                        .map(|e| base.join(&e.text).to_string_lossy().into_owned())
+                        .collect();
                 }
                 "context" => {
                     config.context = strings(v, key)

@@ -48,6 +48,27 @@ pub fn is_helm_template(p: &Path) -> bool {
     })
 }
 
+/// `policies/team-label/bad/x.yaml` beside a rule file `policies/team-label.yaml`: a fixture
+/// of a team's rule (`onus test-rules`), test data that a directory walk does not lint.
+/// Named explicitly, it is still read. Returns the rule's id.
+pub fn rule_fixture(p: &Path) -> Option<String> {
+    p.ancestors().skip(1).find_map(|dir| {
+        let name = dir.file_name()?;
+        if name != "good" && name != "bad" {
+            return None;
+        }
+        let rule_dir = dir.parent()?;
+        let id = rule_dir.file_name()?.to_str()?;
+        let pack = rule_dir.parent()?;
+        ["yaml", "yml"].iter().find_map(|ext| {
+            let text = std::fs::read_to_string(pack.join(format!("{id}.{ext}"))).ok()?;
+            let is_rule = text.lines().any(|l| l.starts_with("check:"))
+                && text.lines().any(|l| l.trim_end() == format!("id: {id}"));
+            is_rule.then(|| id.to_string())
+        })
+    })
+}
+
 pub fn exclude_set(patterns: &[String]) -> Result<GlobSet, String> {
     let mut b = GlobSetBuilder::new();
     for p in patterns {
@@ -131,6 +152,11 @@ fn walk(
                     skipped.push(Skipped::file(
                         clean(e.path()),
                         "a Helm chart template: lint what `helm template` renders".into(),
+                    ));
+                } else if let Some(id) = rule_fixture(e.path()) {
+                    skipped.push(Skipped::file(
+                        clean(e.path()),
+                        format!("a fixture of rule `{id}`: `onus test-rules` runs it"),
                     ));
                 } else {
                     found.insert(e.into_path());

@@ -583,6 +583,18 @@ fn object_of<'a>(
         )),
         Some(r) => Ok(r),
         None if !node.is_map() => Err((node, None, "not a Kubernetes object".into())),
+        // A team's rule pack walked with the manifests: onus's own files, said as such.
+        None if ["id", "check", "responsibility"]
+            .iter()
+            .all(|k| node.get(k).is_some()) =>
+        {
+            Err((node, None, "an onus rule file, not a cluster object".into()))
+        }
+        None if node.get("activities").is_some() && node.get("apiVersion").is_none() => Err((
+            node,
+            None,
+            "a responsibility model (onus), not a cluster object".into(),
+        )),
         None => {
             let missing = match (node.get("apiVersion").is_some(), kind.is_some()) {
                 (true, false) => "no kind",

@@ -27,5 +27,6 @@ pub mod secrets;
 pub mod selector;
 pub mod source;
 pub mod suppress;
+pub mod testing;
 pub mod version;
 pub mod yaml;

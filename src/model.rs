@@ -53,6 +53,8 @@ impl Activity {
 #[derive(Clone, Debug)]
 pub struct Model {
     pub provider: String,
+    /// Section number → title ("3.1.4" → "Storage"), the model's and a team's.
+    pub sections: Vec<(String, String)>,
     pub activities: Vec<Activity>,
 }
 
@@ -62,22 +64,58 @@ impl Model {
     }
 
     pub fn parse(text: &str) -> Result<Model, String> {
+        let mut model = Model {
+            provider: String::new(),
+            sections: Vec::new(),
+            activities: Vec::new(),
+        };
         let stream = yaml::parse(text);
-        if let Some(e) = stream.errors.first() {
-            return Err(format!("responsibilities.yaml: {}", e.message));
+        let root = root_of(&stream, "responsibilities.yaml")?;
+        if root.get("sections").is_none() {
+            return Err("missing `sections`".into());
         }
-        let doc = stream
-            .documents
-            .first()
-            .ok_or("responsibilities.yaml is empty")?;
-        let root = NodeRef::root(doc).ok_or("responsibilities.yaml is empty")?;
-        let sections = root.get("sections").ok_or("missing `sections`")?;
-        let provider = root
+        model.provider = root
             .get("provider")
             .and_then(|p| p.as_str())
             .unwrap_or("Provider")
             .to_string();
-        let mut activities = Vec::new();
+        model.add(root)?;
+        Ok(model)
+    }
+
+    /// Add a team's own duties (a `responsibilities.yaml` beside its rules, same format:
+    /// the `sections` it adds, if any, and `activities`). An activity id already in the
+    /// model is an error; a section number already there must keep its title.
+    pub fn extend(&mut self, text: &str, origin: &str) -> Result<(), String> {
+        let stream = yaml::parse(text);
+        let root = root_of(&stream, origin)?;
+        self.add(root).map_err(|e| format!("{origin}: {e}"))
+    }
+
+    fn section(&self, number: &str) -> Option<&str> {
+        self.sections
+            .iter()
+            .find(|(n, _)| n == number)
+            .map(|(_, t)| t.as_str())
+    }
+
+    fn add(&mut self, root: NodeRef) -> Result<(), String> {
+        for (k, v) in root.get("sections").into_iter().flat_map(|s| s.entries()) {
+            let number = k.as_str().unwrap_or("").to_string();
+            let title = v
+                .as_str()
+                .ok_or_else(|| format!("section {number}: the title must be text"))?
+                .to_string();
+            match self.section(&number) {
+                Some(t) if t != title => {
+                    return Err(format!(
+                        "section {number} is already \"{t}\"; give your own sections numbers of their own"
+                    ));
+                }
+                Some(_) => {}
+                None => self.sections.push((number, title)),
+            }
+        }
         for item in root
             .get("activities")
             .ok_or("missing `activities`")?
@@ -86,10 +124,18 @@ impl Model {
             let field = |k: &str| item.get(k).and_then(|v| v.as_str()).map(str::to_string);
             let id = field("id").ok_or("an activity has no id")?;
             let number = id.split('/').next().unwrap_or("");
-            let title = sections
-                .get(number)
-                .and_then(|t| t.as_str())
-                .ok_or_else(|| format!("activity {id}: no section {number}"))?;
+            if !id.contains('/') {
+                return Err(format!(
+                    "activity {id}: an id is `<section>/<name>` (`9.1/team-label`)"
+                ));
+            }
+            if self.get(&id).is_some() {
+                return Err(format!("activity {id} is already in the model"));
+            }
+            let title = self
+                .section(number)
+                .ok_or_else(|| format!("activity {id}: no section {number}"))?
+                .to_string();
             let checkable = item
                 .get("checkable")
                 .and_then(|c| c.as_bool())
@@ -98,7 +144,7 @@ impl Model {
             if !checkable && reason.is_none() {
                 return Err(format!("activity {id}: not checkable but gives no reason"));
             }
-            activities.push(Activity {
+            self.activities.push(Activity {
                 section: format!("{number} {title}"),
                 activity: field("activity").ok_or_else(|| format!("activity {id}: no text"))?,
                 customer: field("customer").unwrap_or_default(),
@@ -108,13 +154,21 @@ impl Model {
                 id,
             });
         }
-        Ok(Model {
-            provider,
-            activities,
-        })
+        Ok(())
     }
 
     pub fn get(&self, id: &str) -> Option<&Activity> {
         self.activities.iter().find(|a| a.id == id)
     }
+}
+
+fn root_of<'s>(stream: &'s yaml::Stream, origin: &str) -> Result<NodeRef<'s>, String> {
+    if let Some(e) = stream.errors.first() {
+        return Err(format!("{origin}: {}", e.message));
+    }
+    let doc = stream
+        .documents
+        .first()
+        .ok_or_else(|| format!("{origin} is empty"))?;
+    NodeRef::root(doc).ok_or_else(|| format!("{origin} is empty"))
 }

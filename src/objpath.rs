@@ -3,7 +3,9 @@
 //! `spec.template.spec.containers[*].image`, `metadata.labels['app.kubernetes.io/name']`,
 //! `containers[name=web]`, `ports[0]`, and `$pod`, the pod spec of whatever workload the
 //! object is (`$pod.containers[*].securityContext.privileged` reads a Pod's `spec`, a
-//! Deployment's `spec.template.spec`, a CronJob's `spec.jobTemplate.spec.template.spec`).
+//! Deployment's `spec.template.spec`, a CronJob's `spec.jobTemplate.spec.template.spec`), and
+//! `$containers`, every container of it, init and ephemeral ones included
+//! (`$containers.image`).
 //! Selecting returns every node the path reaches with its concrete path
 //! (`spec.template.spec.containers[name=web].image`); where a field is missing, the nearest
 //! present parent is returned instead, so a rule that requires the field can blame it.
@@ -24,10 +26,21 @@ pub enum Step {
     Where(String, String),
 }
 
-/// A parsed path, maybe rooted at the pod spec (`$pod`).
+/// Where a path starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Root {
+    /// The object.
+    Object,
+    /// `$pod`: the pod spec of a workload.
+    Pod,
+    /// `$containers`: every container of the pod spec (init, main, ephemeral), as a list.
+    Containers,
+}
+
+/// A parsed path and where it starts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ObjPath {
-    pub pod: bool,
+    pub root: Root,
     pub steps: Vec<Step>,
     /// The text it was parsed from, for messages.
     pub text: String,
@@ -72,10 +85,14 @@ impl ObjPath {
         if t.is_empty() {
             return Err("an empty path".into());
         }
-        let (pod, rest) = match t.strip_prefix("$pod") {
-            Some(r) => (true, r),
-            None => (false, t),
+        let (root, rest) = if let Some(r) = t.strip_prefix("$containers") {
+            (Root::Containers, r)
+        } else if let Some(r) = t.strip_prefix("$pod") {
+            (Root::Pod, r)
+        } else {
+            (Root::Object, t)
         };
+        let pod = root != Root::Object;
         let mut steps = Vec::new();
         let chars: Vec<char> = rest.chars().collect();
         let mut i = 0;
@@ -127,7 +144,7 @@ impl ObjPath {
             return Err(format!("`{t}` has more than {MAX_STEPS} steps"));
         }
         Ok(ObjPath {
-            pod,
+            root,
             steps,
             text: t.to_string(),
         })
@@ -149,31 +166,56 @@ impl ObjPath {
     /// no pods.
     pub fn select<'a>(&self, res: &Resource<'a>) -> Selection<'a> {
         let mut sel = Selection::default();
-        let (start, prefix) = if self.pod {
-            let Some(tpl) = res.pod_template() else {
-                return sel;
-            };
-            let Some((k, spec)) = tpl.entry("spec") else {
-                return sel;
-            };
-            let prefix = crate::path::path_to(res.root, k.span());
-            (
-                Found {
-                    key: Some(k),
-                    node: spec,
-                },
-                prefix,
-            )
-        } else {
-            (
+        let frontier = match self.root {
+            Root::Object => vec![(
                 Found {
                     key: None,
                     node: res.root,
                 },
                 String::new(),
-            )
+            )],
+            Root::Pod => {
+                let Some(tpl) = res.pod_template() else {
+                    return sel;
+                };
+                let Some((k, spec)) = tpl.entry("spec") else {
+                    return sel;
+                };
+                vec![(
+                    Found {
+                        key: Some(k),
+                        node: spec,
+                    },
+                    crate::path::path_to(res.root, k.span()),
+                )]
+            }
+            Root::Containers => {
+                let Some(pod) = crate::pod::PodView::of(res) else {
+                    return sel;
+                };
+                let prefix = pod
+                    .template
+                    .entry("spec")
+                    .map(|(k, _)| crate::path::path_to(res.root, k.span()))
+                    .unwrap_or_default();
+                pod.containers
+                    .iter()
+                    .map(|c| {
+                        let mut p = prefix.clone();
+                        crate::path::push_key(&mut p, c.list.key());
+                        crate::path::push_item(&mut p, c.node, c.index);
+                        (
+                            Found {
+                                key: None,
+                                node: c.node,
+                            },
+                            p,
+                        )
+                    })
+                    .collect()
+            }
         };
-        let mut frontier = vec![(start, prefix)];
+        let mut frontier = frontier;
         for (n, step) in self.steps.iter().enumerate() {
             let mut next = Vec::new();
             for (at, path) in frontier {
@@ -354,7 +396,7 @@ mod tests {
     #[test]
     fn paths_parse() {
         let p = ObjPath::parse("$pod.containers[*].securityContext['privileged']").unwrap();
-        assert!(p.pod);
+        assert_eq!(p.root, Root::Pod);
         assert_eq!(
             p.steps,
             [
@@ -420,6 +462,17 @@ mod tests {
             assert_eq!(s.found[0].0.node.as_str(), Some("web"));
             let p = ObjPath::parse("spec.template.spec.containers[name=side]").unwrap();
             assert_eq!(p.select(res).found.len(), 1);
+        });
+        with(DEPLOY, |res| {
+            let s = ObjPath::parse("$containers.image").unwrap().select(res);
+            let paths: Vec<&str> = s.found.iter().map(|(_, p)| p.as_str()).collect();
+            assert_eq!(
+                paths,
+                [
+                    "spec.template.spec.containers[name=web].image",
+                    "spec.template.spec.containers[name=side].image"
+                ]
+            );
         });
         // `$pod` selects nothing in an object without pods.
         with(

@@ -14,3 +14,82 @@ pub fn builtin_rules() -> Result<Vec<Rule>, LoadError> {
     rules.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(rules)
 }
+
+/// The file a team's duties are declared in, beside its rules.
+pub const TEAM_MODEL: &str = "responsibilities.yaml";
+
+/// Load a team's rules: every `*.yaml`/`*.yml` file directly in each directory is a rule
+/// file (subdirectories hold fixtures), `responsibilities.yaml` adds duties to the model.
+/// They join `rules` through the same loader as the built-in ones. Every mistake is
+/// returned, located: a rule file that does not load, an id defined twice (naming both
+/// files), a responsibility no model declares.
+pub fn load_user(
+    dirs: &[std::path::PathBuf],
+    model: &mut crate::model::Model,
+    rules: &mut Vec<Rule>,
+) -> Result<(), Vec<String>> {
+    let mut errors = Vec::new();
+    let mut added = Vec::new();
+    for dir in dirs {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(d) => d,
+            Err(e) => {
+                errors.push(format!("--rules {}: {e}", dir.display()));
+                continue;
+            }
+        };
+        let mut files: Vec<std::path::PathBuf> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+            .collect();
+        files.sort();
+        for path in files {
+            let origin = path.display().to_string();
+            let text = match std::fs::read_to_string(&path) {
+                Ok(t) => t,
+                Err(e) => {
+                    errors.push(format!("{origin}: {e}"));
+                    continue;
+                }
+            };
+            if path.file_name().is_some_and(|n| n == TEAM_MODEL) {
+                if let Err(e) = model.extend(&text, &origin) {
+                    errors.push(e);
+                }
+                continue;
+            }
+            match load_rule(&origin, &text, crate::checks::factory) {
+                Ok(rule) => added.push(rule),
+                Err(e) => errors.push(e.to_string()),
+            }
+        }
+    }
+    for rule in added {
+        if let Some(other) = rules.iter().find(|r| r.id == rule.id) {
+            errors.push(format!(
+                "{}: rule id `{}` is already defined by {}",
+                rule.located("id"),
+                rule.id,
+                other.origin
+            ));
+            continue;
+        }
+        if model.get(&rule.responsibility).is_none() {
+            errors.push(format!(
+                "{}: no responsibility `{}` in the model (`onus responsibilities` lists them; \
+                 declare a duty of your own in {TEAM_MODEL} beside your rules)",
+                rule.located("responsibility"),
+                rule.responsibility
+            ));
+            continue;
+        }
+        rules.push(rule);
+    }
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}

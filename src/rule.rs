@@ -381,6 +381,20 @@ pub fn load_rule(
 }
 
 impl Rule {
+    /// `file:line:column` of a top-level field of the rule file (of the file, when absent).
+    pub fn located(&self, field: &str) -> String {
+        let stream = yaml::parse(&self.text);
+        let span = stream
+            .documents
+            .first()
+            .and_then(NodeRef::root)
+            .and_then(|r| r.entry(field))
+            .map(|(k, _)| k.span())
+            .unwrap_or_default();
+        let (line, column) = SourceFile::new(&self.origin, self.text.as_str()).position(span.start);
+        format!("{}:{line}:{column}", self.origin)
+    }
+
     /// Does the rule read this object (its `scope`)? `workload`: the object runs pods (the
     /// engine knows it from the pod view it built, so it is not looked up again per rule).
     pub fn applies_to(&self, res: &Resource, workload: bool) -> bool {

@@ -249,3 +249,35 @@ fn readme_shows_the_workflow_and_hook_the_tests_run() {
     assert!(hooks.contains("entry: onus check --context ."));
     assert!(readme.contains("`onus check --context .`"));
 }
+
+/// Every `<!-- file: PATH -->` block of the README shows PATH as it is, and the `onus
+/// test-rules` output shown is what the pack gives.
+#[test]
+fn readme_shows_the_example_rule_pack_as_it_is() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let mut shown = 0;
+    for (i, _) in readme.match_indices("<!-- file: ") {
+        let rest = &readme[i + "<!-- file: ".len()..];
+        let path = rest.split(" -->").next().unwrap();
+        let block = rest.split("```yaml\n").nth(1).unwrap().split("```").next().unwrap();
+        let file = std::fs::read_to_string(root().join(path)).unwrap();
+        assert_eq!(block, file, "README's block of {path} differs from the file");
+        shown += 1;
+    }
+    assert!(shown > 0, "README shows no rule file");
+    let model = onus::model::Model::builtin().unwrap();
+    let mut model = model;
+    let mut rules = onus::registry::builtin_rules().unwrap();
+    let dir = root().join("examples/policies");
+    onus::registry::load_user(std::slice::from_ref(&dir), &mut model, &mut rules).unwrap();
+    let own: Vec<_> = rules
+        .iter()
+        .filter(|r| std::path::Path::new(&r.origin).parent() == Some(dir.as_path()))
+        .map(|r| onus::testing::test_rule(&dir, &root(), &rules, r))
+        .collect();
+    let report = onus::testing::report(std::path::Path::new("examples/policies"), &own);
+    assert!(
+        readme.contains(&format!("$ onus test-rules examples/policies\n{report}```")),
+        "README's test-rules output is not what the pack gives:\n{report}"
+    );
+}

@@ -405,12 +405,14 @@ impl Check for RequiredMeta {
         let key = &self.key;
         for m in &sel.missing {
             let p = full_path(m);
-            // No metadata at all (on the object or its pod template): blame the object's name.
-            let span = if m.parent.key.is_none() && m.parent.node.span() == top.span() {
-                res.name_span()
-            } else {
-                missing_span(m, res)
-            };
+            // The object's own label is blamed on its name, as every object rule is; a pod
+            // label on the template's labels (or metadata), its name when it has neither.
+            let span =
+                if !self.on_pod || (m.parent.key.is_none() && m.parent.node.span() == top.span()) {
+                    res.name_span()
+                } else {
+                    missing_span(m, res)
+                };
             out.push(self.message.hit(
                 span,
                 format!("{whose}{object} {verb} no {noun} `{key}`"),

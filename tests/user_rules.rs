@@ -1,0 +1,308 @@
+//! A team's own rules: loaded with `--rules` or `rules:` in `.onus.yaml` through the built-in
+//! loader, duties of their own, `onus test-rules`, and every mistake located.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::fs;
+use std::path::Path;
+
+fn onus(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("onus").unwrap();
+    c.current_dir(dir);
+    c
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(cmd: &mut Command) -> Run {
+    let out = cmd.output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A copy of the example rule pack in a scratch directory, to change at will.
+fn pack() -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    copy_dir(
+        &root().join("examples/policies"),
+        &t.path().join("policies"),
+    );
+    t
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+#[test]
+fn the_example_pack_passes_its_own_tests() {
+    let r = run(onus(root()).args(["test-rules", "examples/policies"]));
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("PASS approved-registry"), "{}", r.stdout);
+    assert!(r.stdout.contains("PASS owner-label"), "{}", r.stdout);
+    assert!(
+        r.stdout.ends_with("2 rules: 2 passed, 0 failed\n"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_fixture_that_disagrees_fails_with_the_lines_that_differ() {
+    let t = pack();
+    let bad = t.path().join("policies/owner-label/bad/unowned.yaml");
+    let text = fs::read_to_string(&bad).unwrap();
+    // Move the first marker one line down: one line expected and not reported, one reported
+    // and not expected.
+    let text = text.replacen(
+        "  name: web # expect: owner-label\n  namespace: shop",
+        "  name: web\n  namespace: shop # expect: owner-label",
+        1,
+    );
+    fs::write(&bad, text).unwrap();
+    fs::write(
+        t.path().join("policies/approved-registry/good/extra.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: nginx:1.27.2}]\n",
+    )
+    .unwrap();
+    let r = run(onus(t.path()).args(["test-rules", "policies"]));
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("FAIL owner-label"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("policies/owner-label/bad/unowned.yaml:4: not expected, reported: Deployment shop/web carries no label `example.com/team`"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("policies/owner-label/bad/unowned.yaml:5: expected a finding, none reported"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("FAIL approved-registry"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("policies/approved-registry/good/extra.yaml:5: not expected, reported: Pod default/p runs `nginx:1.27.2`"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.ends_with("2 rules: 0 passed, 2 failed\n"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_rule_without_a_bad_fixture_fails() {
+    let t = pack();
+    fs::remove_dir_all(t.path().join("policies/owner-label/bad")).unwrap();
+    let r = run(onus(t.path()).args(["test-rules", "policies"]));
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("FAIL owner-label\n  no bad fixture"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn user_rules_run_in_check_with_their_duties_and_are_listed() {
+    let r = run(onus(root()).args([
+        "check",
+        "examples/shop",
+        "--rules",
+        "examples/policies",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let reg: Vec<&Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "approved-registry")
+        .collect();
+    assert_eq!(reg.len(), 3, "{reg:?}");
+    let f = reg[0];
+    assert_eq!(f["file"], "examples/shop/node-exporter.yaml");
+    assert_eq!(
+        (f["line"].as_u64(), f["column"].as_u64()),
+        (Some(27), Some(11))
+    );
+    assert_eq!(f["responsibility"]["id"], "9.1/approved-registries");
+    assert_eq!(
+        f["path"],
+        "spec.template.spec.containers[name=node-exporter].image"
+    );
+
+    let r = run(onus(root()).args(["rules", "--rules", "examples/policies"]));
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.contains("owner-label"), "{}", r.stdout);
+    let r = run(onus(root()).args(["explain", "owner-label", "--rules", "examples/policies"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("Label every workload with the team that answers for"),
+        "{}",
+        r.stdout
+    );
+    let r = run(onus(root()).args([
+        "responsibilities",
+        "--format",
+        "json",
+        "--rules",
+        "examples/policies",
+    ]));
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let own = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "9.1/ownership")
+        .expect("the team's duty is listed");
+    assert_eq!(own["rules"], serde_json::json!(["owner-label"]));
+    assert_eq!(own["section"], "9.1 Supply chain and ownership");
+
+    // SARIF describes the team's rules like onus's own.
+    let r = run(onus(root()).args([
+        "check",
+        "examples/shop",
+        "--rules",
+        "examples/policies",
+        "--format",
+        "sarif",
+    ]));
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    assert!(rules.iter().any(|d| d["id"] == "approved-registry"));
+}
+
+#[test]
+fn the_configuration_names_rule_directories_relative_to_itself() {
+    let t = pack();
+    fs::create_dir_all(t.path().join("deploy")).unwrap();
+    fs::write(
+        t.path().join("deploy/app.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec: {containers: [{name: a, image: registry.example.com/a:1.0}]}\n",
+    )
+    .unwrap();
+    fs::write(
+        t.path().join(".onus.yaml"),
+        "rules: [policies]\nselect: [owner-label]\n",
+    )
+    .unwrap();
+    // From a subdirectory: the configuration is found upwards, its rules beside it.
+    let r = run(onus(&t.path().join("deploy")).args(["check", "app.yaml", "--format", "concise"]));
+    assert_eq!(r.code, 0, "warnings only: {}{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.stdout.trim(),
+        "app.yaml:3:18: warning[owner-label] Deployment default/app carries no label `example.com/team`"
+    );
+    // A walk of the whole repository does not lint the pack's fixtures.
+    let r = run(onus(t.path()).args(["check", ".", "--format", "json"]));
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let files: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["file"].as_str())
+        .collect();
+    assert!(files.iter().all(|f| f.starts_with("deploy/")), "{files:?}");
+}
+
+#[test]
+fn mistakes_are_located_and_exit_2() {
+    let t = pack();
+    let p = t.path().join("policies");
+    // The same id as a built-in rule.
+    fs::write(
+        p.join("mine.yaml"),
+        "id: host-network\nseverity: error\nresponsibility: 9.1/ownership\nsummary: s\nrationale: r\nremediation: m\ncheck: forbidden-field\nparams: {path: $pod.hostNetwork}\n",
+    )
+    .unwrap();
+    let r = run(onus(t.path()).args(["rules", "--rules", "policies"]));
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("policies/mine.yaml:1:1: rule id `host-network` is already defined by rules/host-network.yaml"),
+        "{}",
+        r.stderr
+    );
+    // Two files of the team with one id.
+    fs::write(
+        p.join("mine.yaml"),
+        fs::read_to_string(p.join("owner-label.yaml")).unwrap(),
+    )
+    .unwrap();
+    let r = run(onus(t.path()).args(["rules", "--rules", "policies"]));
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("rule id `owner-label` is already defined by policies/"),
+        "{}",
+        r.stderr
+    );
+    // A responsibility nobody declares; a path that does not parse; a bad regex.
+    fs::write(
+        p.join("mine.yaml"),
+        "id: mine\nseverity: error\nresponsibility: 9.9/nothing\nsummary: s\nrationale: r\nremediation: m\ncheck: forbidden-field\nparams: {path: $pod.hostNetwork}\n",
+    )
+    .unwrap();
+    let r = run(onus(t.path()).args(["rules", "--rules", "policies"]));
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("policies/mine.yaml:3:1: no responsibility `9.9/nothing` in the model"),
+        "{}",
+        r.stderr
+    );
+    fs::write(
+        p.join("mine.yaml"),
+        "id: mine\nseverity: error\nresponsibility: 9.1/ownership\nsummary: s\nrationale: r\nremediation: m\ncheck: value-matches\nparams:\n  path: $pod.containers[*.image\n  pattern: x\n",
+    )
+    .unwrap();
+    let r = run(onus(t.path()).args(["rules", "--rules", "policies"]));
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("policies/mine.yaml:9:3: params of check `value-matches`: param `path`"),
+        "{}",
+        r.stderr
+    );
+    fs::write(
+        p.join("mine.yaml"),
+        "id: mine\nseverity: error\nresponsibility: 9.1/ownership\nsummary: s\nrationale: r\nremediation: m\ncheck: value-matches\nparams:\n  path: $containers.image\n  pattern: \"(\"\n",
+    )
+    .unwrap();
+    let r = run(onus(t.path()).args(["rules", "--rules", "policies"]));
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("policies/mine.yaml:10:3: params of check `value-matches`: param `pattern` is not a regular expression"),
+        "{}",
+        r.stderr
+    );
+    // A directory that does not exist.
+    let r = run(onus(t.path()).args(["rules", "--rules", "nowhere"]));
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--rules nowhere:"), "{}", r.stderr);
+}
