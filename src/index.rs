@@ -51,7 +51,12 @@ pub struct Index<'a> {
     /// Images a Skaffold Config of the set builds: (its file, the artifact's image). Skaffold
     /// tags them when it renders the manifests under its directory.
     pub skaffold_images: Vec<(usize, &'a str)>,
+    /// What a rule computes once per run from the whole set and reads for every object (the
+    /// `objects` a CEL rule reads), by a key the rule chooses.
+    memo: Memo,
 }
+
+type Memo = std::sync::Mutex<HashMap<String, std::sync::Arc<dyn std::any::Any + Send + Sync>>>;
 
 impl<'a> Index<'a> {
     pub fn build(mut resources: Vec<Resource<'a>>) -> Index<'a> {
@@ -186,7 +191,24 @@ impl<'a> Index<'a> {
             policies_by_label,
             policies_unindexed,
             skaffold_images: Vec::new(),
+            memo: Memo::default(),
         }
+    }
+
+    /// The value computed once per run under `key` (by `make`, the first time it is asked
+    /// for; rules run in parallel, so others wait for it).
+    pub fn memo<T: Send + Sync + 'static>(
+        &self,
+        key: &str,
+        make: impl FnOnce() -> T,
+    ) -> Option<std::sync::Arc<T>> {
+        let mut m = self.memo.lock().ok()?;
+        let any = m
+            .entry(key.to_string())
+            .or_insert_with(|| std::sync::Arc::new(make()))
+            .clone();
+        drop(m);
+        any.downcast::<T>().ok()
     }
 
     /// Read a Skaffold Config (`skaffold/*` documents are tool configuration, not objects):

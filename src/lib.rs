@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod baseline;
+pub mod celx;
 pub mod checks;
 pub mod cidr;
 pub mod cli;

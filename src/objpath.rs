@@ -54,6 +54,16 @@ pub struct Found<'a> {
     pub node: NodeRef<'a>,
 }
 
+impl Found<'_> {
+    /// `key: value` when the node has a key, else the node.
+    pub fn span(&self) -> crate::yaml::Span {
+        match self.key {
+            Some(k) => k.span().to(self.node.span()),
+            None => self.node.span(),
+        }
+    }
+}
+
 /// Where a path stops short: the nearest present parent and what is missing below it.
 #[derive(Clone)]
 pub struct Missing<'a> {
@@ -62,6 +72,37 @@ pub struct Missing<'a> {
     pub path: String,
     /// The rest of the path, from the first missing step (`resources.limits.memory`).
     pub missing: String,
+}
+
+impl Missing<'_> {
+    /// Where to blame what is missing: the key of its nearest present parent; a list item
+    /// by its `name` entry; the object by its name.
+    pub fn blame(&self, res: &Resource) -> crate::yaml::Span {
+        if let Some(k) = self.parent.key {
+            return k.span();
+        }
+        if self.parent.node.span() == res.root.span() {
+            return res.name_span();
+        }
+        match self.parent.node.entry("name") {
+            Some((k, v)) => k.span().to(v.span()),
+            None => {
+                let s = self.parent.node.span();
+                crate::yaml::Span::new(s.start, s.start)
+            }
+        }
+    }
+
+    /// The concrete path of what is missing.
+    pub fn full_path(&self) -> String {
+        if self.path.is_empty() {
+            self.missing.clone()
+        } else if self.missing.starts_with('[') {
+            format!("{}{}", self.path, self.missing)
+        } else {
+            format!("{}.{}", self.path, self.missing)
+        }
+    }
 }
 
 /// The result of selecting a path in an object.
@@ -77,6 +118,17 @@ pub struct Selection<'a> {
 /// How deep a path may be, and how many nodes one selection may return (a `[*]` over a
 /// hostile list cannot blow up: each node is visited once per step).
 const MAX_STEPS: usize = 64;
+
+impl Selection<'_> {
+    /// Where a finding about this selection points: the first node found, else the first
+    /// place something is missing, else None.
+    pub fn first_span(&self, res: &Resource) -> Option<crate::yaml::Span> {
+        self.found
+            .first()
+            .map(|(f, _)| f.span())
+            .or_else(|| self.missing.first().map(|m| m.blame(res)))
+    }
+}
 
 impl ObjPath {
     /// Parse `a.b[*].c['x.y'][name=web]`, with an optional leading `$pod`.

@@ -118,6 +118,12 @@ impl<'a> Params<'a> {
         format!("param `{key}` {message}")
     }
 
+    /// An error at a place inside a param's text (1-based line and column of the text, as
+    /// a CEL parser gives them); the loader points at that place in the rule file.
+    pub fn error_at(key: &str, line: usize, column: usize, message: &str) -> String {
+        format!("param `{key}` at {line}:{column}: {message}")
+    }
+
     /// A text param (a plain or quoted scalar).
     pub fn str(&self, key: &str) -> Result<Option<String>, String> {
         match self.lookup(key) {
@@ -259,6 +265,37 @@ const RULE_KEYS: &[&str] = &[
     "examples",
 ];
 
+/// The place in the rule file of ` at L:C: ...` (a place in a param's text): the text's
+/// line L is found in the source of the value (plain, quoted or block), then C characters in.
+fn inside(source: &str, value: NodeRef, rest: &str) -> Option<Span> {
+    let (line, column) = rest
+        .strip_prefix(" at ")?
+        .split_once(':')
+        .and_then(|(l, r)| {
+            let (c, _) = r.split_once(':')?;
+            Some((l.parse::<usize>().ok()?, c.parse::<usize>().ok()?))
+        })?;
+    let text = value.as_str()?;
+    let lines: Vec<&str> = text.lines().collect();
+    // Past the end (`<EOF>` after a trailing newline): the end of the last written line.
+    let (wanted, col) = match lines.get(line.checked_sub(1)?) {
+        Some(l) if !l.trim().is_empty() => (
+            *l,
+            l.char_indices()
+                .nth(column.saturating_sub(1))
+                .map_or(l.len(), |(i, _)| i),
+        ),
+        _ => {
+            let last = lines.iter().rev().find(|l| !l.trim().is_empty())?;
+            (*last, last.len())
+        }
+    };
+    let span = value.span();
+    let at = source.get(span.start..span.end)?.find(wanted)?;
+    let start = span.start + at + col;
+    Some(Span::new(start, start))
+}
+
 /// Load one rule file. `lookup` maps a check name to its factory.
 pub fn load_rule(
     origin: &str,
@@ -327,15 +364,16 @@ pub fn load_rule(
     })?;
     let params = Params::new(root.get("params"));
     let check = factory(&params).map_err(|m| {
-        // `param `pattern` ...`: point at that param when it is written.
+        // `param `pattern` ...`: point at that param when it is written; `param `expression`
+        // at 2:7: ...`: at that place of its text.
         let named = m
             .strip_prefix("param `")
             .and_then(|r| r.split_once('`'))
-            .and_then(|(k, _)| params.node.and_then(|n| n.entry(k)))
-            .map(|(k, v)| k.span().to(v.span()));
+            .and_then(|(k, rest)| params.node.and_then(|n| n.entry(k)).map(|e| (e, rest)));
+        let span = named
+            .map(|((k, v), rest)| inside(text, v, rest).unwrap_or_else(|| k.span().to(v.span())));
         err(
-            named
-                .or(params.node.map(|n| n.span()))
+            span.or(params.node.map(|n| n.span()))
                 .unwrap_or(root.span()),
             format!("params of check `{check_name}`: {m}"),
         )

@@ -259,9 +259,18 @@ fn readme_shows_the_example_rule_pack_as_it_is() {
     for (i, _) in readme.match_indices("<!-- file: ") {
         let rest = &readme[i + "<!-- file: ".len()..];
         let path = rest.split(" -->").next().unwrap();
-        let block = rest.split("```yaml\n").nth(1).unwrap().split("```").next().unwrap();
+        let block = rest
+            .split("```yaml\n")
+            .nth(1)
+            .unwrap()
+            .split("```")
+            .next()
+            .unwrap();
         let file = std::fs::read_to_string(root().join(path)).unwrap();
-        assert_eq!(block, file, "README's block of {path} differs from the file");
+        assert_eq!(
+            block, file,
+            "README's block of {path} differs from the file"
+        );
         shown += 1;
     }
     assert!(shown > 0, "README shows no rule file");

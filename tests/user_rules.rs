@@ -61,7 +61,7 @@ fn the_example_pack_passes_its_own_tests() {
     assert!(r.stdout.contains("PASS approved-registry"), "{}", r.stdout);
     assert!(r.stdout.contains("PASS owner-label"), "{}", r.stdout);
     assert!(
-        r.stdout.ends_with("2 rules: 2 passed, 0 failed\n"),
+        r.stdout.ends_with("3 rules: 3 passed, 0 failed\n"),
         "{}",
         r.stdout
     );
@@ -106,7 +106,7 @@ fn a_fixture_that_disagrees_fails_with_the_lines_that_differ() {
         r.stdout
     );
     assert!(
-        r.stdout.ends_with("2 rules: 0 passed, 2 failed\n"),
+        r.stdout.ends_with("3 rules: 1 passed, 2 failed\n"),
         "{}",
         r.stdout
     );
@@ -305,4 +305,104 @@ fn mistakes_are_located_and_exit_2() {
     let r = run(onus(t.path()).args(["rules", "--rules", "nowhere"]));
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("--rules nowhere:"), "{}", r.stderr);
+}
+
+fn cel_rule(params: &str) -> String {
+    format!(
+        "id: mine\nseverity: error\nresponsibility: 9.1/ownership\nsummary: s\nrationale: r\nremediation: m\ncheck: cel\nparams:\n{params}"
+    )
+}
+
+#[test]
+fn cel_mistakes_point_into_the_expression() {
+    let t = pack();
+    let p = t.path().join("policies");
+    // A syntax error on the second line of a block expression: that line and column.
+    fs::write(
+        p.join("mine.yaml"),
+        cel_rule(
+            "  expression: |\n    object.spec.replicas > 1 &&\n      object.spec.paused == \n",
+        ),
+    )
+    .unwrap();
+    let r = run(onus(t.path()).args(["rules", "--rules", "policies"]));
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("policies/mine.yaml:11:29: params of check `cel`: param `expression` at 3:1: Syntax error"),
+        "{}",
+        r.stderr
+    );
+    // A name that is not a variable, in a plain one-line expression.
+    fs::write(
+        p.join("mine.yaml"),
+        cel_rule("  expression: object.x == 1 || objekt.y == 2\n"),
+    )
+    .unwrap();
+    let r = run(onus(t.path()).args(["rules", "--rules", "policies"]));
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("policies/mine.yaml:9:32: params of check `cel`: param `expression` at 1:18: undeclared reference `objekt`"),
+        "{}",
+        r.stderr
+    );
+    // `objects` without `reads`.
+    fs::write(
+        p.join("mine.yaml"),
+        cel_rule("  expression: objects.size() > 0\n"),
+    )
+    .unwrap();
+    let r = run(onus(t.path()).args(["rules", "--rules", "policies"]));
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("param `reads` must name the kinds"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn cel_failures_at_run_time_are_findings_and_cost_is_bounded() {
+    let t = pack();
+    let p = t.path().join("policies");
+    fs::write(
+        p.join("mine.yaml"),
+        cel_rule("  expression: object.spec.strategy.type == 'Recreate'\n  at: spec\nscope: [Deployment]\n"),
+    )
+    .unwrap();
+    fs::write(
+        p.join("deep.yaml"),
+        "id: deep\nseverity: error\nresponsibility: 9.1/ownership\nsummary: s\nrationale: r\nremediation: m\ncheck: cel\nparams:\n  reads: [ConfigMap]\n  expression: objects.all(a, objects.all(b, objects.all(c, a == b || b == c)))\nscope: [Deployment]\n",
+    )
+    .unwrap();
+    let mut manifests = String::from(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app}\nspec:\n  replicas: 2\n",
+    );
+    for i in 0..300 {
+        manifests.push_str(&format!(
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\n"
+        ));
+    }
+    fs::write(t.path().join("app.yaml"), manifests).unwrap();
+    let r = run(onus(t.path()).args([
+        "check",
+        "app.yaml",
+        "--rules",
+        "policies",
+        "--select",
+        "mine,deep",
+        "--format",
+        "concise",
+    ]));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("app.yaml:4:1: error[mine] the expression could not be evaluated on Deployment default/app: "),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("app.yaml:3:18: error[deep] the expression could take up to"),
+        "{}",
+        r.stdout
+    );
 }

@@ -4,7 +4,7 @@
 //! path), `{field}`, `{value}` and `{expected}`, and so may their `label` param.
 
 use crate::object::{Resource, is_templated};
-use crate::objpath::{Found, Missing, ObjPath};
+use crate::objpath::ObjPath;
 use crate::rule::{Check, Cx, Factory, Hit, Params};
 use crate::yaml::{NodeRef, Span};
 use regex::Regex;
@@ -64,42 +64,6 @@ fn path_param(p: &Params, key: &str) -> Result<ObjPath, String> {
     ObjPath::parse(&text).map_err(|e| Params::error(key, e))
 }
 
-/// `key: value` when the node has a key, else the node.
-fn span_of(f: &Found) -> Span {
-    match f.key {
-        Some(k) => k.span().to(f.node.span()),
-        None => f.node.span(),
-    }
-}
-
-/// Where to blame a missing field: the key of its nearest present parent; a list item by its
-/// `name` entry; the object by its name.
-fn missing_span(m: &Missing, res: &Resource) -> Span {
-    if let Some(k) = m.parent.key {
-        return k.span();
-    }
-    if m.parent.node.span() == res.root.span() {
-        return res.name_span();
-    }
-    match m.parent.node.entry("name") {
-        Some((k, v)) => k.span().to(v.span()),
-        None => {
-            let s = m.parent.node.span();
-            Span::new(s.start, s.start)
-        }
-    }
-}
-
-fn full_path(m: &Missing) -> String {
-    if m.path.is_empty() {
-        m.missing.clone()
-    } else if m.missing.starts_with('[') {
-        format!("{}{}", m.path, m.missing)
-    } else {
-        format!("{}.{}", m.path, m.missing)
-    }
-}
-
 // ---- required-field ------------------------------------------------------------------
 
 struct RequiredField {
@@ -119,11 +83,11 @@ impl Check for RequiredField {
     fn check(&self, _cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
         let sel = self.path.select(res);
         for m in &sel.missing {
-            let path = full_path(m);
+            let path = m.full_path();
             let object = res.display();
             let field = self.path.field();
             out.push(self.message.hit(
-                missing_span(m, res),
+                m.blame(res),
                 format!("{object} does not set `{path}`"),
                 format!("no `{}` here", m.missing),
                 &[("object", &object), ("path", &path), ("field", &field)],
@@ -154,7 +118,7 @@ impl Check for ForbiddenField {
             let field = self.path.field();
             let value = shown(f.node);
             out.push(self.message.hit(
-                span_of(&f),
+                f.span(),
                 format!("{object} sets `{path}`"),
                 "this field is not allowed".into(),
                 &[
@@ -295,7 +259,7 @@ impl Check for ValueMatches {
             }
             let value = shown(f.node);
             out.push(self.message.hit(
-                span_of(f),
+                f.span(),
                 format!("`{path}` of {object} is `{value}`; it must be a value that {expected}"),
                 format!("expected a value that {expected}"),
                 &[
@@ -309,9 +273,9 @@ impl Check for ValueMatches {
         }
         if self.required {
             for m in &sel.missing {
-                let path = full_path(m);
+                let path = m.full_path();
                 out.push(self.message.hit(
-                    missing_span(m, res),
+                    m.blame(res),
                     format!("{object} does not set `{path}` (a value that {expected})"),
                     format!("no `{}` here", m.missing),
                     &[
@@ -404,14 +368,14 @@ impl Check for RequiredMeta {
         let object = res.display();
         let key = &self.key;
         for m in &sel.missing {
-            let p = full_path(m);
+            let p = m.full_path();
             // The object's own label is blamed on its name, as every object rule is; a pod
             // label on the template's labels (or metadata), its name when it has neither.
             let span =
                 if !self.on_pod || (m.parent.key.is_none() && m.parent.node.span() == top.span()) {
                     res.name_span()
                 } else {
-                    missing_span(m, res)
+                    m.blame(res)
                 };
             out.push(self.message.hit(
                 span,
@@ -436,7 +400,7 @@ impl Check for RequiredMeta {
             }
             let expected = format!("matches `{}`", re.as_str());
             out.push(self.message.hit(
-                span_of(f),
+                f.span(),
                 format!("the {noun} `{key}` of {whose}{object} is `{value}`; it must be a value that {expected}"),
                 format!("expected a value that {expected}"),
                 &[

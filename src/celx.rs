@@ -1,0 +1,383 @@
+//! CEL, the language of Kubernetes' ValidatingAdmissionPolicy, for user rules (`check: cel`),
+//! on the `cel` crate (0.15): the standard macros (`all`, `exists`, `exists_one`, `has`,
+//! `filter`, `map`), the strings extension (`lowerAscii`, `split`, ...), optional fields
+//! (`obj.?field.orValue(x)`), regex `matches`.
+//!
+//! What onus adds: objects converted from the span tree with YAML 1.1 scalars typed as the
+//! API server types them; located compile errors; a cost bound checked before evaluating
+//! (the crate has none); conversion bounded in size, so an alias bomb costs nothing.
+
+use crate::yaml::{NodeRef, ScalarType};
+use cel::common::ast::{EntryExpr, Expr, IdedExpr};
+use cel::objects::{Key, Map};
+use cel::{Context, Env, Program, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock};
+
+/// The environment every expression compiles and runs in.
+static ENV: LazyLock<Option<Arc<Env>>> = LazyLock::new(|| {
+    let mut env = Env::stdlib().with_optional_support(true);
+    env.add_extension(cel::extensions::strings).ok()?;
+    Some(Arc::new(env))
+});
+
+/// The variables an expression may read.
+pub const VARIABLES: &[&str] = &["object", "objects"];
+
+/// At most this many values are built from one object (aliases are expanded: a bomb stops
+/// here), and an object nests at most this deep.
+const MAX_VALUES: usize = 1_000_000;
+const MAX_DEPTH: usize = 300;
+
+/// The most an evaluation may cost, in the units of [`Compiled::cost`]: about the number of
+/// steps of its comprehensions. Kubernetes caps a ValidatingAdmissionPolicy expression at
+/// 1,000,000 per call; onus allows ten times that, since it lints offline.
+pub const COST_LIMIT: f64 = 10_000_000.0;
+
+/// A compile error: its position in the expression (1-based line and column) and message.
+#[derive(Debug)]
+pub struct CompileError {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+/// A compiled expression.
+pub struct Compiled {
+    pub program: Program,
+    /// How deep comprehensions nest (`objects.all(o, o.spec.x.all(...))`: 2).
+    pub depth: u32,
+    /// Nodes of the expression.
+    pub size: usize,
+    /// Does it read `objects`?
+    pub reads_objects: bool,
+}
+
+impl std::fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Compiled(depth {}, size {})", self.depth, self.size)
+    }
+}
+
+/// Compile an expression; a syntax error, or a variable or macro onus does not provide, is
+/// an error with its place in the expression.
+pub fn compile(source: &str) -> Result<Compiled, CompileError> {
+    let env = ENV.as_ref().ok_or_else(|| CompileError {
+        line: 1,
+        column: 1,
+        message: "the CEL environment could not be built".into(),
+    })?;
+    let program = env.compile(source).map_err(|e| {
+        let first = e.errors.first();
+        let (line, column) = first.map_or((1, 1), |e| e.pos);
+        CompileError {
+            line: usize::try_from(line).unwrap_or(1).max(1),
+            column: usize::try_from(column).unwrap_or(1).max(1),
+            message: first.map_or_else(|| e.to_string(), |e| e.msg.clone()),
+        }
+    })?;
+    let mut depth = 0;
+    let mut size = 0;
+    let mut unknown: Option<String> = None;
+    walk(
+        program.expression(),
+        0,
+        &mut Vec::new(),
+        &mut |e, d, bound| {
+            size += 1;
+            depth = depth.max(d);
+            if let Expr::Ident(name) = &e.expr
+                && !VARIABLES.contains(&name.as_str())
+                && !bound.iter().any(|b| b == name)
+                && unknown.is_none()
+            {
+                unknown = Some(name.clone());
+            }
+        },
+    );
+    let reads_objects = program.references().has_variable("objects");
+    if let Some(name) = unknown {
+        // Where the name is written (the first occurrence as a word).
+        let (line, column) = find_word(source, &name).unwrap_or((1, 1));
+        return Err(CompileError {
+            line,
+            column,
+            message: format!(
+                "undeclared reference `{name}` (the variables are `object` and `objects`)"
+            ),
+        });
+    }
+    Ok(Compiled {
+        program,
+        depth,
+        size,
+        reads_objects,
+    })
+}
+
+/// Visit every node with its comprehension depth and the comprehension variables in scope.
+/// The parser caps the expression's nesting, so recursion here is bounded.
+fn walk(
+    e: &IdedExpr,
+    depth: u32,
+    bound: &mut Vec<String>,
+    f: &mut dyn FnMut(&IdedExpr, u32, &[String]),
+) {
+    f(e, depth, bound);
+    match &e.expr {
+        Expr::Call(c) => {
+            if let Some(t) = &c.target {
+                walk(t, depth, bound, f);
+            }
+            for a in &c.args {
+                walk(a, depth, bound, f);
+            }
+        }
+        Expr::Comprehension(c) => {
+            walk(&c.iter_range, depth, bound, f);
+            walk(&c.accu_init, depth, bound, f);
+            let n = bound.len();
+            bound.push(c.iter_var.clone());
+            if let Some(v) = &c.iter_var2 {
+                bound.push(v.clone());
+            }
+            bound.push(c.accu_var.clone());
+            for part in [&c.loop_cond, &c.loop_step, &c.result] {
+                walk(part, depth + 1, bound, f);
+            }
+            bound.truncate(n);
+        }
+        Expr::List(l) => {
+            for x in &l.elements {
+                walk(x, depth, bound, f);
+            }
+        }
+        Expr::Map(m) => {
+            for entry in &m.entries {
+                if let EntryExpr::MapEntry(me) = &entry.expr {
+                    walk(&me.key, depth, bound, f);
+                    walk(&me.value, depth, bound, f);
+                }
+            }
+        }
+        Expr::Struct(s) => {
+            for entry in &s.entries {
+                if let EntryExpr::StructField(sf) = &entry.expr {
+                    walk(&sf.value, depth, bound, f);
+                }
+            }
+        }
+        Expr::Select(s) => walk(&s.operand, depth, bound, f),
+        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
+    }
+}
+
+/// 1-based (line, column) of `word` standing alone in `source`.
+fn find_word(source: &str, word: &str) -> Option<(usize, usize)> {
+    for (i, line) in source.lines().enumerate() {
+        let mut from = 0;
+        while let Some(at) = line.get(from..).and_then(|l| l.find(word)) {
+            let start = from + at;
+            let end = start + word.len();
+            let before = line[..start].chars().next_back();
+            let after = line[end..].chars().next();
+            let ident = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+            if !ident(before) && !ident(after) && before != Some('.') {
+                return Some((i + 1, line[..start].chars().count() + 1));
+            }
+            from = end;
+        }
+    }
+    None
+}
+
+impl Compiled {
+    /// The worst-case cost of evaluating on inputs whose longest list or map has `widest`
+    /// entries: each comprehension level may iterate over that many.
+    pub fn cost(&self, widest: usize) -> f64 {
+        (self.size as f64) * (widest.max(1) as f64).powi(self.depth as i32)
+    }
+
+    /// Evaluate with `object` and, when the expression reads it, `objects`.
+    pub fn eval(&self, object: &Value, objects: Option<&Value>) -> Result<Value, String> {
+        let env = ENV
+            .as_ref()
+            .ok_or("the CEL environment could not be built")?;
+        let mut ctx = Context::with_env(env.clone());
+        ctx.add_variable_from_value("object", object.clone());
+        if let Some(o) = objects {
+            ctx.add_variable_from_value("objects", o.clone());
+        }
+        self.program.execute(&ctx).map_err(|e| e.to_string())
+    }
+}
+
+/// A YAML node as CEL sees it, and the widest list or map met: mappings are maps (keys as
+/// written), sequences lists, scalars typed as Kubernetes types them (YAML 1.1: `yes` is
+/// true, `010` is 8), aliases followed. None past [`MAX_VALUES`] values or [`MAX_DEPTH`].
+pub fn to_value(node: NodeRef) -> Option<(Value, usize)> {
+    let mut budget = MAX_VALUES;
+    let mut widest = 0;
+    let v = convert(node, 0, &mut budget, &mut widest)?;
+    Some((v, widest))
+}
+
+fn convert(node: NodeRef, depth: usize, budget: &mut usize, widest: &mut usize) -> Option<Value> {
+    *budget = budget.checked_sub(1)?;
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    if node.is_map() {
+        let mut map: HashMap<Key, Value> = HashMap::with_capacity(node.child_count());
+        let mut n = 0;
+        for (k, v) in node.entries() {
+            n += 1;
+            let key = k.as_str().unwrap_or("").to_string();
+            map.insert(
+                Key::String(Arc::new(key)),
+                convert(v, depth + 1, budget, widest)?,
+            );
+        }
+        *widest = (*widest).max(n);
+        return Some(Value::Map(Map { map: Arc::new(map) }));
+    }
+    if node.is_seq() {
+        let items = node
+            .items()
+            .map(|i| convert(i, depth + 1, budget, widest))
+            .collect::<Option<Vec<_>>>()?;
+        *widest = (*widest).max(items.len());
+        return Some(Value::List(Arc::new(items)));
+    }
+    let text = node.as_str().unwrap_or("");
+    Some(match node.scalar_type() {
+        Some(ScalarType::Null) | None => Value::Null,
+        Some(ScalarType::Bool) => Value::Bool(node.as_bool().unwrap_or(false)),
+        Some(ScalarType::Int) => match node.as_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::String(Arc::new(text.to_string())),
+        },
+        Some(ScalarType::Float) => match text.replace('_', "").parse::<f64>() {
+            Ok(f) => Value::Float(f),
+            Err(_) => match text.to_ascii_lowercase().trim_start_matches(['+', '-']) {
+                ".inf" => Value::Float(if text.starts_with('-') {
+                    f64::NEG_INFINITY
+                } else {
+                    f64::INFINITY
+                }),
+                _ => Value::Float(f64::NAN),
+            },
+        },
+        Some(ScalarType::Str) => Value::String(Arc::new(text.to_string())),
+    })
+}
+
+/// An object as CEL sees it: its tree, with `metadata.namespace` set to the namespace it
+/// lands in when it names none (as the API server sets it).
+pub fn object_value(res: &crate::object::Resource) -> Option<(Value, usize)> {
+    let (mut v, widest) = to_value(res.root)?;
+    if !res.namespace.is_empty()
+        && let Value::Map(root) = &mut v
+    {
+        let meta_key = Key::String(Arc::new("metadata".into()));
+        let ns_key = Key::String(Arc::new("namespace".into()));
+        let root = Arc::make_mut(&mut root.map);
+        let meta = root.entry(meta_key).or_insert_with(|| {
+            Value::Map(Map {
+                map: Arc::new(HashMap::new()),
+            })
+        });
+        if let Value::Map(meta) = meta
+            && !meta.map.contains_key(&ns_key)
+        {
+            Arc::make_mut(&mut meta.map)
+                .insert(ns_key, Value::String(Arc::new(res.namespace.to_string())));
+        }
+    }
+    Some((v, widest))
+}
+
+/// A list of values, as `objects` holds them.
+pub fn list(values: Vec<Value>) -> Value {
+    Value::List(Arc::new(values))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::parse;
+
+    fn value(text: &str) -> Value {
+        let s = parse(text);
+        to_value(NodeRef::root(&s.documents[0]).unwrap()).unwrap().0
+    }
+
+    #[test]
+    fn objects_are_typed_as_kubernetes_reads_them_and_expressions_run() {
+        let obj = value(
+            "kind: Deployment\nspec:\n  replicas: 3\n  paused: yes\n  ratio: 1.5\n  version: \"1.10\"\n  template:\n    spec:\n      containers:\n      - {name: web, image: nginx:latest}\n",
+        );
+        for (src, want) in [
+            ("object.spec.replicas == 3", true),
+            ("object.spec.paused == true", true),
+            ("object.spec.ratio > 1.0", true),
+            ("object.spec.version == '1.10'", true),
+            (
+                "object.spec.template.spec.containers.all(c, !c.image.endsWith(':latest'))",
+                false,
+            ),
+            ("object.kind.lowerAscii() == 'deployment'", true),
+            ("has(object.spec.strategy)", false),
+            (
+                "object.spec.?strategy.type.orValue('RollingUpdate') == 'RollingUpdate'",
+                true,
+            ),
+            (
+                "object.spec.template.spec.containers.exists(c, c.image.matches('^nginx'))",
+                true,
+            ),
+        ] {
+            let c = compile(src).unwrap();
+            assert_eq!(c.eval(&obj, None), Ok(Value::Bool(want)), "{src}");
+        }
+        // A missing field is an evaluation error, not a panic.
+        let c = compile("object.spec.strategy.type == 'x'").unwrap();
+        assert!(c.eval(&obj, None).is_err());
+    }
+
+    #[test]
+    fn compile_errors_are_located_and_unknown_names_refused() {
+        let e = compile("object.spec.replicas >").unwrap_err();
+        assert_eq!((e.line, e.column), (1, 23), "{e:?}");
+        let e = compile("object.x == 1 &&\n  objekt.y == 2").unwrap_err();
+        assert_eq!((e.line, e.column), (2, 3), "{e:?}");
+        assert!(e.message.contains("objekt"), "{e:?}");
+        // Comprehension variables are in scope inside their macro only.
+        assert!(compile("object.items.all(i, i > 0)").is_ok());
+        assert!(compile("object.items.all(i, i > 0) && i > 0").is_err());
+    }
+
+    #[test]
+    fn cost_grows_with_comprehension_depth() {
+        let flat = compile("object.spec.replicas > 1").unwrap();
+        let deep = compile("objects.all(a, objects.all(b, objects.all(c, a == b)))").unwrap();
+        assert_eq!(flat.depth, 0);
+        assert_eq!(deep.depth, 3);
+        assert!(flat.cost(1_000_000) < COST_LIMIT);
+        assert!(deep.cost(3_000) > COST_LIMIT);
+        assert!(deep.reads_objects && !flat.reads_objects);
+    }
+
+    #[test]
+    fn alias_bombs_stop_at_the_budget() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let s = parse(&text);
+        assert!(to_value(NodeRef::root(&s.documents[0]).unwrap()).is_none());
+    }
+}

@@ -1,0 +1,181 @@
+//! cel: a user rule written in CEL, as Kubernetes' ValidatingAdmissionPolicy writes them.
+//! `expression` is true when the object complies; `message`, a CEL string expression, says
+//! what is wrong; `at` is the object path to blame; `reads` the kinds of the linted set the
+//! expression sees in `objects`.
+
+use crate::celx::{self, COST_LIMIT, Compiled};
+use crate::object::Resource;
+use crate::objpath::ObjPath;
+use crate::rule::{Check, Cx, Factory, Hit, Params};
+use cel::Value;
+use std::sync::Arc;
+
+pub const CHECKS: &[(&str, Factory)] = &[("cel", build)];
+
+struct CelCheck {
+    source: String,
+    expression: Compiled,
+    message: Option<Compiled>,
+    at: Option<ObjPath>,
+    reads: Vec<String>,
+}
+
+/// A compile error of the param `key`, located in the expression.
+fn compile(p: &Params, key: &str, required: bool) -> Result<Option<(String, Compiled)>, String> {
+    let Some(src) = p.str(key)? else {
+        return if required {
+            Err(Params::error(key, "is required (a CEL expression)"))
+        } else {
+            Ok(None)
+        };
+    };
+    match celx::compile(&src) {
+        Ok(c) => Ok(Some((src, c))),
+        Err(e) => Err(Params::error_at(key, e.line, e.column, &e.message)),
+    }
+}
+
+fn build(p: &Params) -> Result<Box<dyn Check>, String> {
+    p.only(&["expression", "message", "at", "reads"])?;
+    let (source, expression) = compile(p, "expression", true)?
+        .ok_or_else(|| Params::error("expression", "is required"))?;
+    let message = compile(p, "message", false)?.map(|(_, c)| c);
+    let at = match p.str("at")? {
+        None => None,
+        Some(t) => Some(ObjPath::parse(&t).map_err(|e| Params::error("at", e))?),
+    };
+    let reads = p.str_list("reads")?.unwrap_or_default();
+    if expression.reads_objects && reads.is_empty() {
+        return Err(Params::error(
+            "reads",
+            "must name the kinds `objects` holds (the expression reads `objects`): `reads: [PodDisruptionBudget]`",
+        ));
+    }
+    Ok(Box::new(CelCheck {
+        source,
+        expression,
+        message,
+        at,
+        reads,
+    }))
+}
+
+/// `objects`: every resource of the set of the kinds read, and its widest list or map.
+type Objects = Option<(Value, usize)>;
+
+impl CelCheck {
+    fn objects(&self, cx: &Cx) -> Option<Arc<Objects>> {
+        let key = format!("cel-objects:{}", self.reads.join(","));
+        cx.index.memo(&key, || {
+            let mut widest = 0;
+            let mut values = Vec::new();
+            for r in &cx.index.resources {
+                if !self.reads.iter().any(|k| k == r.kind) {
+                    continue;
+                }
+                let (v, w) = celx::object_value(r)?;
+                widest = widest.max(w);
+                values.push(v);
+            }
+            widest = widest.max(values.len());
+            Some((celx::list(values), widest))
+        })
+    }
+}
+
+impl Check for CelCheck {
+    fn check(&self, cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
+        let span = self
+            .at
+            .as_ref()
+            .and_then(|p| p.select(res).first_span(res))
+            .unwrap_or_else(|| res.name_span());
+        let Some((object, mut widest)) = celx::object_value(res) else {
+            out.push(
+                Hit::new(
+                    res.name_span(),
+                    format!(
+                        "{} is too large or too deep for CEL: not evaluated",
+                        res.display()
+                    ),
+                )
+                .label("over a million values once aliases are expanded"),
+            );
+            return;
+        };
+        let objects = if self.expression.reads_objects {
+            match self.objects(cx).as_deref() {
+                Some(Some((v, w))) => {
+                    widest = widest.max(*w);
+                    Some(v.clone())
+                }
+                _ => {
+                    out.push(Hit::new(
+                        res.name_span(),
+                        "the objects this rule reads are too large for CEL: not evaluated",
+                    ));
+                    return;
+                }
+            }
+        } else {
+            None
+        };
+        // The crate has no cost limit: bound the worst case before evaluating.
+        let cost = self.expression.cost(widest);
+        if cost > COST_LIMIT {
+            out.push(
+                Hit::new(
+                    span,
+                    format!(
+                        "the expression could take up to {cost:.0} steps on {} (the limit is {COST_LIMIT:.0}): not evaluated",
+                        res.display()
+                    ),
+                )
+                .label("comprehensions nested over lists this long"),
+            );
+            return;
+        }
+        let verdict = self.expression.eval(&object, objects.as_ref());
+        let failure = match verdict {
+            Ok(Value::Bool(true)) => return,
+            Ok(Value::Bool(false)) => None,
+            Ok(other) => Some(format!("returned {other:?}, not a bool")),
+            Err(e) => Some(e),
+        };
+        let hit = match failure {
+            // An error at run time is a finding on the object: the rule could not judge it.
+            Some(why) => Hit::new(
+                span,
+                format!(
+                    "the expression could not be evaluated on {}: {why}",
+                    res.display()
+                ),
+            )
+            .label("guard optional fields with has() or `.?field.orValue(...)`"),
+            None => {
+                let message = self
+                    .message
+                    .as_ref()
+                    .and_then(|m| match m.eval(&object, objects.as_ref()) {
+                        Ok(Value::String(s)) => Some(s.to_string()),
+                        _ => None,
+                    })
+                    .unwrap_or_else(|| {
+                        format!("{} fails `{}`", res.display(), shorten(&self.source))
+                    });
+                Hit::new(span, message).label("the expression is false here")
+            }
+        };
+        out.push(hit);
+    }
+}
+
+/// The expression on one line, cut at 80 characters.
+fn shorten(src: &str) -> String {
+    let one: String = src.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one.chars().count() > 80 {
+        format!("{}...", one.chars().take(77).collect::<String>())
+    } else {
+        one
+    }
+}
