@@ -101,14 +101,49 @@ pub fn check_yaml(data: &[u8]) {
     }
 }
 
+/// The example pack's rules, so that the generic checks and CEL (object conversion,
+/// evaluation, `objects`) are fuzzed with the built-in ones.
+const PACK: &[(&str, &str)] = &[
+    (
+        "examples/policies/approved-registry.yaml",
+        include_str!("../examples/policies/approved-registry.yaml"),
+    ),
+    (
+        "examples/policies/owner-label.yaml",
+        include_str!("../examples/policies/owner-label.yaml"),
+    ),
+    (
+        "examples/policies/replicated-needs-pdb.yaml",
+        include_str!("../examples/policies/replicated-needs-pdb.yaml"),
+    ),
+];
+
 fn rules() -> &'static [Rule] {
     static RULES: OnceLock<Vec<Rule>> = OnceLock::new();
-    RULES.get_or_init(|| builtin_rules().unwrap_or_default())
+    RULES.get_or_init(|| {
+        let mut rules = builtin_rules().unwrap_or_default();
+        for (origin, text) in PACK {
+            if let Ok(r) = crate::rule::load_rule(origin, text, crate::checks::factory) {
+                rules.push(r);
+            }
+        }
+        rules
+    })
 }
 
 fn model() -> Option<&'static Model> {
     static MODEL: OnceLock<Option<Model>> = OnceLock::new();
-    MODEL.get_or_init(|| Model::builtin().ok()).as_ref()
+    MODEL
+        .get_or_init(|| {
+            let mut m = Model::builtin().ok()?;
+            m.extend(
+                include_str!("../examples/policies/responsibilities.yaml"),
+                "examples/policies/responsibilities.yaml",
+            )
+            .ok()?;
+            Some(m)
+        })
+        .as_ref()
 }
 
 /// Names the pieces of a pipeline input take: the kustomize and JSON paths get fuzzed too.
@@ -121,12 +156,16 @@ const NAMES: &[&str] = &[
 ];
 
 /// The whole pipeline on a few files cut from one input at NUL-NUL: every built-in rule
-/// (disabled ones too), both printers; no rule may panic and every finding must point
+/// (disabled ones too) and the example pack's (generic checks, CEL), every printer; no rule may panic and every finding must point
 /// inside its file.
 pub fn check_pipeline(data: &[u8]) {
     let inputs = split_files(data);
     let rules: Vec<&Rule> = rules().iter().collect();
     assert!(!rules.is_empty(), "no built-in rules");
+    assert!(
+        rules.iter().any(|r| r.check_name == "cel"),
+        "the example pack's CEL rule did not load"
+    );
     let settings = Settings {
         default_namespace: "default".into(),
         known_rules: Vec::new(),
