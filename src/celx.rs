@@ -8,7 +8,9 @@
 //! (the crate has none); conversion bounded in size, so an alias bomb costs nothing.
 
 use crate::yaml::{NodeRef, ScalarType};
-use cel::common::ast::{EntryExpr, Expr, IdedExpr};
+use cel::ExecutionError;
+use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue};
+use cel::common::types::{CelBool, CelString};
 use cel::objects::{Key, Map};
 use cel::{Context, Env, Program, Value};
 use std::collections::HashMap;
@@ -18,8 +20,48 @@ use std::sync::{Arc, LazyLock};
 static ENV: LazyLock<Option<Arc<Env>>> = LazyLock::new(|| {
     let mut env = Env::stdlib().with_optional_support(true);
     env.add_extension(cel::extensions::strings).ok()?;
+    // `matches`, with compiled patterns kept (the crate's own compiles the pattern on
+    // every call: 14 µs instead of 0.5).
+    cel::add_overload!(env, fn matches: (CelString, CelString) -> Result<CelBool>, id = "matches")
+        .ok()?;
+    cel::add_member_overload!(env, fn matches: (CelString, CelString) -> Result<CelBool>).ok()?;
     Some(Arc::new(env))
 });
+
+/// Patterns past this size are refused (a hostile pattern cannot take the memory).
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// A pattern compiled once per thread; an invalid one is an error every time.
+fn regex(pattern: &str) -> Result<regex::Regex, String> {
+    thread_local! {
+        static CACHE: std::cell::RefCell<HashMap<String, Result<regex::Regex, String>>> =
+            std::cell::RefCell::new(HashMap::new());
+    }
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if let Some(r) = c.get(pattern) {
+            return r.clone();
+        }
+        // Patterns are few (one per literal in the rules); a run computing them is bounded.
+        if c.len() > 1024 {
+            c.clear();
+        }
+        let r = regex::RegexBuilder::new(pattern)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .build()
+            .map_err(|e| format!("'{pattern}' is not a valid regex: {e}"));
+        c.insert(pattern.to_string(), r.clone());
+        r
+    })
+}
+
+fn matches(this: &CelString<'_>, re: &CelString<'_>) -> Result<CelBool, ExecutionError> {
+    let re = regex(re.inner()).map_err(|message| ExecutionError::FunctionError {
+        function: "matches".to_string(),
+        message,
+    })?;
+    Ok(CelBool::from(re.is_match(this.inner())))
+}
 
 /// The variables an expression may read.
 pub const VARIABLES: &[&str] = &["object", "objects"];
@@ -51,6 +93,9 @@ pub struct Compiled {
     pub size: usize,
     /// Does it read `objects`?
     pub reads_objects: bool,
+    /// The top-level fields of `object` it reads (`object.spec...`: `spec`), sorted; None
+    /// when it uses `object` whole. Only those are converted.
+    pub object_fields: Option<Vec<String>>,
 }
 
 impl std::fmt::Debug for Compiled {
@@ -79,6 +124,11 @@ pub fn compile(source: &str) -> Result<Compiled, CompileError> {
     let mut depth = 0;
     let mut size = 0;
     let mut unknown: Option<String> = None;
+    // Literal patterns are compiled now: a bad one is an error of the rule, not of each object.
+    let mut bad_pattern: Option<(u64, String)> = None;
+    // `object` used only as `object.<field>`: the fields read.
+    let mut fields = std::collections::BTreeSet::new();
+    let (mut object_uses, mut selected) = (0, 0);
     walk(
         program.expression(),
         0,
@@ -86,6 +136,26 @@ pub fn compile(source: &str) -> Result<Compiled, CompileError> {
         &mut |e, d, bound| {
             size += 1;
             depth = depth.max(d);
+            if let Expr::Call(c) = &e.expr
+                && c.func_name == "matches"
+                && bad_pattern.is_none()
+                && let Some(arg) = c.args.last()
+                && let Expr::Literal(LiteralValue::String(p)) = &arg.expr
+                && let Err(m) = regex(p.inner())
+            {
+                bad_pattern = Some((arg.id, m));
+            }
+            match &e.expr {
+                Expr::Ident(name) if name == "object" && !bound.iter().any(|b| b == name) => {
+                    object_uses += 1;
+                }
+                Expr::Select(sel) if matches!(&sel.operand.expr, Expr::Ident(n) if n == "object") =>
+                {
+                    fields.insert(sel.field.clone());
+                    selected += 1;
+                }
+                _ => {}
+            }
             if let Expr::Ident(name) = &e.expr
                 && !VARIABLES.contains(&name.as_str())
                 && !bound.iter().any(|b| b == name)
@@ -96,6 +166,18 @@ pub fn compile(source: &str) -> Result<Compiled, CompileError> {
         },
     );
     let reads_objects = program.references().has_variable("objects");
+    if let Some((id, message)) = bad_pattern {
+        let offset = program
+            .source_info()
+            .offset_for(id)
+            .map_or(0, |(start, _)| start as usize);
+        let (line, column) = line_column(source, offset);
+        return Err(CompileError {
+            line,
+            column,
+            message,
+        });
+    }
     if let Some(name) = unknown {
         // Where the name is written (the first occurrence as a word).
         let (line, column) = find_word(source, &name).unwrap_or((1, 1));
@@ -107,11 +189,14 @@ pub fn compile(source: &str) -> Result<Compiled, CompileError> {
             ),
         });
     }
+    // A comprehension variable named `object` would shadow it: then convert it whole.
+    let object_fields = (object_uses == selected).then(|| fields.into_iter().collect());
     Ok(Compiled {
         program,
         depth,
         size,
         reads_objects,
+        object_fields,
     })
 }
 
@@ -170,6 +255,14 @@ fn walk(
         Expr::Select(s) => walk(&s.operand, depth, bound, f),
         Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
     }
+}
+
+/// 1-based (line, column) of a character offset.
+fn line_column(source: &str, offset: usize) -> (usize, usize) {
+    let before: String = source.chars().take(offset).collect();
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
 }
 
 /// 1-based (line, column) of `word` standing alone in `source`.
@@ -274,8 +367,30 @@ fn convert(node: NodeRef, depth: usize, budget: &mut usize, widest: &mut usize) 
 
 /// An object as CEL sees it: its tree, with `metadata.namespace` set to the namespace it
 /// lands in when it names none (as the API server sets it).
-pub fn object_value(res: &crate::object::Resource) -> Option<(Value, usize)> {
-    let (mut v, widest) = to_value(res.root)?;
+pub fn object_value(
+    res: &crate::object::Resource,
+    fields: Option<&[String]>,
+) -> Option<(Value, usize)> {
+    let (mut v, widest) = match fields {
+        None => to_value(res.root)?,
+        Some(fields) => {
+            // Only the fields the expression reads: a CRD's schema is not converted for a
+            // rule about names.
+            let mut budget = MAX_VALUES;
+            let mut widest = 0;
+            let mut map: HashMap<Key, Value> = HashMap::new();
+            for (k, val) in res.root.entries() {
+                let key = k.as_str().unwrap_or("");
+                if fields.iter().any(|f| f == key) {
+                    map.insert(
+                        Key::String(Arc::new(key.to_string())),
+                        convert(val, 1, &mut budget, &mut widest)?,
+                    );
+                }
+            }
+            (Value::Map(Map { map: Arc::new(map) }), widest)
+        }
+    };
     if !res.namespace.is_empty()
         && let Value::Map(root) = &mut v
     {
@@ -355,6 +470,23 @@ mod tests {
         // Comprehension variables are in scope inside their macro only.
         assert!(compile("object.items.all(i, i > 0)").is_ok());
         assert!(compile("object.items.all(i, i > 0) && i > 0").is_err());
+        // A literal pattern that is not a regex: where it is written.
+        let e = compile("object.kind == 'x' ||\n object.kind.matches('a(b')").unwrap_err();
+        assert_eq!((e.line, e.column), (2, 22), "{e:?}");
+        assert!(e.message.contains("not a valid regex"), "{e:?}");
+    }
+
+    #[test]
+    fn only_the_fields_read_are_converted() {
+        let c = compile("object.metadata.name == 'a' && has(object.spec.x)").unwrap();
+        assert_eq!(
+            c.object_fields,
+            Some(vec!["metadata".into(), "spec".into()])
+        );
+        let c = compile("object.kind == 'x' || objects.exists(o, o.kind == 'y')").unwrap();
+        assert_eq!(c.object_fields, Some(vec!["kind".into()]));
+        let c = compile("size(object) > 2").unwrap();
+        assert_eq!(c.object_fields, None);
     }
 
     #[test]

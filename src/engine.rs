@@ -731,6 +731,7 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
         files: &sources,
         pod: None,
         kube_version: settings.kube_version,
+        object_memo: None,
     };
 
     // File-level rules.
@@ -775,11 +776,13 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
             };
             // The pod view is built once per object, for every container rule.
             let pod = crate::pod::PodView::of(res);
+            let memo = crate::rule::Memo::default();
             let cx = Cx {
                 index: cx.index,
                 files: cx.files,
                 pod: pod.as_ref(),
                 kube_version: cx.kube_version,
+                object_memo: Some(&memo),
             };
             for rule in rules.iter().filter(|r| r.applies_to(res, pod.is_some())) {
                 let mut hits = Vec::new();

@@ -53,10 +53,8 @@ pub struct Index<'a> {
     pub skaffold_images: Vec<(usize, &'a str)>,
     /// What a rule computes once per run from the whole set and reads for every object (the
     /// `objects` a CEL rule reads), by a key the rule chooses.
-    memo: Memo,
+    memo: crate::rule::Memo,
 }
-
-type Memo = std::sync::Mutex<HashMap<String, std::sync::Arc<dyn std::any::Any + Send + Sync>>>;
 
 impl<'a> Index<'a> {
     pub fn build(mut resources: Vec<Resource<'a>>) -> Index<'a> {
@@ -191,7 +189,7 @@ impl<'a> Index<'a> {
             policies_by_label,
             policies_unindexed,
             skaffold_images: Vec::new(),
-            memo: Memo::default(),
+            memo: crate::rule::Memo::default(),
         }
     }
 
@@ -202,13 +200,7 @@ impl<'a> Index<'a> {
         key: &str,
         make: impl FnOnce() -> T,
     ) -> Option<std::sync::Arc<T>> {
-        let mut m = self.memo.lock().ok()?;
-        let any = m
-            .entry(key.to_string())
-            .or_insert_with(|| std::sync::Arc::new(make()))
-            .clone();
-        drop(m);
-        any.downcast::<T>().ok()
+        self.memo.get_or(key, make)
     }
 
     /// Read a Skaffold Config (`skaffold/*` documents are tool configuration, not objects):

@@ -59,6 +59,30 @@ impl Hit {
     }
 }
 
+/// Values computed once and read many times (per run by the index, per object by the
+/// engine), by a key the computing check chooses.
+#[derive(Default)]
+pub struct Memo(std::sync::Mutex<std::collections::HashMap<String, MemoValue>>);
+
+type MemoValue = std::sync::Arc<dyn std::any::Any + Send + Sync>;
+
+impl Memo {
+    /// The value under `key`, made by `make` the first time (others asking meanwhile wait).
+    pub fn get_or<T: Send + Sync + 'static>(
+        &self,
+        key: &str,
+        make: impl FnOnce() -> T,
+    ) -> Option<std::sync::Arc<T>> {
+        let mut m = self.0.lock().ok()?;
+        let any = m
+            .entry(key.to_string())
+            .or_insert_with(|| std::sync::Arc::new(make()))
+            .clone();
+        drop(m);
+        any.downcast::<T>().ok()
+    }
+}
+
 /// What a check sees besides the resource.
 pub struct Cx<'a> {
     pub index: &'a Index<'a>,
@@ -67,6 +91,9 @@ pub struct Cx<'a> {
     pub pod: Option<&'a crate::pod::PodView<'a>>,
     /// The Kubernetes release the manifests target (`--kube-version`), when given.
     pub kube_version: Option<crate::version::KubeVersion>,
+    /// What the checks of this object share (the object as CEL sees it); None outside the
+    /// object loop.
+    pub object_memo: Option<&'a Memo>,
 }
 
 /// File-level facts for document rules.

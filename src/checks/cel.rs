@@ -18,6 +18,8 @@ struct CelCheck {
     message: Option<Compiled>,
     at: Option<ObjPath>,
     reads: Vec<String>,
+    /// The top-level fields of `object` the expression and the message read (None: all).
+    fields: Option<Vec<String>>,
 }
 
 /// A compile error of the param `key`, located in the expression.
@@ -51,12 +53,26 @@ fn build(p: &Params) -> Result<Box<dyn Check>, String> {
             "must name the kinds `objects` holds (the expression reads `objects`): `reads: [PodDisruptionBudget]`",
         ));
     }
+    let fields = match (
+        &expression.object_fields,
+        message.as_ref().map(|m| &m.object_fields),
+    ) {
+        (Some(a), None) => Some(a.clone()),
+        (Some(a), Some(Some(b))) => {
+            let mut all: Vec<String> = a.iter().chain(b).cloned().collect();
+            all.sort();
+            all.dedup();
+            Some(all)
+        }
+        _ => None,
+    };
     Ok(Box::new(CelCheck {
         source,
         expression,
         message,
         at,
         reads,
+        fields,
     }))
 }
 
@@ -73,7 +89,7 @@ impl CelCheck {
                 if !self.reads.iter().any(|k| k == r.kind) {
                     continue;
                 }
-                let (v, w) = celx::object_value(r)?;
+                let (v, w) = celx::object_value(r, None)?;
                 widest = widest.max(w);
                 values.push(v);
             }
@@ -90,7 +106,17 @@ impl Check for CelCheck {
             .as_ref()
             .and_then(|p| p.select(res).first_span(res))
             .unwrap_or_else(|| res.name_span());
-        let Some((object, mut widest)) = celx::object_value(res) else {
+        // Converted once per object for every CEL rule.
+        let fields = self.fields.as_deref();
+        let key = match fields {
+            Some(f) => format!("cel-object:{}", f.join(",")),
+            None => "cel-object".to_string(),
+        };
+        let converted = match cx.object_memo {
+            Some(m) => m.get_or(&key, || celx::object_value(res, fields)),
+            None => Some(Arc::new(celx::object_value(res, fields))),
+        };
+        let Some((object, mut widest)) = converted.as_deref().cloned().flatten() else {
             out.push(
                 Hit::new(
                     res.name_span(),
