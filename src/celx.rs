@@ -5,13 +5,20 @@
 //!
 //! What onus adds: objects converted from the span tree with YAML 1.1 scalars typed as the
 //! API server types them; located compile errors; a cost bound checked before evaluating
-//! (the crate has none); conversion bounded in size, so an alias bomb costs nothing.
+//! (the crate has none); conversion bounded in size, so an alias bomb costs nothing; values
+//! built once (per object, per run for `objects`) and shared by every evaluation, not copied.
 
 use crate::yaml::{NodeRef, ScalarType};
 use cel::ExecutionError;
 use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue};
-use cel::common::types::{CelBool, CelString};
-use cel::objects::{Key, Map};
+use cel::common::traits::{
+    Adder, Comparer, Container, Divider, Indexer, Iterable, Modder, Multiplier, Negator, Sizer,
+    Subtractor, Zeroer,
+};
+use cel::common::types::{
+    CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString, DYN_TYPE, Type,
+};
+use cel::common::value::{BuiltinRef, Val};
 use cel::{Context, Env, Program, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
@@ -291,59 +298,222 @@ impl Compiled {
         (self.size as f64) * (widest.max(1) as f64).powi(self.depth as i32)
     }
 
-    /// Evaluate with `object` and, when the expression reads it, `objects`.
-    pub fn eval(&self, object: &Value, objects: Option<&Value>) -> Result<Value, String> {
+    /// Evaluate on values built once ([`object_val`], [`val_list`]): nothing is copied.
+    pub fn eval_shared(
+        &self,
+        object: &(dyn Val + 'static),
+        objects: Option<&(dyn Val + 'static)>,
+    ) -> Result<Value, String> {
         let env = ENV
             .as_ref()
             .ok_or("the CEL environment could not be built")?;
         let mut ctx = Context::with_env(env.clone());
-        ctx.add_variable_from_value("object", object.clone());
+        ctx.add_variable_as_val("object", Box::new(Shared(object)));
         if let Some(o) = objects {
-            ctx.add_variable_from_value("objects", o.clone());
+            ctx.add_variable_as_val("objects", Box::new(Shared(o)));
         }
         self.program.execute(&ctx).map_err(|e| e.to_string())
     }
 }
 
-/// A YAML node as CEL sees it, and the widest list or map met: mappings are maps (keys as
-/// written), sequences lists, scalars typed as Kubernetes types them (YAML 1.1: `yes` is
-/// true, `010` is 8), aliases followed. None past [`MAX_VALUES`] values or [`MAX_DEPTH`].
-pub fn to_value(node: NodeRef) -> Option<(Value, usize)> {
+/// A value built once and read by many evaluations: a CEL context owns its variables, so
+/// each evaluation gets this thin view of the shared value instead of a deep copy.
+#[derive(Debug)]
+struct Shared<'v>(&'v (dyn Val + 'v));
+
+impl<'v> Val for Shared<'v> {
+    fn get_type(&self) -> &Type {
+        self.0.get_type()
+    }
+    fn cel_type() -> &'static Type
+    where
+        Self: Sized,
+    {
+        &DYN_TYPE
+    }
+    fn as_adder<'b, 'w>(&'b self) -> Option<&'b (dyn Adder + 'w)>
+    where
+        Self: 'w,
+    {
+        self.0.as_adder()
+    }
+    fn as_comparer(&self) -> Option<&dyn Comparer> {
+        self.0.as_comparer()
+    }
+    fn as_container(&self) -> Option<&dyn Container> {
+        self.0.as_container()
+    }
+    fn as_divider<'b, 'w>(&'b self) -> Option<&'b (dyn Divider + 'w)>
+    where
+        Self: 'w,
+    {
+        self.0.as_divider()
+    }
+    fn as_indexer<'b, 'w>(&'b self) -> Option<&'b (dyn Indexer + 'w)>
+    where
+        Self: 'w,
+    {
+        self.0.as_indexer()
+    }
+    fn as_iterable<'b, 'w>(&'b self) -> Option<&'b (dyn Iterable + 'w)>
+    where
+        Self: 'w,
+    {
+        self.0.as_iterable()
+    }
+    fn as_modder<'b, 'w>(&'b self) -> Option<&'b (dyn Modder + 'w)>
+    where
+        Self: 'w,
+    {
+        self.0.as_modder()
+    }
+    fn as_multiplier<'b, 'w>(&'b self) -> Option<&'b (dyn Multiplier + 'w)>
+    where
+        Self: 'w,
+    {
+        self.0.as_multiplier()
+    }
+    fn as_negator<'b, 'w>(&'b self) -> Option<&'b (dyn Negator + 'w)>
+    where
+        Self: 'w,
+    {
+        self.0.as_negator()
+    }
+    fn as_sizer(&self) -> Option<&dyn Sizer> {
+        self.0.as_sizer()
+    }
+    fn as_subtractor<'b, 'w>(&'b self) -> Option<&'b (dyn Subtractor + 'w)>
+    where
+        Self: 'w,
+    {
+        self.0.as_subtractor()
+    }
+    fn as_zeroer(&self) -> Option<&dyn Zeroer> {
+        self.0.as_zeroer()
+    }
+    fn equals(&self, other: &dyn Val) -> bool {
+        self.0.equals(other)
+    }
+    fn clone_as_boxed<'w>(&self) -> Box<dyn Val + 'w>
+    where
+        Self: 'w,
+    {
+        self.0.clone_as_boxed()
+    }
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        self.0.as_any()
+    }
+    fn as_builtin<'b, 'w>(&'b self) -> BuiltinRef<'b, 'w>
+    where
+        Self: 'w,
+    {
+        self.0.as_builtin()
+    }
+}
+
+/// A YAML node as a CEL value, built directly (no intermediate `Value`): mappings are maps
+/// (keys as written), sequences lists, scalars typed as Kubernetes types them. None past
+/// [`MAX_VALUES`] values or [`MAX_DEPTH`].
+pub fn to_val(node: NodeRef) -> Option<(Box<dyn Val>, usize)> {
     let mut budget = MAX_VALUES;
     let mut widest = 0;
-    let v = convert(node, 0, &mut budget, &mut widest)?;
+    let v = convert_val(node, 0, &mut budget, &mut widest)?;
     Some((v, widest))
 }
 
-fn convert(node: NodeRef, depth: usize, budget: &mut usize, widest: &mut usize) -> Option<Value> {
+fn convert_val(
+    node: NodeRef,
+    depth: usize,
+    budget: &mut usize,
+    widest: &mut usize,
+) -> Option<Box<dyn Val>> {
     *budget = budget.checked_sub(1)?;
     if depth > MAX_DEPTH {
         return None;
     }
     if node.is_map() {
-        let mut map: HashMap<Key, Value> = HashMap::with_capacity(node.child_count());
-        let mut n = 0;
+        let mut map: HashMap<CelMapKey<'static>, Box<dyn Val>> =
+            HashMap::with_capacity(node.child_count());
         for (k, v) in node.entries() {
-            n += 1;
-            let key = k.as_str().unwrap_or("").to_string();
-            map.insert(
-                Key::String(Arc::new(key)),
-                convert(v, depth + 1, budget, widest)?,
-            );
+            let key = CelMapKey::String(CelString::from(k.as_str().unwrap_or("").to_string()));
+            map.insert(key, convert_val(v, depth + 1, budget, widest)?);
         }
-        *widest = (*widest).max(n);
-        return Some(Value::Map(Map { map: Arc::new(map) }));
+        *widest = (*widest).max(map.len());
+        return Some(Box::new(CelMap::from(map)));
     }
     if node.is_seq() {
         let items = node
             .items()
-            .map(|i| convert(i, depth + 1, budget, widest))
+            .map(|i| convert_val(i, depth + 1, budget, widest))
             .collect::<Option<Vec<_>>>()?;
         *widest = (*widest).max(items.len());
-        return Some(Value::List(Arc::new(items)));
+        return Some(Box::new(CelList::from(items)));
     }
+    Some(match scalar(node) {
+        Value::Bool(b) => Box::new(CelBool::from(b)),
+        Value::Int(i) => Box::new(CelInt::from(i)),
+        Value::Float(f) => Box::new(CelDouble::from(f)),
+        Value::String(t) => Box::new(CelString::from(t.to_string())),
+        _ => Box::new(CelNull),
+    })
+}
+
+/// An object as CEL sees it (only its top-level `fields` when given), with
+/// `metadata.namespace` set to the namespace it lands in when it names none (as the API
+/// server sets it).
+pub fn object_val(
+    res: &crate::object::Resource,
+    fields: Option<&[String]>,
+) -> Option<(Box<dyn Val>, usize)> {
+    let mut budget = MAX_VALUES;
+    let mut widest = 0;
+    let mut map: HashMap<CelMapKey<'static>, Box<dyn Val>> = HashMap::new();
+    let mut meta: Option<HashMap<CelMapKey<'static>, Box<dyn Val>>> = None;
+    for (k, v) in res.root.entries() {
+        let key = k.as_str().unwrap_or("");
+        if fields.is_some_and(|f| !f.iter().any(|f| f == key)) {
+            continue;
+        }
+        if key == "metadata" && v.is_map() {
+            // Built apart, to add the namespace.
+            let mut m = HashMap::new();
+            for (mk, mv) in v.entries() {
+                let mkey =
+                    CelMapKey::String(CelString::from(mk.as_str().unwrap_or("").to_string()));
+                m.insert(mkey, convert_val(mv, 2, &mut budget, &mut widest)?);
+            }
+            meta = Some(m);
+            continue;
+        }
+        let ckey = CelMapKey::String(CelString::from(key.to_string()));
+        map.insert(ckey, convert_val(v, 1, &mut budget, &mut widest)?);
+    }
+    let reads_meta = fields.is_none_or(|f| f.iter().any(|f| f == "metadata"));
+    if reads_meta {
+        let mut m = meta.unwrap_or_default();
+        let ns = CelMapKey::String(CelString::from("namespace".to_string()));
+        if !res.namespace.is_empty() && !m.contains_key(&ns) {
+            m.insert(ns, Box::new(CelString::from(res.namespace.to_string())));
+        }
+        widest = widest.max(m.len());
+        map.insert(
+            CelMapKey::String(CelString::from("metadata".to_string())),
+            Box::new(CelMap::from(m)),
+        );
+    }
+    widest = widest.max(map.len());
+    Some((Box::new(CelMap::from(map)), widest))
+}
+
+/// A list of shared values, as `objects` holds them.
+pub fn val_list(values: Vec<Box<dyn Val>>) -> Box<dyn Val> {
+    Box::new(CelList::from(values))
+}
+
+/// A scalar as a `Value`, typed as Kubernetes types it.
+fn scalar(node: NodeRef) -> Value {
     let text = node.as_str().unwrap_or("");
-    Some(match node.scalar_type() {
+    match node.scalar_type() {
         Some(ScalarType::Null) | None => Value::Null,
         Some(ScalarType::Bool) => Value::Bool(node.as_bool().unwrap_or(false)),
         Some(ScalarType::Int) => match node.as_i64() {
@@ -362,59 +532,7 @@ fn convert(node: NodeRef, depth: usize, budget: &mut usize, widest: &mut usize) 
             },
         },
         Some(ScalarType::Str) => Value::String(Arc::new(text.to_string())),
-    })
-}
-
-/// An object as CEL sees it: its tree, with `metadata.namespace` set to the namespace it
-/// lands in when it names none (as the API server sets it).
-pub fn object_value(
-    res: &crate::object::Resource,
-    fields: Option<&[String]>,
-) -> Option<(Value, usize)> {
-    let (mut v, widest) = match fields {
-        None => to_value(res.root)?,
-        Some(fields) => {
-            // Only the fields the expression reads: a CRD's schema is not converted for a
-            // rule about names.
-            let mut budget = MAX_VALUES;
-            let mut widest = 0;
-            let mut map: HashMap<Key, Value> = HashMap::new();
-            for (k, val) in res.root.entries() {
-                let key = k.as_str().unwrap_or("");
-                if fields.iter().any(|f| f == key) {
-                    map.insert(
-                        Key::String(Arc::new(key.to_string())),
-                        convert(val, 1, &mut budget, &mut widest)?,
-                    );
-                }
-            }
-            (Value::Map(Map { map: Arc::new(map) }), widest)
-        }
-    };
-    if !res.namespace.is_empty()
-        && let Value::Map(root) = &mut v
-    {
-        let meta_key = Key::String(Arc::new("metadata".into()));
-        let ns_key = Key::String(Arc::new("namespace".into()));
-        let root = Arc::make_mut(&mut root.map);
-        let meta = root.entry(meta_key).or_insert_with(|| {
-            Value::Map(Map {
-                map: Arc::new(HashMap::new()),
-            })
-        });
-        if let Value::Map(meta) = meta
-            && !meta.map.contains_key(&ns_key)
-        {
-            Arc::make_mut(&mut meta.map)
-                .insert(ns_key, Value::String(Arc::new(res.namespace.to_string())));
-        }
     }
-    Some((v, widest))
-}
-
-/// A list of values, as `objects` holds them.
-pub fn list(values: Vec<Value>) -> Value {
-    Value::List(Arc::new(values))
 }
 
 #[cfg(test)]
@@ -422,9 +540,9 @@ mod tests {
     use super::*;
     use crate::yaml::parse;
 
-    fn value(text: &str) -> Value {
+    fn value(text: &str) -> Box<dyn Val> {
         let s = parse(text);
-        to_value(NodeRef::root(&s.documents[0]).unwrap()).unwrap().0
+        to_val(NodeRef::root(&s.documents[0]).unwrap()).unwrap().0
     }
 
     #[test]
@@ -453,11 +571,11 @@ mod tests {
             ),
         ] {
             let c = compile(src).unwrap();
-            assert_eq!(c.eval(&obj, None), Ok(Value::Bool(want)), "{src}");
+            assert_eq!(c.eval_shared(&*obj, None), Ok(Value::Bool(want)), "{src}");
         }
         // A missing field is an evaluation error, not a panic.
         let c = compile("object.spec.strategy.type == 'x'").unwrap();
-        assert!(c.eval(&obj, None).is_err());
+        assert!(c.eval_shared(&*obj, None).is_err());
     }
 
     #[test]
@@ -510,6 +628,6 @@ mod tests {
             ));
         }
         let s = parse(&text);
-        assert!(to_value(NodeRef::root(&s.documents[0]).unwrap()).is_none());
+        assert!(to_val(NodeRef::root(&s.documents[0]).unwrap()).is_none());
     }
 }

@@ -8,6 +8,7 @@ use crate::object::Resource;
 use crate::objpath::ObjPath;
 use crate::rule::{Check, Cx, Factory, Hit, Params};
 use cel::Value;
+use cel::common::value::Val;
 use std::sync::Arc;
 
 pub const CHECKS: &[(&str, Factory)] = &[("cel", build)];
@@ -76,11 +77,12 @@ fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     }))
 }
 
-/// `objects`: every resource of the set of the kinds read, and its widest list or map.
-type Objects = Option<(Value, usize)>;
+/// A value built once, and its widest list or map.
+type Built = Option<(Box<dyn Val>, usize)>;
 
 impl CelCheck {
-    fn objects(&self, cx: &Cx) -> Option<Arc<Objects>> {
+    /// `objects`: every resource of the set of the kinds read, built once per run.
+    fn objects(&self, cx: &Cx) -> Option<Arc<Built>> {
         let key = format!("cel-objects:{}", self.reads.join(","));
         cx.index.memo(&key, || {
             let mut widest = 0;
@@ -89,34 +91,36 @@ impl CelCheck {
                 if !self.reads.iter().any(|k| k == r.kind) {
                     continue;
                 }
-                let (v, w) = celx::object_value(r, None)?;
+                let (v, w) = celx::object_val(r, None)?;
                 widest = widest.max(w);
                 values.push(v);
             }
             widest = widest.max(values.len());
-            Some((celx::list(values), widest))
+            Some((celx::val_list(values), widest))
         })
     }
 }
 
 impl Check for CelCheck {
     fn check(&self, cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
-        let span = self
-            .at
-            .as_ref()
-            .and_then(|p| p.select(res).first_span(res))
-            .unwrap_or_else(|| res.name_span());
+        // Where a finding points, found only when there is one.
+        let span = || {
+            self.at
+                .as_ref()
+                .and_then(|p| p.select(res).first_span(res))
+                .unwrap_or_else(|| res.name_span())
+        };
         // Converted once per object for every CEL rule.
         let fields = self.fields.as_deref();
         let key = match fields {
             Some(f) => format!("cel-object:{}", f.join(",")),
             None => "cel-object".to_string(),
         };
-        let converted = match cx.object_memo {
-            Some(m) => m.get_or(&key, || celx::object_value(res, fields)),
-            None => Some(Arc::new(celx::object_value(res, fields))),
+        let converted: Option<Arc<Built>> = match cx.object_memo {
+            Some(m) => m.get_or(&key, || celx::object_val(res, fields)),
+            None => Some(Arc::new(celx::object_val(res, fields))),
         };
-        let Some((object, mut widest)) = converted.as_deref().cloned().flatten() else {
+        let Some((object, object_widest)) = converted.as_deref().and_then(|c| c.as_ref()) else {
             out.push(
                 Hit::new(
                     res.name_span(),
@@ -129,11 +133,17 @@ impl Check for CelCheck {
             );
             return;
         };
-        let objects = if self.expression.reads_objects {
-            match self.objects(cx).as_deref() {
+        let mut widest = 0;
+        let all = if self.expression.reads_objects {
+            self.objects(cx)
+        } else {
+            None
+        };
+        let objects: Option<&dyn Val> = if self.expression.reads_objects {
+            match all.as_deref() {
                 Some(Some((v, w))) => {
                     widest = widest.max(*w);
-                    Some(v.clone())
+                    Some(&**v)
                 }
                 _ => {
                     out.push(Hit::new(
@@ -147,11 +157,12 @@ impl Check for CelCheck {
             None
         };
         // The crate has no cost limit: bound the worst case before evaluating.
+        let widest = widest.max(*object_widest);
         let cost = self.expression.cost(widest);
         if cost > COST_LIMIT {
             out.push(
                 Hit::new(
-                    span,
+                    span(),
                     format!(
                         "the expression could take up to {cost:.0} steps on {} (the limit is {COST_LIMIT:.0}): not evaluated",
                         res.display()
@@ -161,7 +172,7 @@ impl Check for CelCheck {
             );
             return;
         }
-        let verdict = self.expression.eval(&object, objects.as_ref());
+        let verdict = self.expression.eval_shared(&**object, objects);
         let failure = match verdict {
             Ok(Value::Bool(true)) => return,
             Ok(Value::Bool(false)) => None,
@@ -171,7 +182,7 @@ impl Check for CelCheck {
         let hit = match failure {
             // An error at run time is a finding on the object: the rule could not judge it.
             Some(why) => Hit::new(
-                span,
+                span(),
                 format!(
                     "the expression could not be evaluated on {}: {why}",
                     res.display()
@@ -182,14 +193,14 @@ impl Check for CelCheck {
                 let message = self
                     .message
                     .as_ref()
-                    .and_then(|m| match m.eval(&object, objects.as_ref()) {
+                    .and_then(|m| match m.eval_shared(&**object, objects) {
                         Ok(Value::String(s)) => Some(s.to_string()),
                         _ => None,
                     })
                     .unwrap_or_else(|| {
                         format!("{} fails `{}`", res.display(), shorten(&self.source))
                     });
-                Hit::new(span, message).label("the expression is false here")
+                Hit::new(span(), message).label("the expression is false here")
             }
         };
         out.push(hit);
