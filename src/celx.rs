@@ -1,7 +1,8 @@
 //! CEL, the language of Kubernetes' ValidatingAdmissionPolicy, for user rules (`check: cel`),
 //! on the `cel` crate (0.15): the standard macros (`all`, `exists`, `exists_one`, `has`,
 //! `filter`, `map`), the strings extension (`lowerAscii`, `split`, ...), optional fields
-//! (`obj.?field.orValue(x)`), regex `matches`.
+//! (`obj.?field.orValue(x)`), regex `matches`, and Kubernetes' `quantity()` (as a number of
+//! base units, with `isLessThan`, `isGreaterThan`, `compareTo`, `asInteger`, ...).
 //!
 //! What onus adds: objects converted from the span tree with YAML 1.1 scalars typed as the
 //! API server types them; located compile errors; a cost bound checked before evaluating
@@ -32,8 +33,116 @@ static ENV: LazyLock<Option<Arc<Env>>> = LazyLock::new(|| {
     cel::add_overload!(env, fn matches: (CelString, CelString) -> Result<CelBool>, id = "matches")
         .ok()?;
     cel::add_member_overload!(env, fn matches: (CelString, CelString) -> Result<CelBool>).ok()?;
+    // Kubernetes' quantity library, as far as a number carries it: `quantity('1Gi')` is the
+    // amount in base units (a double), with the methods ValidatingAdmissionPolicy users call.
+    cel::add_overload!(env, fn quantity: (CelString) -> Result<CelDouble>, id = "quantity").ok()?;
+    cel::add_overload!(env, fn is_quantity: (CelString) -> CelBool, name = "isQuantity", id = "isQuantity").ok()?;
+    cel::add_member_overload!(env, fn q_less: (CelDouble, CelDouble) -> CelBool, name = "isLessThan").ok()?;
+    cel::add_member_overload!(env, fn q_greater: (CelDouble, CelDouble) -> CelBool, name = "isGreaterThan").ok()?;
+    cel::add_member_overload!(env, fn q_compare: (CelDouble, CelDouble) -> CelInt, name = "compareTo").ok()?;
+    cel::add_member_overload!(env, fn q_float: (CelDouble) -> CelDouble, name = "asApproximateFloat").ok()?;
+    cel::add_member_overload!(env, fn q_integer: (CelDouble) -> Result<CelInt>, name = "asInteger")
+        .ok()?;
+    cel::add_member_overload!(env, fn q_is_integer: (CelDouble) -> CelBool, name = "isInteger")
+        .ok()?;
+    cel::add_member_overload!(env, fn q_sign: (CelDouble) -> CelInt, name = "sign").ok()?;
     Some(Arc::new(env))
 });
+
+/// `500m`, `1Gi`, `2.5e3`, `128974848`: a Kubernetes quantity in base units.
+pub fn parse_quantity(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '+' | '-')))
+        .unwrap_or(t.len());
+    let (number, suffix) = t.split_at(split);
+    if number.is_empty() || number == "+" || number == "-" || number == "." {
+        return None;
+    }
+    let n: f64 = number.parse().ok()?;
+    let factor = match suffix {
+        "" => 1.0,
+        "n" => 1e-9,
+        "u" => 1e-6,
+        "m" => 1e-3,
+        "k" => 1e3,
+        "M" => 1e6,
+        "G" => 1e9,
+        "T" => 1e12,
+        "P" => 1e15,
+        "E" => 1e18,
+        "Ki" => 1024.0,
+        "Mi" => 1024f64.powi(2),
+        "Gi" => 1024f64.powi(3),
+        "Ti" => 1024f64.powi(4),
+        "Pi" => 1024f64.powi(5),
+        "Ei" => 1024f64.powi(6),
+        e => {
+            let exp = e.strip_prefix(['e', 'E'])?;
+            10f64.powi(exp.parse::<i32>().ok().filter(|x| x.abs() <= 300)?)
+        }
+    };
+    Some(n * factor).filter(|v| v.is_finite())
+}
+
+fn quantity(s: &CelString<'_>) -> Result<CelDouble, ExecutionError> {
+    parse_quantity(s.inner())
+        .map(CelDouble::from)
+        .ok_or_else(|| ExecutionError::FunctionError {
+            function: "quantity".to_string(),
+            message: format!("'{}' is not a quantity", s.inner()),
+        })
+}
+
+fn is_quantity(s: &CelString<'_>) -> CelBool {
+    CelBool::from(parse_quantity(s.inner()).is_some())
+}
+
+fn q_less(a: &CelDouble, b: &CelDouble) -> CelBool {
+    CelBool::from(a.inner() < b.inner())
+}
+
+fn q_greater(a: &CelDouble, b: &CelDouble) -> CelBool {
+    CelBool::from(a.inner() > b.inner())
+}
+
+fn q_compare(a: &CelDouble, b: &CelDouble) -> CelInt {
+    CelInt::from(match a.inner().partial_cmp(b.inner()) {
+        Some(std::cmp::Ordering::Less) => -1,
+        Some(std::cmp::Ordering::Greater) => 1,
+        _ => 0,
+    })
+}
+
+fn q_float(a: &CelDouble) -> CelDouble {
+    CelDouble::from(*a.inner())
+}
+
+fn q_integer(a: &CelDouble) -> Result<CelInt, ExecutionError> {
+    let v = *a.inner();
+    if v.fract() == 0.0 && v.abs() < 9.2e18 {
+        Ok(CelInt::from(v as i64))
+    } else {
+        Err(ExecutionError::FunctionError {
+            function: "asInteger".to_string(),
+            message: format!("{v} is not an integer that fits in 64 bits"),
+        })
+    }
+}
+
+fn q_is_integer(a: &CelDouble) -> CelBool {
+    CelBool::from(a.inner().fract() == 0.0 && a.inner().abs() < 9.2e18)
+}
+
+fn q_sign(a: &CelDouble) -> CelInt {
+    CelInt::from(if *a.inner() > 0.0 {
+        1
+    } else if *a.inner() < 0.0 {
+        -1
+    } else {
+        0
+    })
+}
 
 /// Patterns past this size are refused (a hostile pattern cannot take the memory).
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
