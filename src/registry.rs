@@ -15,6 +15,12 @@ pub fn builtin_rules() -> Result<Vec<Rule>, LoadError> {
     Ok(rules)
 }
 
+/// Is this one of onus's own rules (its text is a built-in rule file)? A team's rules have
+/// no page in onus's docs.
+pub fn is_builtin(rule: &Rule) -> bool {
+    BUILTIN_RULES.iter().any(|(_, text)| *text == rule.text)
+}
+
 /// The file a team's duties are declared in, beside its rules.
 pub const TEAM_MODEL: &str = "responsibilities.yaml";
 

@@ -195,7 +195,18 @@ fn user_rules_run_in_check_with_their_duties_and_are_listed() {
     ]));
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
-    assert!(rules.iter().any(|d| d["id"] == "approved-registry"));
+    let own = rules
+        .iter()
+        .find(|d| d["id"] == "approved-registry")
+        .unwrap();
+    assert!(
+        own.get("helpUri").is_none(),
+        "a team's rule has no page in onus's docs"
+    );
+    assert_eq!(
+        own["shortDescription"]["text"],
+        "A container image comes from a registry we have not approved"
+    );
 }
 
 #[test]

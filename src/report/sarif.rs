@@ -103,7 +103,9 @@ pub fn render(r: &Report) -> String {
                 "properties": props,
             });
             let repo = env!("CARGO_PKG_REPOSITORY");
+            // Only onus's own rules have a page in its docs.
             if !repo.is_empty()
+                && crate::registry::is_builtin(rule)
                 && let Some(obj) = d.as_object_mut()
             {
                 obj.insert(
