@@ -179,8 +179,76 @@ fn matches(this: &CelString<'_>, re: &CelString<'_>) -> Result<CelBool, Executio
     Ok(CelBool::from(re.is_match(this.inner())))
 }
 
+/// How the findings of an object a rule could not judge begin, and end: `onus test-rules`
+/// counts them as failures, never as the finding a fixture expects.
+pub const NOT_EVALUATED: &str = "the expression could not be evaluated on";
+pub const NOT_EVALUATED_TAIL: &str = "not evaluated";
+
 /// The variables an expression may read.
 pub const VARIABLES: &[&str] = &["object", "objects"];
+
+/// Type names an expression may write as values (`type(x) == map`).
+const TYPE_NAMES: &[&str] = &[
+    "int",
+    "uint",
+    "double",
+    "bool",
+    "string",
+    "bytes",
+    "list",
+    "map",
+    "null_type",
+    "type",
+    "dyn",
+];
+
+/// Every function the environment defines (the standard library without timestamps and
+/// durations, optional values, the strings extension, `matches` and quantities): a call
+/// of any other name is refused when the rule loads, not when an object reaches it.
+const FUNCTIONS: &[&str] = &[
+    "size",
+    "matches",
+    "startsWith",
+    "endsWith",
+    "contains",
+    "int",
+    "uint",
+    "double",
+    "string",
+    "bytes",
+    "bool",
+    "type",
+    "dyn",
+    "hasValue",
+    "value",
+    "orValue",
+    "or",
+    "optional.of",
+    "optional.none",
+    "optional.ofNonZeroValue",
+    "charAt",
+    "indexOf",
+    "lastIndexOf",
+    "lowerAscii",
+    "upperAscii",
+    "trim",
+    "replace",
+    "split",
+    "substring",
+    "join",
+    "format",
+    "strings.quote",
+    "reverse",
+    "quantity",
+    "isQuantity",
+    "isLessThan",
+    "isGreaterThan",
+    "compareTo",
+    "asApproximateFloat",
+    "asInteger",
+    "isInteger",
+    "sign",
+];
 
 /// At most this many values are built from one object (aliases are expanded: a bomb stops
 /// here), and an object nests at most this deep.
@@ -272,8 +340,16 @@ pub fn compile(source: &str) -> Result<Compiled, CompileError> {
                 }
                 _ => {}
             }
+            if let Expr::Call(c) = &e.expr
+                && c.func_name.starts_with(|ch: char| ch.is_ascii_alphabetic())
+                && !FUNCTIONS.contains(&c.func_name.as_str())
+                && unknown.is_none()
+            {
+                unknown = Some(c.func_name.clone());
+            }
             if let Expr::Ident(name) = &e.expr
                 && !VARIABLES.contains(&name.as_str())
+                && !TYPE_NAMES.contains(&name.as_str())
                 && !bound.iter().any(|b| b == name)
                 && unknown.is_none()
             {
@@ -296,13 +372,24 @@ pub fn compile(source: &str) -> Result<Compiled, CompileError> {
     }
     if let Some(name) = unknown {
         // Where the name is written (the first occurrence as a word).
-        let (line, column) = find_word(source, &name).unwrap_or((1, 1));
+        let short = name.rsplit('.').next().unwrap_or(&name);
+        let (line, column) = find_word(source, short)
+            .or_else(|| find_word(source, &name))
+            .unwrap_or((1, 1));
+        let message = if source_calls(source, short) {
+            format!(
+                "unknown function `{name}`{}",
+                crate::suppress::nearest(&name, FUNCTIONS)
+                    .map(|n| format!(" (did you mean `{n}`?)"))
+                    .unwrap_or_default()
+            )
+        } else {
+            format!("undeclared reference `{name}` (the variables are `object` and `objects`)")
+        };
         return Err(CompileError {
             line,
             column,
-            message: format!(
-                "undeclared reference `{name}` (the variables are `object` and `objects`)"
-            ),
+            message,
         });
     }
     // A comprehension variable named `object` would shadow it: then convert it whole.
@@ -381,6 +468,11 @@ fn line_column(source: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// Is `name` called in `source` (`name(`)?
+fn source_calls(source: &str, name: &str) -> bool {
+    source.contains(&format!("{name}("))
+}
+
 /// 1-based (line, column) of `word` standing alone in `source`.
 fn find_word(source: &str, word: &str) -> Option<(usize, usize)> {
     for (i, line) in source.lines().enumerate() {
@@ -391,7 +483,7 @@ fn find_word(source: &str, word: &str) -> Option<(usize, usize)> {
             let before = line[..start].chars().next_back();
             let after = line[end..].chars().next();
             let ident = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-            if !ident(before) && !ident(after) && before != Some('.') {
+            if !ident(before) && !ident(after) {
                 return Some((i + 1, line[..start].chars().count() + 1));
             }
             from = end;
@@ -697,6 +789,19 @@ mod tests {
         // Comprehension variables are in scope inside their macro only.
         assert!(compile("object.items.all(i, i > 0)").is_ok());
         assert!(compile("object.items.all(i, i > 0) && i > 0").is_err());
+        // An unknown function or method is refused at load, with the nearest known one.
+        let e = compile("object.metadata.name.contans('x')").unwrap_err();
+        assert_eq!((e.line, e.column), (1, 22), "{e:?}");
+        assert!(
+            e.message
+                .contains("unknown function `contans` (did you mean `contains`?)"),
+            "{e:?}"
+        );
+        assert!(compile("unknownFn(object)").is_err());
+        assert!(
+            compile("type(object.spec) == map && object.x.lowerAscii().split('-').size() > 1")
+                .is_ok()
+        );
         // A literal pattern that is not a regex: where it is written.
         let e = compile("object.kind == 'x' ||\n object.kind.matches('a(b')").unwrap_err();
         assert_eq!((e.line, e.column), (2, 22), "{e:?}");

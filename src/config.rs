@@ -350,11 +350,13 @@ impl Config {
             if let Some(node) = node
                 && let Err(m) = r.configure(node)
             {
-                return Err(self.error(
-                    node.span(),
-                    format!("params of `{}`: {m}", rule.text),
-                    None,
-                ));
+                // `param `x` ...`: at that param.
+                let at = m
+                    .strip_prefix("param `")
+                    .and_then(|r| r.split_once('`'))
+                    .and_then(|(k, _)| node.entry(k))
+                    .map_or(node.span(), |(k, v)| k.span().to(v.span()));
+                return Err(self.error(at, format!("params of `{}`: {m}", rule.text), None));
             }
         }
         Ok(off)

@@ -337,7 +337,14 @@ fn glob(
                 }
                 match std::fs::metadata(e.path()) {
                     Ok(m) if m.is_file() => {
-                        all.insert(e.into_path());
+                        if let Some(id) = rule_fixture(e.path()) {
+                            skipped.push(Skipped::file(
+                                clean(e.path()),
+                                format!("a fixture of rule `{id}`: `onus test-rules` runs it"),
+                            ));
+                        } else {
+                            all.insert(e.into_path());
+                        }
                     }
                     Ok(m) if m.is_dir() => {}
                     Ok(m) => skipped.push(Skipped::file(

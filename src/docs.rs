@@ -126,6 +126,14 @@ pub fn explain(rule: &Rule, model: &Model, format: ListFormat) -> String {
             out.push_str("\n\nHow to fix:\n");
             out.push_str(&indent(&rule.remediation, "  "));
             out.push('\n');
+            if let Some(params) = params_text(rule) {
+                out.push_str(&format!(
+                    "\nCheck `{}` with params (override them in .onus.yaml: `params: {{{}: {{...}}}}`):\n{}\n",
+                    rule.check_name,
+                    rule.id,
+                    indent(params.trim_end(), "  ")
+                ));
+            }
             if let Some(f) = &rule.example_fail {
                 out.push_str(&format!("\nFlagged:\n{}\n", indent(f.trim_end(), "  ")));
             }
@@ -135,6 +143,27 @@ pub fn explain(rule: &Rule, model: &Model, format: ListFormat) -> String {
             out
         }
     }
+}
+
+/// The `params` of the rule file as written, if it has any.
+fn params_text(rule: &Rule) -> Option<String> {
+    let stream = crate::yaml::parse(&rule.text);
+    let root = stream
+        .documents
+        .first()
+        .and_then(crate::yaml::NodeRef::root)?;
+    let (k, v) = root.entry("params")?;
+    if v.is_null() || (v.is_map() && v.entries().next().is_none()) {
+        return None;
+    }
+    // From the start of the line of `params:` to the end of its value, dedented.
+    let start = rule
+        .text
+        .get(..k.span().start)?
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let text = rule.text.get(start..v.span().end)?;
+    Some(text.to_string())
 }
 
 fn ensure_nl(s: &str) -> String {

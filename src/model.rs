@@ -50,6 +50,16 @@ impl Activity {
     }
 }
 
+/// The keys of an activity.
+const ACTIVITY_KEYS: &[&str] = &[
+    "id",
+    "activity",
+    "customer",
+    "provider",
+    "checkable",
+    "reason",
+];
+
 #[derive(Clone, Debug)]
 pub struct Model {
     pub provider: String,
@@ -123,6 +133,28 @@ impl Model {
         {
             let field = |k: &str| item.get(k).and_then(|v| v.as_str()).map(str::to_string);
             let id = field("id").ok_or("an activity has no id")?;
+            for (k, _) in item.entries() {
+                let k = k.as_str().unwrap_or("");
+                if !ACTIVITY_KEYS.contains(&k) {
+                    return Err(format!(
+                        "activity {id}: unknown key `{k}` (known: {})",
+                        ACTIVITY_KEYS.join(", ")
+                    ));
+                }
+            }
+            for role in ["customer", "provider"] {
+                let letters = field(role).unwrap_or_default();
+                if letters.chars().any(|c| !matches!(c, 'R' | 'A' | 'C' | 'I')) {
+                    return Err(format!(
+                        "activity {id}: `{role}: {letters}` is not RACI letters (R, A, C, I, or \"\")"
+                    ));
+                }
+            }
+            if item.get("customer").is_none() {
+                return Err(format!(
+                    "activity {id}: no `customer` role (R, A, C, I letters, or \"\")"
+                ));
+            }
             let number = id.split('/').next().unwrap_or("");
             if !id.contains('/') {
                 return Err(format!(
@@ -142,7 +174,9 @@ impl Model {
                 .unwrap_or(false);
             let reason = field("reason");
             if !checkable && reason.is_none() {
-                return Err(format!("activity {id}: not checkable but gives no reason"));
+                return Err(format!(
+                    "activity {id}: give `checkable: true` (a manifest can show it) or a `reason` why none can"
+                ));
             }
             self.activities.push(Activity {
                 section: format!("{number} {title}"),

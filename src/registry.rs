@@ -40,7 +40,7 @@ pub fn load_user(
         let entries = match std::fs::read_dir(dir) {
             Ok(d) => d,
             Err(e) => {
-                errors.push(format!("--rules {}: {e}", dir.display()));
+                errors.push(format!("rules directory {}: {e}", dir.display()));
                 continue;
             }
         };
@@ -65,6 +65,16 @@ pub fn load_user(
                 }
                 continue;
             }
+            // A manifest among the rules (the wrong directory given): said as such.
+            if text.lines().any(|l| l.starts_with("apiVersion:"))
+                && text.lines().any(|l| l.starts_with("kind:"))
+                && !text.lines().any(|l| l.starts_with("check:"))
+            {
+                errors.push(format!(
+                    "{origin}: a Kubernetes manifest, not a rule file (a rules directory holds <id>.yaml rule files)"
+                ));
+                continue;
+            }
             match load_rule(&origin, &text, crate::checks::factory) {
                 Ok(rule) => added.push(rule),
                 Err(e) => errors.push(e.to_string()),
@@ -82,8 +92,12 @@ pub fn load_user(
             continue;
         }
         if model.get(&rule.responsibility).is_none() {
+            let ids: Vec<&str> = model.activities.iter().map(|a| a.id.as_str()).collect();
+            let near = crate::suppress::nearest(&rule.responsibility, &ids)
+                .map(|n| format!("did you mean `{n}`? "))
+                .unwrap_or_default();
             errors.push(format!(
-                "{}: no responsibility `{}` in the model (`onus responsibilities` lists them; \
+                "{}: no responsibility `{}` in the model ({near}`onus responsibilities` lists them; \
                  declare a duty of your own in {TEAM_MODEL} beside your rules)",
                 rule.located("responsibility"),
                 rule.responsibility

@@ -213,13 +213,19 @@ impl<'a> Params<'a> {
         for (k, _) in n.entries() {
             let k = k.as_str().unwrap_or("");
             if !known.contains(&k) {
-                return Err(format!(
-                    "unknown param `{k}` (known: {})",
-                    if known.is_empty() {
-                        "none".to_string()
-                    } else {
-                        known.join(", ")
-                    }
+                let near = crate::suppress::nearest(k, known)
+                    .map(|n| format!("did you mean `{n}`? "))
+                    .unwrap_or_default();
+                return Err(Self::error(
+                    k,
+                    format!(
+                        "is unknown ({near}known: {})",
+                        if known.is_empty() {
+                            "none".to_string()
+                        } else {
+                            known.join(", ")
+                        }
+                    ),
                 ));
             }
         }
@@ -419,6 +425,21 @@ pub fn load_rule(
                 )
             })?,
     };
+    // `workload`, `apps/v1/Deployment`, `deployments`: not kinds, the rule would never run.
+    if let Some(bad) = root.get("scope").and_then(|v| {
+        v.items().find(|i| {
+            i.as_str()
+                .is_some_and(|k| k != "workloads" && !is_kind_name(k))
+        })
+    }) {
+        return Err(err(
+            bad.span(),
+            format!(
+                "`{}` is not a kind: `scope` lists kinds as objects write them (`Deployment`, `Service`) or `workloads` (every object that runs pods)",
+                bad.as_str().unwrap_or("")
+            ),
+        ));
+    }
     let examples = root.get("examples");
     let example = |k: &str| {
         examples
@@ -486,6 +507,11 @@ impl Rule {
         self.check = factory(&p)?;
         Ok(())
     }
+}
+
+/// `Deployment`, `PodDisruptionBudget`: the shape of a kind (`scope`, `reads`).
+pub fn is_kind_name(k: &str) -> bool {
+    k.starts_with(|c: char| c.is_ascii_uppercase()) && k.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 /// `` `a`, `b` `` for messages.

@@ -167,11 +167,23 @@ impl FileResult {
 /// Run one file for a rule.
 pub fn run_file(file: &Path, bad: bool, base: &Path, all: &[Rule], rule: &Rule) -> FileResult {
     let out = lint_files(&[file.to_path_buf()], base, all, rule);
-    let findings: Vec<Finding> = out
+    let (findings, unjudged): (Vec<Finding>, Vec<Finding>) = out
         .findings
         .into_iter()
         .filter(|f| f.rule == rule.id && f.suppressed.is_none())
-        .collect();
+        .partition(|f| {
+            !f.message.starts_with(crate::celx::NOT_EVALUATED)
+                && !f.message.ends_with(crate::celx::NOT_EVALUATED_TAIL)
+        });
+    // An object the rule could not judge is a failure of the rule, never the finding a
+    // marker expects.
+    let mut errors = out.failures;
+    errors.extend(unjudged.iter().map(|f| {
+        format!(
+            "line {}: the rule could not judge it: {}",
+            f.line, f.message
+        )
+    }));
     let mut got = BTreeMap::new();
     for f in &findings {
         *got.entry(f.line).or_default() += 1;
@@ -186,7 +198,7 @@ pub fn run_file(file: &Path, bad: bool, base: &Path, all: &[Rule], rule: &Rule) 
         },
         got,
         findings,
-        errors: out.failures,
+        errors,
     }
 }
 

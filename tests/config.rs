@@ -100,7 +100,7 @@ fn mistakes_are_located_diagnostics_and_exit_2() {
         ),
         (
             "params:\n  node-local-storage-class: {clases: [x]}\n",
-            vec!["unknown param `clases`", "2 │"],
+            vec!["param `clases` is unknown (did you mean", "2 │"],
         ),
         (
             "default-namespace: Not_A_Label\n",

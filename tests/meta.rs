@@ -95,7 +95,7 @@ fn rule_files_reject_mistakes_with_a_location() {
     assert_eq!((e.line, e.column), (2, 11), "{e}");
     let unknown = "id: x\nseverity: error\nresponsibility: a/b\nsummary: s\nrationale: r\nremediation: m\ncheck: host-path-volume\nparams: {typo: 1}\n";
     let e = onus::rule::load_rule("x.yaml", unknown, onus::checks::factory).unwrap_err();
-    assert!(e.message.contains("unknown param `typo`"), "{e}");
+    assert!(e.message.contains("param `typo` is unknown"), "{e}");
     let no_check = "id: x\nseverity: error\nresponsibility: a/b\nsummary: s\nrationale: r\nremediation: m\ncheck: nope\n";
     let e = onus::rule::load_rule("x.yaml", no_check, onus::checks::factory).unwrap_err();
     assert_eq!(e.line, 7, "{e}");

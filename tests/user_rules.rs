@@ -315,7 +315,11 @@ fn mistakes_are_located_and_exit_2() {
     // A directory that does not exist.
     let r = run(onus(t.path()).args(["rules", "--rules", "nowhere"]));
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("--rules nowhere:"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("rules directory nowhere:"),
+        "{}",
+        r.stderr
+    );
 }
 
 fn cel_rule(params: &str) -> String {
@@ -413,6 +417,79 @@ fn cel_failures_at_run_time_are_findings_and_cost_is_bounded() {
     assert!(
         r.stdout
             .contains("app.yaml:3:18: error[deep] the expression could take up to"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn what_a_new_user_got_wrong_is_said_precisely() {
+    let t = pack();
+    let p = t.path().join("policies");
+    let check = |text: &str, want: &str| {
+        fs::write(p.join("mine.yaml"), text).unwrap();
+        let r = run(onus(t.path()).args(["rules", "--rules", "policies"]));
+        assert_eq!(r.code, 2, "{text}");
+        assert!(r.stderr.contains(want), "{text}\n{}", r.stderr);
+    };
+    // An unknown method, with the nearest known one.
+    check(
+        &cel_rule("  expression: object.metadata.name.contans('x')\n"),
+        "policies/mine.yaml:9:36: params of check `cel`: param `expression` at 1:22: unknown function `contans` (did you mean `contains`?)",
+    );
+    // A misspelt param, at its own line.
+    check(
+        "id: mine\nseverity: error\nresponsibility: 9.1/ownership\nsummary: s\nrationale: r\nremediation: m\ncheck: value-matches\nparams:\n  path: $containers.image\n  patern: x\n",
+        "policies/mine.yaml:10:3: params of check `value-matches`: param `patern` is unknown (did you mean `pattern`?",
+    );
+    // A scope that names no kind.
+    check(
+        "id: mine\nseverity: error\nresponsibility: 9.1/ownership\nsummary: s\nrationale: r\nremediation: m\ncheck: forbidden-field\nparams: {path: $pod.hostNetwork}\nscope: [Deployment, apps/v1/StatefulSet]\n",
+        "policies/mine.yaml:9:21: `apps/v1/StatefulSet` is not a kind",
+    );
+    // A responsibility close to one that exists.
+    check(
+        "id: mine\nseverity: error\nresponsibility: 9.1/ownershp\nsummary: s\nrationale: r\nremediation: m\ncheck: forbidden-field\nparams: {path: $pod.hostNetwork}\n",
+        "did you mean `9.1/ownership`?",
+    );
+    // A manifest in the rules directory.
+    check(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+        "policies/mine.yaml: a Kubernetes manifest, not a rule file",
+    );
+    fs::remove_file(p.join("mine.yaml")).unwrap();
+    // Roles that are not RACI letters.
+    let duties = fs::read_to_string(p.join("responsibilities.yaml")).unwrap();
+    fs::write(
+        p.join("responsibilities.yaml"),
+        duties.replacen("customer: RA", "customer: XY", 1),
+    )
+    .unwrap();
+    let r = run(onus(t.path()).args(["rules", "--rules", "policies"]));
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("`customer: XY` is not RACI letters"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_rule_that_cannot_judge_its_fixture_fails_its_test() {
+    let t = pack();
+    let p = t.path().join("policies");
+    // Reads a field the bad fixture's Deployment lacks: the run-time error lands on the
+    // object's name, where the marker is, and still fails.
+    fs::write(
+        p.join("owner-label.yaml"),
+        cel_rule("  expression: object.spec.strategy.type == 'Recreate'\nscope: [Deployment]\n")
+            .replace("id: mine", "id: owner-label"),
+    )
+    .unwrap();
+    let r = run(onus(t.path()).args(["test-rules", "policies"]));
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("line 4: the rule could not judge it: the expression could not be evaluated on Deployment shop/web"),
         "{}",
         r.stdout
     );

@@ -19,6 +19,8 @@ struct CelCheck {
     message: Option<Compiled>,
     at: Option<ObjPath>,
     reads: Vec<String>,
+    /// The label under the finding (plain text).
+    label: Option<String>,
     /// The top-level fields of `object` the expression and the message read (None: all).
     fields: Option<Vec<String>>,
 }
@@ -39,7 +41,7 @@ fn compile(p: &Params, key: &str, required: bool) -> Result<Option<(String, Comp
 }
 
 fn build(p: &Params) -> Result<Box<dyn Check>, String> {
-    p.only(&["expression", "message", "at", "reads"])?;
+    p.only(&["expression", "message", "label", "at", "reads"])?;
     let (source, expression) = compile(p, "expression", true)?
         .ok_or_else(|| Params::error("expression", "is required"))?;
     let message = compile(p, "message", false)?.map(|(_, c)| c);
@@ -48,6 +50,13 @@ fn build(p: &Params) -> Result<Box<dyn Check>, String> {
         Some(t) => Some(ObjPath::parse(&t).map_err(|e| Params::error("at", e))?),
     };
     let reads = p.str_list("reads")?.unwrap_or_default();
+    if let Some(bad) = reads.iter().find(|k| !crate::rule::is_kind_name(k)) {
+        return Err(Params::error(
+            "reads",
+            format!("lists kinds (`PodDisruptionBudget`), not `{bad}`"),
+        ));
+    }
+    let label = p.str("label")?;
     if expression.reads_objects && reads.is_empty() {
         return Err(Params::error(
             "reads",
@@ -73,6 +82,7 @@ fn build(p: &Params) -> Result<Box<dyn Check>, String> {
         message,
         at,
         reads,
+        label,
         fields,
     }))
 }
@@ -125,8 +135,9 @@ impl Check for CelCheck {
                 Hit::new(
                     res.name_span(),
                     format!(
-                        "{} is too large or too deep for CEL: not evaluated",
-                        res.display()
+                        "{} is too large or too deep for CEL: {}",
+                        res.display(),
+                        celx::NOT_EVALUATED_TAIL
                     ),
                 )
                 .label("over a million values once aliases are expanded"),
@@ -148,7 +159,10 @@ impl Check for CelCheck {
                 _ => {
                     out.push(Hit::new(
                         res.name_span(),
-                        "the objects this rule reads are too large for CEL: not evaluated",
+                        format!(
+                            "the objects this rule reads are too large for CEL: {}",
+                            celx::NOT_EVALUATED_TAIL
+                        ),
                     ));
                     return;
                 }
@@ -164,8 +178,9 @@ impl Check for CelCheck {
                 Hit::new(
                     span(),
                     format!(
-                        "the expression could take up to {cost:.0} steps on {} (the limit is {COST_LIMIT:.0}): not evaluated",
-                        res.display()
+                        "the expression could take up to {cost:.0} steps on {} (the limit is {COST_LIMIT:.0}): {}",
+                        res.display(),
+                        celx::NOT_EVALUATED_TAIL
                     ),
                 )
                 .label("comprehensions nested over lists this long"),
@@ -176,34 +191,61 @@ impl Check for CelCheck {
         let failure = match verdict {
             Ok(Value::Bool(true)) => return,
             Ok(Value::Bool(false)) => None,
-            Ok(other) => Some(format!("returned {other:?}, not a bool")),
+            Ok(other) => Some(format!("it returned {}, not a bool", kind_of(&other))),
             Err(e) => Some(e),
         };
         let hit = match failure {
             // An error at run time is a finding on the object: the rule could not judge it.
-            Some(why) => Hit::new(
-                span(),
-                format!(
-                    "the expression could not be evaluated on {}: {why}",
-                    res.display()
-                ),
-            )
-            .label("guard optional fields with has() or `.?field.orValue(...)`"),
+            Some(why) => {
+                let hit = Hit::new(
+                    span(),
+                    format!("{} {}: {why}", celx::NOT_EVALUATED, res.display()),
+                );
+                if why.contains("No such key") {
+                    hit.label("guard optional fields with has() or `.?field.orValue(...)`")
+                } else {
+                    hit.label("the rule could not judge this object")
+                }
+            }
             None => {
-                let message = self
+                let default = format!("{} fails `{}`", res.display(), shorten(&self.source));
+                let message = match self
                     .message
                     .as_ref()
-                    .and_then(|m| match m.eval_shared(&**object, objects) {
-                        Ok(Value::String(s)) => Some(s.to_string()),
-                        _ => None,
-                    })
-                    .unwrap_or_else(|| {
-                        format!("{} fails `{}`", res.display(), shorten(&self.source))
-                    });
-                Hit::new(span(), message).label("the expression is false here")
+                    .map(|m| m.eval_shared(&**object, objects))
+                {
+                    None => default,
+                    Some(Ok(Value::String(s))) => s.to_string(),
+                    Some(Ok(other)) => format!(
+                        "{default} (the message expression returned {}, not a string)",
+                        kind_of(&other)
+                    ),
+                    Some(Err(e)) => format!("{default} (the message expression failed: {e})"),
+                };
+                Hit::new(span(), message).label(
+                    self.label
+                        .clone()
+                        .unwrap_or_else(|| "the expression is false here".into()),
+                )
             }
         };
         out.push(hit);
+    }
+}
+
+/// `a string`, `an int`: what a value is, for messages.
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::String(_) => "a string",
+        Value::Int(_) => "an int",
+        Value::UInt(_) => "a uint",
+        Value::Float(_) => "a double",
+        Value::Bool(_) => "a bool",
+        Value::List(_) => "a list",
+        Value::Map(_) => "a map",
+        Value::Null => "null",
+        Value::Bytes(_) => "bytes",
+        _ => "a value of another type",
     }
 }
 

@@ -203,7 +203,7 @@ impl Constraint {
         all != self.not
     }
 
-    /// `matches ^registry\.example\.com/`, `is one of a, b`, `is at least 2`.
+    /// `a value that matches ^registry\.example\.com/`, `not a value that is one of a, b`.
     fn describe(&self) -> String {
         let mut parts = Vec::new();
         if let Some(re) = &self.pattern {
@@ -220,9 +220,9 @@ impl Constraint {
         }
         let all = parts.join(" and ");
         if self.not {
-            format!("not ({all})")
+            format!("not a value that {all}")
         } else {
-            all
+            format!("a value that {all}")
         }
     }
 }
@@ -260,8 +260,8 @@ impl Check for ValueMatches {
             let value = shown(f.node);
             out.push(self.message.hit(
                 f.span(),
-                format!("`{path}` of {object} is `{value}`; it must be a value that {expected}"),
-                format!("expected a value that {expected}"),
+                format!("`{path}` of {object} is `{value}`; it must be {expected}"),
+                format!("expected {expected}"),
                 &[
                     ("object", &object),
                     ("path", path),
@@ -276,7 +276,7 @@ impl Check for ValueMatches {
                 let path = m.full_path();
                 out.push(self.message.hit(
                     m.blame(res),
-                    format!("{object} does not set `{path}` (a value that {expected})"),
+                    format!("{object} does not set `{path}` ({expected})"),
                     format!("no `{}` here", m.missing),
                     &[
                         ("object", &object),
@@ -398,11 +398,13 @@ impl Check for RequiredMeta {
             {
                 continue;
             }
-            let expected = format!("matches `{}`", re.as_str());
+            let expected = format!("a value that matches `{}`", re.as_str());
             out.push(self.message.hit(
                 f.span(),
-                format!("the {noun} `{key}` of {whose}{object} is `{value}`; it must be a value that {expected}"),
-                format!("expected a value that {expected}"),
+                format!(
+                    "the {noun} `{key}` of {whose}{object} is `{value}`; it must be {expected}"
+                ),
+                format!("expected {expected}"),
                 &[
                     ("object", &object),
                     ("path", p),
