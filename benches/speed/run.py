@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""The speed and scale benchmark of onus (issue 13): on the real corpus and a generated one,
+`onus check --format json` on 1 and 2 threads, parsing alone (`--select invalid-yaml`: reading,
+parsing and one file rule), and Checkov when it is installed; peak RSS on 1, 8 and 16 copies of
+the real corpus. Runs are interleaved; medians of N.
+
+usage: benches/speed/run.py BIN [N]   (N: 5; the real corpus is ../shared/corpus/real)
+"""
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REAL = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "corpus", "real"))
+
+
+def timed(cmd):
+    """Wall time (s), peak RSS (MB) and stdout of one run. The RSS is GNU time's: a child
+    forked from this Python process would count Python's pages until it execs."""
+    with tempfile.NamedTemporaryFile(mode="r") as rss:
+        start = time.perf_counter()
+        p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss.name] + cmd,
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        wall = time.perf_counter() - start
+        if p.returncode > 1:
+            sys.exit(f"{' '.join(cmd)}: exit {p.returncode}")
+        kb = int(rss.read().strip().splitlines()[-1])
+    return wall, kb / 1024, p.stdout
+
+
+def copies(n, into):
+    """`n` copies of the real corpus under `into` (files copied, so paths differ)."""
+    d = os.path.join(into, f"x{n}")
+    if not os.path.isdir(d):
+        for i in range(n):
+            shutil.copytree(REAL, os.path.join(d, f"c{i}"), symlinks=False)
+    return d
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    binary = os.path.abspath(sys.argv[1])
+    n = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    if not os.path.isdir(REAL):
+        sys.exit(f"{REAL} is absent: the benchmark reads the shared corpus")
+    tmp = tempfile.mkdtemp(prefix="onus-speed-")
+    generated = os.path.join(tmp, "generated")
+    subprocess.run([sys.executable, os.path.join(HERE, "gen.py"), generated], check=True)
+    corpora = {"real": REAL, "generated": generated}
+    resources = {}
+    for name, path in corpora.items():
+        _, _, out = timed([binary, "check", "--format", "json", path])
+        resources[name] = json.loads(out)["summary"]["resources"]
+    cases = {}
+    for name, path in corpora.items():
+        cases[f"{name}: check, 1 thread"] = [binary, "check", "--format", "json", "--jobs", "1", path]
+        cases[f"{name}: check, 2 threads"] = [binary, "check", "--format", "json", "--jobs", "2", path]
+        cases[f"{name}: parse only, 1 thread"] = [binary, "check", "--format", "json", "--jobs", "1", "--select", "invalid-yaml", path]
+        cases[f"{name}: parse only, 2 threads"] = [binary, "check", "--format", "json", "--jobs", "2", "--select", "invalid-yaml", path]
+    walls = {k: [] for k in cases}
+    rss = {k: [] for k in cases}
+    for _ in range(n):
+        for k, cmd in cases.items():
+            w, r, _ = timed(cmd)
+            walls[k].append(w)
+            rss[k].append(r)
+    print(f"onus: {binary}; {n} interleaved runs each, medians; {os.cpu_count()} cores")
+    print(f"{'case':34} {'median':>9} {'resources/s':>12} {'peak RSS':>9}")
+    med = {}
+    for k in cases:
+        corpus = k.split(":")[0]
+        med[k] = statistics.median(walls[k])
+        print(f"{k:34} {med[k] * 1000:7.0f} ms {resources[corpus] / med[k]:12,.0f} {statistics.median(rss[k]):7.0f} MB")
+    for corpus in corpora:
+        one, two = med[f"{corpus}: check, 1 thread"], med[f"{corpus}: check, 2 threads"]
+        parse1 = med[f"{corpus}: parse only, 1 thread"]
+        print(f"{corpus}: {resources[corpus]} resources; speed-up 1 -> 2 threads x{one / two:.2f}; "
+              f"check / parse only (1 thread) x{one / parse1:.2f}")
+    print("peak RSS with copies of the real corpus (check, 2 threads, one run each):")
+    for c in (1, 8, 16):
+        path = REAL if c == 1 else copies(c, tmp)
+        w, r, _ = timed([binary, "check", "--format", "json", path])
+        print(f"  x{c:<3} {w * 1000:7.0f} ms {r:7.0f} MB")
+    if shutil.which("checkov"):
+        start = time.perf_counter()
+        subprocess.run(["checkov", "-d", REAL, "--quiet", "--compact", "-o", "json", "--framework", "kubernetes"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ck = time.perf_counter() - start
+        print(f"checkov on the real corpus: {ck:.1f} s, x{ck / med['real: check, 2 threads']:.0f} the time of onus (2 threads)")
+    else:
+        print("checkov: not installed (pip install checkov) - not timed")
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
