@@ -1027,8 +1027,17 @@ pub fn resolve_plain(v: &str) -> ScalarType {
     if matches!(v, "" | "~" | "null" | "Null" | "NULL") {
         return ScalarType::Null;
     }
-    if BOOLS.contains(&v) {
-        return ScalarType::Bool;
+    // Most scalars are words: a number starts with a digit, a sign or a dot (`.5`, `.inf`).
+    if !v
+        .as_bytes()
+        .first()
+        .is_some_and(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.'))
+    {
+        return if BOOLS.contains(&v) {
+            ScalarType::Bool
+        } else {
+            ScalarType::Str
+        };
     }
     if parse_int(v).is_some() {
         return ScalarType::Int;
@@ -1048,8 +1057,17 @@ fn parse_int(v: &str) -> Option<i64> {
     if body.is_empty() || body.starts_with('_') {
         return None;
     }
-    let cleaned: String = body.chars().filter(|c| *c != '_').collect();
-    let lower = cleaned.to_ascii_lowercase();
+    // Allocate only for the rare `1_000` and `0X1F`.
+    let cleaned: std::borrow::Cow<str> = if body.contains('_') {
+        body.chars().filter(|c| *c != '_').collect::<String>().into()
+    } else {
+        body.into()
+    };
+    let lower: std::borrow::Cow<str> = if cleaned.bytes().any(|b| b.is_ascii_uppercase()) {
+        cleaned.to_ascii_lowercase().into()
+    } else {
+        cleaned.clone()
+    };
     let parsed = if let Some(hex) = lower.strip_prefix("0x") {
         i64::from_str_radix(hex, 16).ok()
     } else if let Some(bin) = lower.strip_prefix("0b") {
