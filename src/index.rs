@@ -38,7 +38,7 @@ pub struct Index<'a> {
     /// `Exists`) that every pod they select must have: the least shared such requirement
     /// of each. Matching a pod then looks only at the policies of its own labels, not at
     /// every policy of the set (n pods × n policies was quadratic).
-    policies_by_label: HashMap<String, KeyPolicies>,
+    policies_by_label: HashMap<String, KeyPolicies<'a>>,
     /// HorizontalPodAutoscalers: (namespace, target kind, target name) → minReplicas.
     autoscalers: HashMap<(&'a str, &'a str, &'a str), i64>,
     /// PodDisruptionBudgets: namespace and selector.
@@ -236,8 +236,10 @@ impl<'a> Index<'a> {
             .unwrap_or_default();
         for (k, v) in labels.pairs() {
             if let Some(found) = self.policies_by_label.get(k) {
-                candidates.extend(&found.exists);
-                candidates.extend(found.values.get(v).into_iter().flatten());
+                candidates.extend(KeyPolicies::of(&found.exists, namespace));
+                if let Some(by_ns) = found.values.get(v) {
+                    candidates.extend(KeyPolicies::of(by_ns, namespace));
+                }
             }
         }
         candidates.sort_unstable();
@@ -297,14 +299,32 @@ impl<'a> Index<'a> {
 
 /// The policies indexed under one label key.
 #[derive(Default)]
-struct KeyPolicies {
-    /// Policies that need the key to exist.
-    exists: Vec<usize>,
-    /// Policies that need one of these values.
-    values: HashMap<String, Vec<usize>>,
+struct KeyPolicies<'a> {
+    /// Policies that need the key to exist, by namespace.
+    exists: HashMap<&'a str, Vec<usize>>,
+    /// Policies that need one of these values, by value then namespace (the same app label
+    /// in forty namespaces is forty small lists, not one long one).
+    values: HashMap<String, HashMap<&'a str, Vec<usize>>>,
 }
 
-type PolicyIndex<'a> = (HashMap<String, KeyPolicies>, HashMap<&'a str, Vec<usize>>);
+impl KeyPolicies<'_> {
+    /// The policies of `namespace` (every namespace when None) in a by-namespace map.
+    fn of<'m>(
+        map: &'m HashMap<&str, Vec<usize>>,
+        namespace: Option<&str>,
+    ) -> impl Iterator<Item = usize> + 'm {
+        let (one, all) = match namespace {
+            Some(ns) => (map.get(ns), None),
+            None => (None, Some(map.values())),
+        };
+        one.into_iter()
+            .chain(all.into_iter().flatten())
+            .flatten()
+            .copied()
+    }
+}
+
+type PolicyIndex<'a> = (HashMap<String, KeyPolicies<'a>>, HashMap<&'a str, Vec<usize>>);
 
 /// Index each policy under its requirement that the fewest policies share.
 fn index_policies<'a>(policies: &[NetworkPolicy<'a>]) -> PolicyIndex<'a> {
@@ -316,7 +336,7 @@ fn index_policies<'a>(policies: &[NetworkPolicy<'a>]) -> PolicyIndex<'a> {
             }
         }
     }
-    let mut by_label: HashMap<String, KeyPolicies> = HashMap::new();
+    let mut by_label: HashMap<String, KeyPolicies<'a>> = HashMap::new();
     let mut unindexed: HashMap<&'a str, Vec<usize>> = HashMap::new();
     let mut seen = std::collections::HashSet::new();
     for (i, p) in policies.iter().enumerate() {
@@ -333,9 +353,16 @@ fn index_policies<'a>(policies: &[NetworkPolicy<'a>]) -> PolicyIndex<'a> {
             Some(keys) => {
                 for (k, v) in keys {
                     let slot = by_label.entry(k.to_string()).or_default();
+                    let ns = p.resource.namespace;
                     match v {
-                        Some(v) => slot.values.entry(v.to_string()).or_default().push(i),
-                        None => slot.exists.push(i),
+                        Some(v) => slot
+                            .values
+                            .entry(v.to_string())
+                            .or_default()
+                            .entry(ns)
+                            .or_default()
+                            .push(i),
+                        None => slot.exists.entry(ns).or_default().push(i),
                     }
                 }
             }
