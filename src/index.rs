@@ -324,7 +324,10 @@ impl KeyPolicies<'_> {
     }
 }
 
-type PolicyIndex<'a> = (HashMap<String, KeyPolicies<'a>>, HashMap<&'a str, Vec<usize>>);
+type PolicyIndex<'a> = (
+    HashMap<String, KeyPolicies<'a>>,
+    HashMap<&'a str, Vec<usize>>,
+);
 
 /// Index each policy under its requirement that the fewest policies share.
 fn index_policies<'a>(policies: &[NetworkPolicy<'a>]) -> PolicyIndex<'a> {

@@ -3,13 +3,19 @@
 
 use crate::yaml::{self, Span};
 use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 #[derive(Debug)]
 pub struct SourceFile {
     /// The path as the user gave it (or as found under a directory argument).
     pub name: String,
     pub text: Arc<str>,
+    /// Built the first time a position is asked for: most files have no finding.
+    index: OnceLock<LineIndex>,
+}
+
+#[derive(Debug)]
+struct LineIndex {
     line_starts: Vec<usize>,
     /// Characters (U+FEFF not counted) before each `MARK`-byte boundary; empty for ASCII
     /// text. A column is then counted from the nearest mark, not from the line start:
@@ -31,42 +37,50 @@ fn counts_as_char(bytes: &[u8], i: usize) -> bool {
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
-        let text: Arc<str> = text.into();
-        let mut line_starts = vec![0];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
-        let mut char_marks = Vec::new();
-        if !text.is_ascii() {
-            let bytes = text.as_bytes();
-            let mut count = 0;
-            char_marks.reserve(bytes.len() / MARK + 1);
-            // One mark per boundary up to and including the end (an offset may be the end).
-            for i in 0..=bytes.len() {
-                if i % MARK == 0 {
-                    char_marks.push(count);
-                }
-                count += usize::from(counts_as_char(bytes, i));
-            }
-        }
         SourceFile {
             name: name.into(),
-            text,
-            line_starts,
-            char_marks,
+            text: text.into(),
+            index: OnceLock::new(),
         }
+    }
+
+    fn index(&self) -> &LineIndex {
+        self.index.get_or_init(|| {
+            let text = &self.text;
+            let mut line_starts = vec![0];
+            line_starts.extend(
+                text.bytes()
+                    .enumerate()
+                    .filter(|(_, b)| *b == b'\n')
+                    .map(|(i, _)| i + 1),
+            );
+            let mut char_marks = Vec::new();
+            if !text.is_ascii() {
+                let bytes = text.as_bytes();
+                let mut count = 0;
+                char_marks.reserve(bytes.len() / MARK + 1);
+                // One mark per boundary up to and including the end (an offset may be the end).
+                for i in 0..=bytes.len() {
+                    if i % MARK == 0 {
+                        char_marks.push(count);
+                    }
+                    count += usize::from(counts_as_char(bytes, i));
+                }
+            }
+            LineIndex {
+                line_starts,
+                char_marks,
+            }
+        })
     }
 
     /// Characters before byte `offset`.
     fn chars_before(&self, offset: usize) -> usize {
-        if self.char_marks.is_empty() {
+        if self.index().char_marks.is_empty() {
             return offset;
         }
         let mark = offset / MARK;
-        let base = self.char_marks.get(mark).copied().unwrap_or(0);
+        let base = self.index().char_marks.get(mark).copied().unwrap_or(0);
         let bytes = self.text.as_bytes();
         base + (mark * MARK..offset)
             .filter(|i| counts_as_char(bytes, *i))
@@ -75,7 +89,7 @@ impl SourceFile {
 
     /// 0-based line index of a byte offset.
     fn line_index(&self, offset: usize) -> usize {
-        match self.line_starts.binary_search(&offset) {
+        match self.index().line_starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i.saturating_sub(1),
         }
@@ -90,7 +104,7 @@ impl SourceFile {
     pub fn position(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
         let line = self.line_index(offset);
-        let start = self.line_starts.get(line).copied().unwrap_or(0);
+        let start = self.index().line_starts.get(line).copied().unwrap_or(0);
         let col = self
             .chars_before(offset)
             .saturating_sub(self.chars_before(start));
@@ -100,8 +114,9 @@ impl SourceFile {
     /// The byte range of the line holding `offset`, without its line break.
     pub fn line_span(&self, offset: usize) -> Span {
         let line = self.line_index(offset.min(self.text.len()));
-        let start = self.line_starts.get(line).copied().unwrap_or(0);
+        let start = self.index().line_starts.get(line).copied().unwrap_or(0);
         let end = self
+            .index()
             .line_starts
             .get(line + 1)
             .map(|n| n - 1)
@@ -116,12 +131,12 @@ impl SourceFile {
 
     /// Byte offset where 1-based line `n` starts.
     pub fn offset_of_line(&self, n: usize) -> Option<usize> {
-        self.line_starts.get(n.checked_sub(1)?).copied()
+        self.index().line_starts.get(n.checked_sub(1)?).copied()
     }
 
     /// The text of 1-based line `n` (no line break), if it exists.
     pub fn line_text(&self, n: usize) -> Option<&str> {
-        let start = *self.line_starts.get(n.checked_sub(1)?)?;
+        let start = *self.index().line_starts.get(n.checked_sub(1)?)?;
         let span = self.line_span(start);
         self.text.get(span.start..span.end)
     }
@@ -164,9 +179,9 @@ impl SourceCode for SourceFile {
         }
         let last = self.line_index(end.saturating_sub(1).max(start));
         let from = first.saturating_sub(context_lines_before);
-        let to = (last + context_lines_after).min(self.line_starts.len() - 1);
-        let data_start = self.line_starts.get(from).copied().unwrap_or(0);
-        let data_end = self.line_starts.get(to + 1).copied().unwrap_or(len);
+        let to = (last + context_lines_after).min(self.index().line_starts.len() - 1);
+        let data_start = self.index().line_starts.get(from).copied().unwrap_or(0);
+        let data_end = self.index().line_starts.get(to + 1).copied().unwrap_or(len);
         let data = self
             .text
             .get(data_start..data_end)

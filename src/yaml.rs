@@ -1059,7 +1059,10 @@ fn parse_int(v: &str) -> Option<i64> {
     }
     // Allocate only for the rare `1_000` and `0X1F`.
     let cleaned: std::borrow::Cow<str> = if body.contains('_') {
-        body.chars().filter(|c| *c != '_').collect::<String>().into()
+        body.chars()
+            .filter(|c| *c != '_')
+            .collect::<String>()
+            .into()
     } else {
         body.into()
     };
