@@ -62,8 +62,17 @@ pub fn analyse<'a>(files: &[(usize, &str, &'a [Document])]) -> Kustomize<'a> {
                 .and_then(|v| v.as_str())
                 .unwrap_or("");
             let kind = root.get("kind").and_then(|v| v.as_str());
-            let is_kust = group.starts_with("kustomize.config.k8s.io/")
-                && matches!(kind, Some("Kustomization" | "Component"));
+            // With its apiVersion and kind, or without either (still common, and kustomize
+            // accepts it) when the file has a kustomization's name.
+            let named = Path::new(name).file_name().is_some_and(|f| {
+                matches!(
+                    f.to_str(),
+                    Some("kustomization.yaml" | "kustomization.yml" | "Kustomization")
+                )
+            });
+            let is_kust = (group.starts_with("kustomize.config.k8s.io/")
+                && matches!(kind, Some("Kustomization" | "Component")))
+                || (named && group.is_empty() && kind.is_none() && root.is_map());
             if !is_kust {
                 continue;
             }

@@ -531,6 +531,36 @@ fn kustomizations_set_namespaces_and_mark_patches() {
         0,
         "all in prod, under the deny-all: {v}"
     );
+    // A kustomization without apiVersion and kind (kustomize accepts it): its patch is a
+    // fragment too, and its namespace applies.
+    write(
+        d,
+        "legacy/kustomization.yaml",
+        b"namespace: legacy\nresources: [app.yaml, deny.yaml]\npatches:\n  - path: patch.yaml\n",
+    );
+    write(
+        d,
+        "legacy/app.yaml",
+        b"apiVersion: v1\nkind: Pod\nmetadata: {name: app, labels: {app: l}}\nspec:\n  containers: [{name: c, image: \"x:1\"}]\n",
+    );
+    write(
+        d,
+        "legacy/deny.yaml",
+        b"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny}\nspec: {podSelector: {}}\n",
+    );
+    write(
+        d,
+        "legacy/patch.yaml",
+        b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: other}\nspec:\n  template:\n    spec:\n      hostNetwork: true\n",
+    );
+    let (_, v) = json(onus().args([
+        "check",
+        "--select",
+        "missing-network-policy,host-network",
+        &d.join("legacy").to_string_lossy(),
+    ]));
+    assert_eq!(v["findings"].as_array().unwrap().len(), 0, "{v}");
+    assert_eq!(v["summary"]["resources"], 2, "{v}");
 }
 
 #[test]
