@@ -275,3 +275,41 @@ fn split_files(data: &[u8]) -> Vec<Input> {
     }
     files
 }
+
+/// Objects a fuzzed rule runs on: workloads of several kinds, a budget, a Service, a
+/// ConfigMap with odd scalars, aliases and a merge.
+const RULE_SAMPLE: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop, labels: {app: web, team: a}}\nspec:\n  replicas: 3\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      initContainers: [{name: init, image: busybox}]\n      containers:\n        - name: web\n          image: registry.example.com/web:1.0\n          resources: {limits: {memory: 1Gi, cpu: 500m}}\n          securityContext: {privileged: true}\n---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web, namespace: shop}\nspec: {minAvailable: 1, selector: {matchLabels: {app: web}}}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {type: LoadBalancer, ports: [{port: 80}]}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: odd}\nbase: &b {x: yes, y: 0o17, z: .inf, w: ~}\ndata:\n  <<: *b\n  list: [*b, *b]\n---\napiVersion: batch/v1\nkind: CronJob\nmetadata: {name: nightly}\nspec:\n  schedule: '0 1 * * *'\n  jobTemplate: {spec: {template: {spec: {containers: [{name: c, image: 'x:latest'}]}}}}\n";
+
+/// A rule file from any bytes: the loader refuses it with a located error or loads it, and a
+/// rule that loads (a generic check, a CEL expression) runs on a set of objects without
+/// panicking, every finding inside its file.
+pub fn check_rule(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let rule = match crate::rule::load_rule("fuzz.yaml", text, crate::checks::factory) {
+        Ok(r) => r,
+        Err(e) => {
+            assert!(e.line >= 1 && e.column >= 1, "unlocated load error: {e}");
+            return;
+        }
+    };
+    let inputs = [Input::Text {
+        name: "sample.yaml".into(),
+        bytes: RULE_SAMPLE.as_bytes().to_vec(),
+    }];
+    let settings = Settings {
+        default_namespace: "default".into(),
+        known_rules: Vec::new(),
+        kube_version: None,
+    };
+    let out = engine::run(&inputs, &[&rule], &settings);
+    for f in &out.findings {
+        assert!(
+            !f.message.contains("internal error"),
+            "the rule panicked: {}",
+            f.message
+        );
+        assert_span(RULE_SAMPLE, f.span, &f.rule);
+    }
+}

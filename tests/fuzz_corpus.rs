@@ -51,3 +51,8 @@ fn yaml_target_corpus() {
 fn pipeline_target_corpus() {
     replay("pipeline", onus::fuzzing::check_pipeline);
 }
+
+#[test]
+fn rule_target_corpus() {
+    replay("rule", onus::fuzzing::check_rule);
+}
