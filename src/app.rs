@@ -125,11 +125,32 @@ fn test_rules(dir: &Path, rules: &[Rule]) -> u8 {
         .iter()
         .map(|r| crate::testing::test_rule(dir, Path::new(""), rules, r))
         .collect();
-    let text = crate::testing::report(dir, &results);
+    let mut text = crate::testing::report(dir, &results);
+    // Fixtures of no rule (a renamed or misspelt rule): never run, so said.
+    let ids: Vec<&str> = own.iter().map(|r| r.id.as_str()).collect();
+    let mut orphans: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .filter(|e| e.path().join("bad").is_dir() || e.path().join("good").is_dir())
+                .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                .filter(|n| !ids.contains(&n.as_str()))
+                .collect()
+        })
+        .unwrap_or_default();
+    orphans.sort();
+    for o in &orphans {
+        text.push_str(&format!(
+            "FAIL {}/{o}: fixtures of no rule (no rule file has `id: {o}`{})\n",
+            dir.display(),
+            crate::suppress::nearest(o, &ids)
+                .map(|n| format!("; did you mean `{n}`?"))
+                .unwrap_or_default()
+        ));
+    }
     if let Err(e) = emit(&text, None) {
         return fail(e);
     }
-    if results.iter().all(|r| r.passed()) {
+    if orphans.is_empty() && results.iter().all(|r| r.passed()) {
         CLEAN
     } else {
         FINDINGS

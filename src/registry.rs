@@ -82,6 +82,33 @@ pub fn load_user(
         }
     }
     for rule in added {
+        // Fixtures are found by id, findings and configuration name it: it is the file's name.
+        let stem = std::path::Path::new(&rule.origin)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("");
+        let well_formed = rule.id.starts_with(|c: char| c.is_ascii_lowercase())
+            && rule
+                .id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !well_formed {
+            errors.push(format!(
+                "{}: rule id `{}`: lower-case letters, digits and `-` (`team-label`)",
+                rule.located("id"),
+                rule.id
+            ));
+            continue;
+        }
+        if rule.id != stem {
+            errors.push(format!(
+                "{}: rule id `{}` in a file named `{stem}`: name the file `{}.yaml`",
+                rule.located("id"),
+                rule.id,
+                rule.id
+            ));
+            continue;
+        }
         if let Some(other) = rules.iter().find(|r| r.id == rule.id) {
             errors.push(format!(
                 "{}: rule id `{}` is already defined by {}",

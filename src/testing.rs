@@ -111,11 +111,14 @@ pub struct FileResult {
     pub findings: Vec<Finding>,
     /// Errors of the run (an unreadable file).
     pub errors: Vec<String>,
+    /// A `good` fixture with `# expect:` markers (they would be ignored): a mistake.
+    pub marked_good: bool,
 }
 
 impl FileResult {
     pub fn passed(&self) -> bool {
         self.errors.is_empty()
+            && !self.marked_good
             && if self.bad {
                 !self.want.is_empty() && self.want == self.got
             } else {
@@ -127,6 +130,11 @@ impl FileResult {
     pub fn differences(&self) -> Vec<String> {
         let name = self.file.display();
         let mut out: Vec<String> = self.errors.iter().map(|e| format!("{name}: {e}")).collect();
+        if self.marked_good {
+            out.push(format!(
+                "{name}: a good fixture has `# expect:` markers: move it to bad/"
+            ));
+        }
         if self.bad && self.want.is_empty() {
             out.push(format!(
                 "{name}: a bad fixture marks no line with `# expect: <id>`"
@@ -196,6 +204,7 @@ pub fn run_file(file: &Path, bad: bool, base: &Path, all: &[Rule], rule: &Rule) 
         } else {
             BTreeMap::new()
         },
+        marked_good: !bad && !expectations(file, &rule.id).is_empty(),
         got,
         findings,
         errors,

@@ -113,6 +113,30 @@ fn a_fixture_that_disagrees_fails_with_the_lines_that_differ() {
 }
 
 #[test]
+fn fixtures_of_no_rule_and_markers_in_good_fixtures_fail() {
+    let t = pack();
+    let p = t.path().join("policies");
+    fs::rename(p.join("owner-label"), p.join("owner-labels")).unwrap();
+    fs::write(
+        p.join("approved-registry/good/marked.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c} # expect: approved-registry\n",
+    )
+    .unwrap();
+    let r = run(onus(t.path()).args(["test-rules", "policies"]));
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("FAIL policies/owner-labels: fixtures of no rule (no rule file has `id: owner-labels`; did you mean `owner-label`?)"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("policies/approved-registry/good/marked.yaml: a good fixture has `# expect:` markers: move it to bad/"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
 fn a_rule_without_a_bad_fixture_fails() {
     let t = pack();
     fs::remove_dir_all(t.path().join("policies/owner-label/bad")).unwrap();
@@ -248,28 +272,54 @@ fn mistakes_are_located_and_exit_2() {
     let p = t.path().join("policies");
     // The same id as a built-in rule.
     fs::write(
-        p.join("mine.yaml"),
+        p.join("host-network.yaml"),
         "id: host-network\nseverity: error\nresponsibility: 9.1/ownership\nsummary: s\nrationale: r\nremediation: m\ncheck: forbidden-field\nparams: {path: $pod.hostNetwork}\n",
     )
     .unwrap();
     let r = run(onus(t.path()).args(["rules", "--rules", "policies"]));
     assert_eq!(r.code, 2);
     assert!(
-        r.stderr.contains("policies/mine.yaml:1:1: rule id `host-network` is already defined by rules/host-network.yaml"),
+        r.stderr.contains("policies/host-network.yaml:1:1: rule id `host-network` is already defined by rules/host-network.yaml"),
         "{}",
         r.stderr
     );
-    // Two files of the team with one id.
-    fs::write(
-        p.join("mine.yaml"),
-        fs::read_to_string(p.join("owner-label.yaml")).unwrap(),
+    fs::remove_file(p.join("host-network.yaml")).unwrap();
+    // Two packs with one id.
+    fs::create_dir_all(t.path().join("other")).unwrap();
+    fs::copy(
+        p.join("owner-label.yaml"),
+        t.path().join("other/owner-label.yaml"),
     )
     .unwrap();
-    let r = run(onus(t.path()).args(["rules", "--rules", "policies"]));
+    let r = run(onus(t.path()).args(["rules", "--rules", "policies", "--rules", "other"]));
     assert_eq!(r.code, 2);
     assert!(
         r.stderr
-            .contains("rule id `owner-label` is already defined by policies/"),
+            .contains("other/owner-label.yaml:1:1: rule id `owner-label` is already defined by policies/owner-label.yaml"),
+        "{}",
+        r.stderr
+    );
+    // An id that is not the file's name, or not an id.
+    fs::write(
+        p.join("mine.yaml"),
+        "id: Team_Label\nseverity: error\nresponsibility: 9.1/ownership\nsummary: s\nrationale: r\nremediation: m\ncheck: forbidden-field\nparams: {path: $pod.hostNetwork}\n",
+    )
+    .unwrap();
+    let r = run(onus(t.path()).args(["rules", "--rules", "policies"]));
+    assert!(
+        r.stderr
+            .contains("rule id `Team_Label`: lower-case letters"),
+        "{}",
+        r.stderr
+    );
+    fs::write(
+        p.join("mine.yaml"),
+        "id: yours\nseverity: error\nresponsibility: 9.1/ownership\nsummary: s\nrationale: r\nremediation: m\ncheck: forbidden-field\nparams: {path: $pod.hostNetwork}\n",
+    )
+    .unwrap();
+    let r = run(onus(t.path()).args(["rules", "--rules", "policies"]));
+    assert!(
+        r.stderr.contains("policies/mine.yaml:1:1: rule id `yours` in a file named `mine`: name the file `yours.yaml`"),
         "{}",
         r.stderr
     );
