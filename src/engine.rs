@@ -722,6 +722,17 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
             reason,
         }));
     }
+    // What kustomizations ask for and onus does not do: listed with the skipped documents.
+    for (file, node, reason) in &kust.unsupported {
+        if let Some(f) = files.get(*file) {
+            skipped.push(Skipped {
+                file: f.source.name.clone(),
+                line: Some(f.source.position(node.span().start).0),
+                kind: Some("Kustomization".into()),
+                reason: reason.clone(),
+            });
+        }
+    }
     let mut index = Index::build(resources);
     for (file, root) in skaffold {
         index.add_skaffold_config(file, root);

@@ -12,6 +12,9 @@ pub struct Kustomize<'a> {
     pub patches: HashSet<usize>,
     /// Namespace set by a kustomization on the objects of a file.
     pub namespaces: HashMap<usize, &'a str>,
+    /// What a kustomization asks for that onus does not read: (its file, the node, why).
+    /// Said, never dropped silently.
+    pub unsupported: Vec<(usize, NodeRef<'a>, String)>,
 }
 
 /// `a/./b/../c.yaml` → `a/c.yaml`, lexically (the files may not share a root).
@@ -52,7 +55,7 @@ pub fn analyse<'a>(files: &[(usize, &str, &'a [Document])]) -> Kustomize<'a> {
     let mut result = Kustomize::default();
     // Kustomizations by directory.
     let mut kusts: HashMap<PathBuf, Kust<'a>> = HashMap::new();
-    for (_, name, docs) in files {
+    for (file, name, docs) in files {
         for doc in docs.iter() {
             let Some(root) = NodeRef::root(doc) else {
                 continue;
@@ -92,6 +95,39 @@ pub fn analyse<'a>(files: &[(usize, &str, &'a [Document])]) -> Kustomize<'a> {
             result
                 .patches
                 .extend(patch_paths.iter().filter_map(|p| by_path.get(p)));
+            // Remote resources, Helm charts and plugins are not fetched or run.
+            for key in ["resources", "bases", "components"] {
+                for r in root.get(key).into_iter().flat_map(|n| n.items()) {
+                    let Some(text) = r.as_str() else { continue };
+                    if text.contains("://")
+                        || text.starts_with("git@")
+                        || text.starts_with("github.com/")
+                    {
+                        result.unsupported.push((
+                            *file,
+                            r,
+                            format!("a remote resource `{text}` of a kustomization: not fetched, its objects are not linted"),
+                        ));
+                    }
+                }
+            }
+            for (key, what) in [
+                ("helmCharts", "a Helm chart generator"),
+                ("helmChartInflationGenerator", "a Helm chart generator"),
+                ("generators", "a generator plugin"),
+                ("transformers", "a transformer plugin"),
+                ("validators", "a validator plugin"),
+            ] {
+                if let Some((k, v)) = root.entry(key)
+                    && !v.is_null()
+                {
+                    result.unsupported.push((
+                        *file,
+                        k,
+                        format!("{what} (`{key}`) of a kustomization: not run, what it makes is not linted"),
+                    ));
+                }
+            }
             let resources = ["resources", "bases", "components"]
                 .iter()
                 .flat_map(|k| strings(root.get(k)))

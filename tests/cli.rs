@@ -561,6 +561,48 @@ fn kustomizations_set_namespaces_and_mark_patches() {
     ]));
     assert_eq!(v["findings"].as_array().unwrap().len(), 0, "{v}");
     assert_eq!(v["summary"]["resources"], 2, "{v}");
+    // What onus does not fetch or run is said, never dropped.
+    write(
+        d,
+        "remote/kustomization.yaml",
+        b"resources:\n  - https://github.com/example/app//deploy?ref=v1\n  - local.yaml\nhelmCharts:\n  - {name: redis, repo: https://charts.example.com}\n",
+    );
+    write(
+        d,
+        "remote/local.yaml",
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+    );
+    let (_, v) = json(onus().args(["check", &d.join("remote").to_string_lossy()]));
+    let reasons: Vec<String> = v["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            format!(
+                "{}:{} {}",
+                s["file"]
+                    .as_str()
+                    .unwrap_or("")
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(""),
+                s["line"],
+                s["reason"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert!(
+        reasons.iter().any(|r| r.starts_with(
+            "kustomization.yaml:2 a remote resource `https://github.com/example/app//deploy?ref=v1`"
+        )),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.starts_with("kustomization.yaml:4 a Helm chart generator (`helmCharts`)")),
+        "{reasons:?}"
+    );
 }
 
 #[test]
