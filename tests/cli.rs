@@ -1,7 +1,10 @@
 //! End-to-end behaviour of the binary: exit codes, JSON shape, inputs, determinism,
 //! and hostile inputs.
 
+mod common;
+
 use assert_cmd::Command;
+use common::run;
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
@@ -10,21 +13,6 @@ fn onus() -> Command {
     let mut c = Command::cargo_bin("onus").unwrap();
     c.current_dir(env!("CARGO_MANIFEST_DIR"));
     c
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(cmd: &mut Command) -> Run {
-    let out = cmd.output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
 }
 
 fn json(cmd: &mut Command) -> (i32, Value) {

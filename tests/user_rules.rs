@@ -1,7 +1,10 @@
 //! A team's own rules: loaded with `--rules` or `rules:` in `.onus.yaml` through the built-in
 //! loader, duties of their own, `onus test-rules`, and every mistake located.
 
+mod common;
+
 use assert_cmd::Command;
+use common::run;
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
@@ -10,21 +13,6 @@ fn onus(dir: &Path) -> Command {
     let mut c = Command::cargo_bin("onus").unwrap();
     c.current_dir(dir);
     c
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(cmd: &mut Command) -> Run {
-    let out = cmd.output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
 }
 
 fn root() -> &'static Path {
@@ -270,97 +258,72 @@ fn the_configuration_names_rule_directories_relative_to_itself() {
 fn mistakes_are_located_and_exit_2() {
     let t = pack();
     let p = t.path().join("policies");
+    let hostnet = "  path: $pod.hostNetwork\n";
     // The same id as a built-in rule.
-    fs::write(
-        p.join("host-network.yaml"),
-        "id: host-network\nseverity: error\nresponsibility: 9.1/ownership\nsummary: s\nrationale: r\nremediation: m\ncheck: forbidden-field\nparams: {path: $pod.hostNetwork}\n",
-    )
-    .unwrap();
-    let r = run(onus(t.path()).args(["rules", "--rules", "policies"]));
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains("policies/host-network.yaml:1:1: rule id `host-network` is already defined by rules/host-network.yaml"),
-        "{}",
-        r.stderr
+    refused(
+        t.path(),
+        &["policies"],
+        &p.join("host-network.yaml"),
+        &rule_text("host-network", "9.1/ownership", "forbidden-field", hostnet),
+        "policies/host-network.yaml:1:1: rule id `host-network` is already defined by rules/host-network.yaml",
     );
     fs::remove_file(p.join("host-network.yaml")).unwrap();
     // Two packs with one id.
     fs::create_dir_all(t.path().join("other")).unwrap();
-    fs::copy(
-        p.join("owner-label.yaml"),
-        t.path().join("other/owner-label.yaml"),
-    )
-    .unwrap();
-    let r = run(onus(t.path()).args(["rules", "--rules", "policies", "--rules", "other"]));
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr
-            .contains("other/owner-label.yaml:1:1: rule id `owner-label` is already defined by policies/owner-label.yaml"),
-        "{}",
-        r.stderr
+    refused(
+        t.path(),
+        &["policies", "other"],
+        &t.path().join("other/owner-label.yaml"),
+        &fs::read_to_string(p.join("owner-label.yaml")).unwrap(),
+        "other/owner-label.yaml:1:1: rule id `owner-label` is already defined by policies/owner-label.yaml",
     );
     // An id that is not the file's name, or not an id.
-    fs::write(
-        p.join("mine.yaml"),
-        "id: Team_Label\nseverity: error\nresponsibility: 9.1/ownership\nsummary: s\nrationale: r\nremediation: m\ncheck: forbidden-field\nparams: {path: $pod.hostNetwork}\n",
-    )
-    .unwrap();
-    let r = run(onus(t.path()).args(["rules", "--rules", "policies"]));
-    assert!(
-        r.stderr
-            .contains("rule id `Team_Label`: lower-case letters"),
-        "{}",
-        r.stderr
+    let mine = p.join("mine.yaml");
+    refused(
+        t.path(),
+        &["policies"],
+        &mine,
+        &rule_text("Team_Label", "9.1/ownership", "forbidden-field", hostnet),
+        "rule id `Team_Label`: lower-case letters",
     );
-    fs::write(
-        p.join("mine.yaml"),
-        "id: yours\nseverity: error\nresponsibility: 9.1/ownership\nsummary: s\nrationale: r\nremediation: m\ncheck: forbidden-field\nparams: {path: $pod.hostNetwork}\n",
-    )
-    .unwrap();
-    let r = run(onus(t.path()).args(["rules", "--rules", "policies"]));
-    assert!(
-        r.stderr.contains("policies/mine.yaml:1:1: rule id `yours` in a file named `mine`: name the file `yours.yaml`"),
-        "{}",
-        r.stderr
+    refused(
+        t.path(),
+        &["policies"],
+        &mine,
+        &rule_text("yours", "9.1/ownership", "forbidden-field", hostnet),
+        "policies/mine.yaml:1:1: rule id `yours` in a file named `mine`: name the file `yours.yaml`",
     );
     // A responsibility nobody declares; a path that does not parse; a bad regex.
-    fs::write(
-        p.join("mine.yaml"),
-        "id: mine\nseverity: error\nresponsibility: 9.9/nothing\nsummary: s\nrationale: r\nremediation: m\ncheck: forbidden-field\nparams: {path: $pod.hostNetwork}\n",
-    )
-    .unwrap();
-    let r = run(onus(t.path()).args(["rules", "--rules", "policies"]));
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr
-            .contains("policies/mine.yaml:3:1: no responsibility `9.9/nothing` in the model"),
-        "{}",
-        r.stderr
+    refused(
+        t.path(),
+        &["policies"],
+        &mine,
+        &rule_text("mine", "9.9/nothing", "forbidden-field", hostnet),
+        "policies/mine.yaml:3:1: no responsibility `9.9/nothing` in the model",
     );
-    fs::write(
-        p.join("mine.yaml"),
-        "id: mine\nseverity: error\nresponsibility: 9.1/ownership\nsummary: s\nrationale: r\nremediation: m\ncheck: value-matches\nparams:\n  path: $pod.containers[*.image\n  pattern: x\n",
-    )
-    .unwrap();
-    let r = run(onus(t.path()).args(["rules", "--rules", "policies"]));
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr
-            .contains("policies/mine.yaml:9:3: params of check `value-matches`: param `path`"),
-        "{}",
-        r.stderr
+    refused(
+        t.path(),
+        &["policies"],
+        &mine,
+        &rule_text(
+            "mine",
+            "9.1/ownership",
+            "value-matches",
+            "  path: $pod.containers[*.image\n  pattern: x\n",
+        ),
+        "policies/mine.yaml:9:3: params of check `value-matches`: param `path`",
     );
-    fs::write(
-        p.join("mine.yaml"),
-        "id: mine\nseverity: error\nresponsibility: 9.1/ownership\nsummary: s\nrationale: r\nremediation: m\ncheck: value-matches\nparams:\n  path: $containers.image\n  pattern: \"(\"\n",
-    )
-    .unwrap();
-    let r = run(onus(t.path()).args(["rules", "--rules", "policies"]));
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains("policies/mine.yaml:10:3: params of check `value-matches`: param `pattern` is not a regular expression"),
-        "{}",
-        r.stderr
+    refused(
+        t.path(),
+        &["policies"],
+        &mine,
+        &rule_text(
+            "mine",
+            "9.1/ownership",
+            "value-matches",
+            "  path: $containers.image\n  pattern: \"(\"\n",
+        ),
+        "policies/mine.yaml:10:3: params of check `value-matches`: param `pattern` is not a regular expression",
     );
     // A directory that does not exist.
     let r = run(onus(t.path()).args(["rules", "--rules", "nowhere"]));
@@ -372,56 +335,58 @@ fn mistakes_are_located_and_exit_2() {
     );
 }
 
-fn cel_rule(params: &str) -> String {
+/// A rule file of `id`, citing `responsibility`, with `check` and the lines after `params:`.
+fn rule_text(id: &str, responsibility: &str, check: &str, params: &str) -> String {
     format!(
-        "id: mine\nseverity: error\nresponsibility: 9.1/ownership\nsummary: s\nrationale: r\nremediation: m\ncheck: cel\nparams:\n{params}"
+        "id: {id}\nseverity: error\nresponsibility: {responsibility}\nsummary: s\nrationale: r\nremediation: m\ncheck: {check}\nparams:\n{params}"
     )
+}
+
+fn cel_rule(params: &str) -> String {
+    rule_text("mine", "9.1/ownership", "cel", params)
+}
+
+/// Write `text` to `file`, run `onus rules --rules DIRS...` in `dir`: exit 2, saying `want`.
+fn refused(dir: &Path, dirs: &[&str], file: &Path, text: &str, want: &str) {
+    fs::write(file, text).unwrap();
+    let mut args = vec!["rules"];
+    for d in dirs {
+        args.extend(["--rules", d]);
+    }
+    let r = run(onus(dir).args(&args));
+    assert_eq!(r.code, 2, "{text}");
+    assert!(r.stderr.contains(want), "{text}\n{}", r.stderr);
 }
 
 #[test]
 fn cel_mistakes_point_into_the_expression() {
     let t = pack();
-    let p = t.path().join("policies");
+    let mine = t.path().join("policies/mine.yaml");
     // A syntax error on the second line of a block expression: that line and column.
-    fs::write(
-        p.join("mine.yaml"),
-        cel_rule(
+    refused(
+        t.path(),
+        &["policies"],
+        &mine,
+        &cel_rule(
             "  expression: |\n    object.spec.replicas > 1 &&\n      object.spec.paused == \n",
         ),
-    )
-    .unwrap();
-    let r = run(onus(t.path()).args(["rules", "--rules", "policies"]));
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains("policies/mine.yaml:11:29: params of check `cel`: param `expression` at 3:1: Syntax error"),
-        "{}",
-        r.stderr
+        "policies/mine.yaml:11:29: params of check `cel`: param `expression` at 3:1: Syntax error",
     );
     // A name that is not a variable, in a plain one-line expression.
-    fs::write(
-        p.join("mine.yaml"),
-        cel_rule("  expression: object.x == 1 || objekt.y == 2\n"),
-    )
-    .unwrap();
-    let r = run(onus(t.path()).args(["rules", "--rules", "policies"]));
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains("policies/mine.yaml:9:32: params of check `cel`: param `expression` at 1:18: undeclared reference `objekt`"),
-        "{}",
-        r.stderr
+    refused(
+        t.path(),
+        &["policies"],
+        &mine,
+        &cel_rule("  expression: object.x == 1 || objekt.y == 2\n"),
+        "policies/mine.yaml:9:32: params of check `cel`: param `expression` at 1:18: undeclared reference `objekt`",
     );
     // `objects` without `reads`.
-    fs::write(
-        p.join("mine.yaml"),
-        cel_rule("  expression: objects.size() > 0\n"),
-    )
-    .unwrap();
-    let r = run(onus(t.path()).args(["rules", "--rules", "policies"]));
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains("param `reads` must name the kinds"),
-        "{}",
-        r.stderr
+    refused(
+        t.path(),
+        &["policies"],
+        &mine,
+        &cel_rule("  expression: objects.size() > 0\n"),
+        "param `reads` must name the kinds",
     );
 }
 
@@ -476,12 +441,8 @@ fn cel_failures_at_run_time_are_findings_and_cost_is_bounded() {
 fn what_a_new_user_got_wrong_is_said_precisely() {
     let t = pack();
     let p = t.path().join("policies");
-    let check = |text: &str, want: &str| {
-        fs::write(p.join("mine.yaml"), text).unwrap();
-        let r = run(onus(t.path()).args(["rules", "--rules", "policies"]));
-        assert_eq!(r.code, 2, "{text}");
-        assert!(r.stderr.contains(want), "{text}\n{}", r.stderr);
-    };
+    let mine = p.join("mine.yaml");
+    let check = |text: &str, want: &str| refused(t.path(), &["policies"], &mine, text, want);
     // An unknown method, with the nearest known one.
     check(
         &cel_rule("  expression: object.metadata.name.contans('x')\n"),

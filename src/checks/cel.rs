@@ -25,14 +25,10 @@ struct CelCheck {
     fields: Option<Vec<String>>,
 }
 
-/// A compile error of the param `key`, located in the expression.
-fn compile(p: &Params, key: &str, required: bool) -> Result<Option<(String, Compiled)>, String> {
+/// The param `key` compiled, if set; a compile error is located in the expression.
+fn compile(p: &Params, key: &str) -> Result<Option<(String, Compiled)>, String> {
     let Some(src) = p.str(key)? else {
-        return if required {
-            Err(Params::error(key, "is required (a CEL expression)"))
-        } else {
-            Ok(None)
-        };
+        return Ok(None);
     };
     match celx::compile(&src) {
         Ok(c) => Ok(Some((src, c))),
@@ -42,9 +38,9 @@ fn compile(p: &Params, key: &str, required: bool) -> Result<Option<(String, Comp
 
 fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     p.only(&["expression", "message", "label", "at", "reads"])?;
-    let (source, expression) = compile(p, "expression", true)?
-        .ok_or_else(|| Params::error("expression", "is required"))?;
-    let message = compile(p, "message", false)?.map(|(_, c)| c);
+    let (source, expression) = compile(p, "expression")?
+        .ok_or_else(|| Params::error("expression", "is required (a CEL expression)"))?;
+    let message = compile(p, "message")?.map(|(_, c)| c);
     let at = match p.str("at")? {
         None => None,
         Some(t) => Some(ObjPath::parse(&t).map_err(|e| Params::error("at", e))?),

@@ -4,7 +4,7 @@
 //! path), `{field}`, `{value}` and `{expected}`, and so may their `label` param.
 
 use crate::object::{Resource, is_templated};
-use crate::objpath::ObjPath;
+use crate::objpath::{ObjPath, Root, Step};
 use crate::rule::{Check, Cx, Factory, Hit, Params};
 use crate::yaml::{NodeRef, Span};
 use regex::Regex;
@@ -298,6 +298,8 @@ impl Check for ValueMatches {
 struct RequiredMeta {
     what: &'static str,
     key: String,
+    /// `metadata.<what>['<key>']`, built once.
+    path: ObjPath,
     pattern: Option<Regex>,
     on_pod: bool,
     message: Message,
@@ -334,9 +336,19 @@ fn required_meta(p: &Params, what: &'static str) -> Result<Box<dyn Check>, Strin
             ));
         }
     };
+    let path = ObjPath {
+        root: Root::Object,
+        steps: vec![
+            Step::Key("metadata".into()),
+            Step::Key(what.into()),
+            Step::Key(key.clone()),
+        ],
+        text: format!("metadata.{what}['{key}']"),
+    };
     Ok(Box::new(RequiredMeta {
         what,
         key,
+        path,
         pattern,
         on_pod,
         message: Message::from(p)?,
@@ -348,18 +360,10 @@ impl Check for RequiredMeta {
         let noun = self.what.trim_end_matches('s');
         let whose = if self.on_pod { "the pods of " } else { "" };
         let verb = if self.on_pod { "carry" } else { "carries" };
-        // Quotes inside a key cannot be written in a path; such keys are not valid anyway.
-        let text = format!(
-            "metadata.{}['{}']",
-            self.what,
-            self.key.replace(['\'', '"'], "")
-        );
-        let Ok(path) = ObjPath::parse(&text) else {
-            return;
-        };
+        let path = &self.path;
         let (sel, top) = if self.on_pod {
             match res.pod_template() {
-                Some(t) => (select_from(&path, res, t), t),
+                Some(t) => (select_from(path, res, t), t),
                 None => return,
             }
         } else {
