@@ -1,8 +1,10 @@
 //! Parser throughput on the shared corpus: `cargo bench --bench parse`.
 //!
 //! Reads every `*.yaml`, `*.yml` and `*.json` file under `../shared/corpus` into memory,
-//! then times `onus::yaml::parse` over all of them, single thread and with rayon
-//! (one task per file, all cores). Prints median, min and max of 5 runs.
+//! then times both parser paths over all of them, single thread and with rayon (one task
+//! per file, all cores): `onus::yaml::parse` (the fast scanner, granit-parser for what it
+//! declines) and `onus::yaml::parse_granit` (granit-parser alone). Rounds alternate the
+//! two paths (the machine is noisy); prints median, min and max of 5 runs and the ratio.
 //! Skips with a message when the corpus is absent.
 
 use rayon::prelude::*;
@@ -52,8 +54,10 @@ impl std::ops::Add for Counts {
     }
 }
 
-fn parse_one(text: &str) -> Counts {
-    let stream = onus::yaml::parse(black_box(text));
+type Parse = fn(&str) -> onus::yaml::Stream;
+
+fn parse_one(parse: Parse, text: &str) -> Counts {
+    let stream = parse(black_box(text));
     let counts = Counts {
         documents: stream.documents.len(),
         nodes: stream.documents.iter().map(|d| d.nodes.len()).sum(),
@@ -64,43 +68,65 @@ fn parse_one(text: &str) -> Counts {
     counts
 }
 
-fn run_single(texts: &[String]) -> Counts {
+fn run_single(parse: Parse, texts: &[String]) -> Counts {
     texts
         .iter()
-        .map(|t| parse_one(t))
+        .map(|t| parse_one(parse, t))
         .fold(Counts::default(), |a, b| a + b)
 }
 
-fn run_parallel(texts: &[String]) -> Counts {
+fn run_parallel(parse: Parse, texts: &[String]) -> Counts {
     texts
         .par_iter()
-        .map(|t| parse_one(t))
+        .map(|t| parse_one(parse, t))
         .reduce(Counts::default, |a, b| a + b)
 }
 
-fn measure(name: &str, texts: &[String], bytes: usize, f: fn(&[String]) -> Counts) -> Counts {
-    // One warm-up pass (page cache, allocator, rayon pool), not counted.
-    let counts = black_box(f(texts));
-    let mut times: Vec<Duration> = Vec::with_capacity(RUNS);
+/// Times each case, alternating them round by round; returns each case's counts and
+/// median time.
+fn measure(
+    cases: &[(&str, Parse, Mode)],
+    texts: &[String],
+    bytes: usize,
+) -> Vec<(Counts, Duration)> {
+    let run = |&(_, parse, mode): &(&str, Parse, Mode)| match mode {
+        Mode::Single => run_single(parse, texts),
+        Mode::Parallel => run_parallel(parse, texts),
+    };
+    // One warm-up pass each (page cache, allocator, rayon pool), not counted.
+    let counts: Vec<Counts> = cases.iter().map(|c| black_box(run(c))).collect();
+    let mut times: Vec<Vec<Duration>> = vec![Vec::with_capacity(RUNS); cases.len()];
     for _ in 0..RUNS {
-        let t = Instant::now();
-        let c = black_box(f(black_box(texts)));
-        times.push(t.elapsed());
-        assert_eq!(c, counts, "runs disagree");
+        for (i, case) in cases.iter().enumerate() {
+            let t = Instant::now();
+            let c = black_box(run(case));
+            times[i].push(t.elapsed());
+            assert_eq!(c, counts[i], "runs disagree");
+        }
     }
-    times.sort();
     let mb = bytes as f64 / 1e6;
-    let docs = counts.documents as f64;
-    let rate = |d: Duration| (mb / d.as_secs_f64(), docs / d.as_secs_f64());
-    let (med_mb, med_docs) = rate(times[RUNS / 2]);
-    // The fastest run gives the max rate, the slowest the min rate.
-    let (max_mb, max_docs) = rate(times[0]);
-    let (min_mb, min_docs) = rate(times[RUNS - 1]);
-    println!(
-        "{name:<22} median {med_mb:7.1} MB/s {med_docs:9.0} docs/s | min {min_mb:7.1} MB/s {min_docs:9.0} docs/s | max {max_mb:7.1} MB/s {max_docs:9.0} docs/s | median time {:.1} ms",
-        times[RUNS / 2].as_secs_f64() * 1e3
-    );
-    counts
+    let mut out = Vec::new();
+    for ((name, _, _), (mut times, counts)) in cases.iter().zip(times.into_iter().zip(counts)) {
+        times.sort();
+        let docs = counts.documents as f64;
+        let rate = |d: Duration| (mb / d.as_secs_f64(), docs / d.as_secs_f64());
+        let (med_mb, med_docs) = rate(times[RUNS / 2]);
+        // The fastest run gives the max rate, the slowest the min rate.
+        let (max_mb, _) = rate(times[0]);
+        let (min_mb, _) = rate(times[RUNS - 1]);
+        println!(
+            "{name:<28} median {med_mb:7.1} MB/s {med_docs:9.0} docs/s | min {min_mb:7.1} | max {max_mb:7.1} MB/s | median {:.1} ms",
+            times[RUNS / 2].as_secs_f64() * 1e3
+        );
+        out.push((counts, times[RUNS / 2]));
+    }
+    out
+}
+
+#[derive(Clone, Copy)]
+enum Mode {
+    Single,
+    Parallel,
 }
 
 fn main() {
@@ -139,15 +165,46 @@ fn main() {
         RUNS
     );
 
-    let single = measure("onus::yaml::parse 1t", &texts, bytes, run_single);
     let threads = rayon::current_num_threads();
-    let par = measure(
-        &format!("onus::yaml::parse {threads}t"),
-        &texts,
-        bytes,
-        run_parallel,
+    let scanned = texts
+        .iter()
+        .filter(|t| onus::yaml::parse_scanner(t).is_some())
+        .count();
+    let scanned_bytes: usize = texts
+        .iter()
+        .filter(|t| onus::yaml::parse_scanner(t).is_some())
+        .map(|t| t.len())
+        .sum();
+    println!(
+        "the scanner reads {scanned} of {} files ({:.1}% of the bytes); granit-parser the rest",
+        texts.len(),
+        100.0 * scanned_bytes as f64 / bytes as f64
     );
-    assert_eq!(single, par, "single-thread and parallel results differ");
+    let fast: Parse = onus::yaml::parse;
+    let granit: Parse = onus::yaml::parse_granit;
+    let p1 = "scanner+fallback 1t".to_string();
+    let g1 = "granit-parser 1t".to_string();
+    let pn = format!("scanner+fallback {threads}t");
+    let gn = format!("granit-parser {threads}t");
+    let cases = [
+        (p1.as_str(), fast, Mode::Single),
+        (g1.as_str(), granit, Mode::Single),
+        (pn.as_str(), fast, Mode::Parallel),
+        (gn.as_str(), granit, Mode::Parallel),
+    ];
+    let results = measure(&cases, &texts, bytes);
+    let counts: Vec<Counts> = results.iter().map(|r| r.0).collect();
+    assert!(
+        counts.windows(2).all(|w| w[0] == w[1]),
+        "the paths' results differ: {counts:?}"
+    );
+    let ratio = |a: usize, b: usize| results[b].1.as_secs_f64() / results[a].1.as_secs_f64();
+    println!(
+        "scanner+fallback vs granit-parser: x{:.2} faster on 1 thread, x{:.2} on {threads}",
+        ratio(0, 1),
+        ratio(2, 3)
+    );
+    let single = counts[0];
     println!(
         "documents: {}  nodes: {}  files with syntax errors: {}",
         single.documents, single.nodes, single.files_with_errors

@@ -313,3 +313,18 @@ pub fn check_rule(data: &[u8]) {
         assert_span(RULE_SAMPLE, f.span, &f.rule);
     }
 }
+
+/// The fast scanner on any bytes: it declines, or builds exactly granit-parser's tree
+/// (`yaml::compare`: kinds, spans, styles, values, children, duplicates, merges, errors).
+pub fn check_scanner(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    if let Some(fast) = yaml::parse_scanner(&text) {
+        let slow = yaml::parse_granit(&text);
+        if let Err(e) = yaml::compare(&fast, &slow) {
+            panic!("the scanner and granit-parser differ: {e}");
+        }
+        for doc in &fast.documents {
+            check_document(&text, doc);
+        }
+    }
+}

@@ -48,6 +48,11 @@ fn yaml_target_corpus() {
 }
 
 #[test]
+fn scanner_target_corpus() {
+    replay("scanner", onus::fuzzing::check_scanner);
+}
+
+#[test]
 fn pipeline_target_corpus() {
     replay("pipeline", onus::fuzzing::check_pipeline);
 }

@@ -8,6 +8,8 @@
 //! A scalar is a range of the source (or of a side buffer when escapes changed it) and a
 //! collection a range of one shared child array, so a node costs 32 bytes and no allocation.
 
+mod scan;
+
 use granit_parser::{Event, Options, Parser, ScalarStyle, StructureStyle};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -580,7 +582,211 @@ pub fn parse_shared(text: &Arc<str>) -> Stream {
 }
 
 /// Parse `text[from..to]` (one value of a JSON stream, say), with spans in `text`'s offsets.
+/// The fast scanner reads what manifests are written in; anything else (or anything it
+/// doubts) goes to granit-parser. Both build the tree through the same `Sink`, and
+/// tests/scanner.rs and the `scanner` fuzz target check that they build the same one.
 pub fn parse_range(text: &Arc<str>, from: usize, to: usize) -> Stream {
+    match scan::scan(text, from, to) {
+        Some(stream) => stream,
+        None => parse_range_granit(text, from, to),
+    }
+}
+
+/// Parse with granit-parser only (the reference the scanner is compared with).
+pub fn parse_granit(text: &str) -> Stream {
+    let text: Arc<str> = Arc::from(text);
+    parse_range_granit(&text, 0, text.len())
+}
+
+/// Parse with the fast scanner only: None when the input is not in its subset.
+pub fn parse_scanner(text: &str) -> Option<Stream> {
+    let text: Arc<str> = Arc::from(text);
+    scan::scan(&text, 0, text.len())
+}
+
+/// Receives what a parser reads, document by document, and builds the trees.
+struct Sink<'t> {
+    text: &'t Arc<str>,
+    stream: Stream,
+    builder: Option<Builder>,
+    budget: usize,
+}
+
+impl<'t> Sink<'t> {
+    fn new(text: &'t Arc<str>, bytes: usize) -> Self {
+        Sink {
+            text,
+            stream: Stream::default(),
+            builder: None,
+            budget: merge_budget(bytes),
+        }
+    }
+
+    fn doc_start(&mut self, start: usize) {
+        self.builder = Some(Builder::new(self.text, start, self.budget));
+    }
+
+    fn doc_end(&mut self) {
+        if let Some(b) = self.builder.take() {
+            self.budget = b.budget;
+            match b.failed {
+                Some(e) => self.stream.errors.push(e),
+                None => self.stream.documents.push(b.doc),
+            }
+        }
+    }
+
+    fn builder(&mut self, start: usize) -> &mut Builder {
+        let (text, budget) = (self.text, self.budget);
+        self.builder
+            .get_or_insert_with(|| Builder::new(text, start, budget))
+    }
+
+    fn scalar(
+        &mut self,
+        value: &str,
+        style: Style,
+        tag: Tag,
+        span: Span,
+        anchor: usize,
+    ) -> Option<NodeId> {
+        let src: &str = self.text;
+        let b = self.builder(span.start);
+        let (at, len, owned) = b.scalar(value, src)?;
+        let kind = Kind::Scalar {
+            at,
+            len,
+            owned,
+            style,
+            tag,
+        };
+        let id = b.alloc(kind, span, anchor)?;
+        b.attach(id);
+        Some(id)
+    }
+
+    fn open(&mut self, map: bool, flow: bool, span: Span, anchor: usize) -> Option<NodeId> {
+        let b = self.builder(span.start);
+        let placeholder = Kind::Seq { first: 0, len: 0 };
+        let id = b.alloc(placeholder, span, anchor)?;
+        let from = b.scratch.len();
+        b.stack.push(Frame {
+            id,
+            from,
+            map,
+            flow,
+        });
+        Some(id)
+    }
+
+    fn close(&mut self, end: usize) {
+        if let Some(b) = self.builder.as_mut() {
+            b.close(end);
+        }
+    }
+
+    /// Where a node starts, once known (an indentless sequence starts at its first item).
+    fn set_start(&mut self, id: NodeId, start: usize) {
+        if let Some(node) = self
+            .builder
+            .as_mut()
+            .and_then(|b| b.doc.nodes.get_mut(id as usize))
+        {
+            node.span = Span::new(start, node.span.end.max(start));
+        }
+    }
+
+    fn alias(&mut self, anchor: usize, span: Span) {
+        let b = self.builder(span.start);
+        match b.anchors.get(&anchor).copied() {
+            Some(target) => {
+                if let Some(id) = b.alloc(Kind::Alias(target), span, 0) {
+                    b.attach(id);
+                }
+            }
+            None => self
+                .stream
+                .errors
+                .push(SyntaxError::new(span.start, "alias to an unknown anchor")),
+        }
+    }
+
+    fn finish(self) -> Stream {
+        self.stream
+    }
+}
+
+/// Compare two parses of one text node by node (the scanner with granit-parser): kind,
+/// span, style, tag, value, children, duplicate keys, merged entries, errors. Ok with the
+/// number of nodes compared, or the first difference.
+pub fn compare(a: &Stream, b: &Stream) -> Result<usize, String> {
+    let errs = |s: &Stream| -> Vec<(usize, usize, String)> {
+        s.errors
+            .iter()
+            .map(|e| (e.offset, e.len, e.message.clone()))
+            .collect()
+    };
+    if errs(a) != errs(b) {
+        return Err(format!("errors differ: {:?} vs {:?}", errs(a), errs(b)));
+    }
+    if a.documents.len() != b.documents.len() {
+        return Err(format!(
+            "{} documents vs {}",
+            a.documents.len(),
+            b.documents.len()
+        ));
+    }
+    let mut nodes = 0;
+    for (i, (x, y)) in a.documents.iter().zip(&b.documents).enumerate() {
+        let fail = |what: String| Err(format!("document {i}: {what}"));
+        if (x.start, x.root, x.nodes.len()) != (y.start, y.root, y.nodes.len()) {
+            return fail(format!(
+                "start/root/nodes {:?} vs {:?}",
+                (x.start, x.root, x.nodes.len()),
+                (y.start, y.root, y.nodes.len())
+            ));
+        }
+        for id in 0..x.nodes.len() {
+            let id = id as NodeId;
+            let (p, q) = (NodeRef::new(x, id), NodeRef::new(y, id));
+            let describe = |n: NodeRef| -> String {
+                let kind = match n.kind() {
+                    Some(Kind::Scalar { style, tag, .. }) => {
+                        format!("scalar {style:?} {tag:?} {:?}", n.scalar_str())
+                    }
+                    Some(Kind::Seq { first, len }) => {
+                        format!("seq {:?}", n.children(first, len as usize))
+                    }
+                    Some(Kind::Map { first, len, merged }) => format!(
+                        "map merged={merged} {:?} {:?}",
+                        n.children(first, 2 * len as usize),
+                        n.merged_entries()
+                    ),
+                    Some(Kind::Alias(t)) => format!("alias {t}"),
+                    None => "none".into(),
+                };
+                format!("{kind} at {:?}", n.span())
+            };
+            let (dp, dq) = (describe(p), describe(q));
+            if dp != dq {
+                return fail(format!("node {id}: {dp} vs {dq}"));
+            }
+        }
+        let dups = |d: &Document| -> Vec<(NodeId, NodeId, u32)> {
+            d.duplicates
+                .iter()
+                .map(|u| (u.first, u.second, u.more))
+                .collect()
+        };
+        if dups(x) != dups(y) {
+            return fail(format!("duplicates {:?} vs {:?}", dups(x), dups(y)));
+        }
+        nodes += x.nodes.len();
+    }
+    Ok(nodes)
+}
+
+fn parse_range_granit(text: &Arc<str>, from: usize, to: usize) -> Stream {
     let src: &str = text;
     let Some(part) = src.get(from..to) else {
         return Stream::default();
@@ -588,9 +794,7 @@ pub fn parse_range(text: &Arc<str>, from: usize, to: usize) -> Stream {
     let mut opts = Options::default();
     opts.set_emit_comments(false);
     let mut parser = Parser::new_from_str_with_options(part, opts);
-    let mut stream = Stream::default();
-    let mut builder: Option<Builder> = None;
-    let mut budget = merge_budget(part.len());
+    let mut sink = Sink::new(text, part.len());
     loop {
         match parser.next_event() {
             None => break,
@@ -600,65 +804,19 @@ pub fn parse_range(text: &Arc<str>, from: usize, to: usize) -> Stream {
                 let span = Span::new(start, end);
                 match event {
                     Event::StreamStart | Event::StreamEnd => {}
-                    Event::DocumentStart(..) => builder = Some(Builder::new(text, start, budget)),
-                    Event::DocumentEnd => {
-                        if let Some(b) = builder.take() {
-                            budget = b.budget;
-                            match b.failed {
-                                Some(e) => stream.errors.push(e),
-                                None => stream.documents.push(b.doc),
-                            }
-                        }
-                    }
+                    Event::DocumentStart(..) => sink.doc_start(start),
+                    Event::DocumentEnd => sink.doc_end(),
                     Event::Scalar(value, style, anchor, tag) => {
-                        let b = builder.get_or_insert_with(|| Builder::new(text, start, budget));
                         let tag = tag.map_or(Tag::None, |t| tag_of(t.suffix()));
-                        if let Some((at, len, owned)) = b.scalar(&value, src) {
-                            let kind = Kind::Scalar {
-                                at,
-                                len,
-                                owned,
-                                style: style_of(style),
-                                tag,
-                            };
-                            if let Some(id) = b.alloc(kind, span, anchor) {
-                                b.attach(id);
-                            }
-                        }
+                        sink.scalar(&value, style_of(style), tag, span, anchor);
                     }
                     Event::SequenceStart(style, anchor, _)
                     | Event::MappingStart(style, anchor, _) => {
                         let map = matches!(event, Event::MappingStart(..));
-                        let b = builder.get_or_insert_with(|| Builder::new(text, start, budget));
-                        let placeholder = Kind::Seq { first: 0, len: 0 };
-                        if let Some(id) = b.alloc(placeholder, span, anchor) {
-                            let from = b.scratch.len();
-                            b.stack.push(Frame {
-                                id,
-                                from,
-                                map,
-                                flow: style == StructureStyle::Flow,
-                            });
-                        }
+                        sink.open(map, style == StructureStyle::Flow, span, anchor);
                     }
-                    Event::SequenceEnd | Event::MappingEnd => {
-                        if let Some(b) = builder.as_mut() {
-                            b.close(end);
-                        }
-                    }
-                    Event::Alias(anchor) => {
-                        let b = builder.get_or_insert_with(|| Builder::new(text, start, budget));
-                        match b.anchors.get(&anchor).copied() {
-                            Some(target) => {
-                                if let Some(id) = b.alloc(Kind::Alias(target), span, 0) {
-                                    b.attach(id);
-                                }
-                            }
-                            None => stream
-                                .errors
-                                .push(SyntaxError::new(start, "alias to an unknown anchor")),
-                        }
-                    }
+                    Event::SequenceEnd | Event::MappingEnd => sink.close(end),
+                    Event::Alias(anchor) => sink.alias(anchor, span),
                     _ => {}
                 }
             }
@@ -668,13 +826,13 @@ pub fn parse_range(text: &Arc<str>, from: usize, to: usize) -> Stream {
                     + mark
                         .byte_offset()
                         .unwrap_or_else(|| char_to_byte(part, mark.index()));
-                stream.errors.push(SyntaxError::new(
+                sink.stream.errors.push(SyntaxError::new(
                     offset.min(src.len()),
                     clean_message(&err.to_string()),
                 ));
                 // The broken document is dropped whole; later documents still count.
-                if let Some(b) = builder.take() {
-                    budget = b.budget;
+                if let Some(b) = sink.builder.take() {
+                    sink.budget = b.budget;
                 }
                 match parser.proceed_next_document() {
                     Ok(true) => continue,
@@ -684,7 +842,7 @@ pub fn parse_range(text: &Arc<str>, from: usize, to: usize) -> Stream {
             }
         }
     }
-    stream
+    sink.finish()
 }
 
 fn char_to_byte(text: &str, chars: usize) -> usize {

@@ -1,0 +1,204 @@
+//! The fast YAML scanner is provably granit-parser's twin: on every file of the shared
+//! corpus (when present), the fixtures, examples, rule files and fuzz seeds, either the
+//! scanner declines ("not mine") or both parsers build the same tree, node by node (kind,
+//! span, style, tag, value, children, duplicate keys, merged entries, errors).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        match e.file_type() {
+            Ok(t) if t.is_dir() => walk(&p, out),
+            Ok(t) if t.is_file() => out.push(p),
+            _ => {}
+        }
+    }
+}
+
+#[derive(Default, Debug)]
+struct Tally {
+    files: usize,
+    scanned: usize,
+    nodes: usize,
+    declined: Vec<PathBuf>,
+    differ: Vec<String>,
+}
+
+fn compare_all(dirs: &[PathBuf]) -> Tally {
+    let mut files = Vec::new();
+    for d in dirs {
+        walk(d, &mut files);
+    }
+    files.sort();
+    let mut t = Tally::default();
+    for f in files {
+        let Ok(Ok(text)) = std::fs::read(&f).map(String::from_utf8) else {
+            continue;
+        };
+        t.files += 1;
+        let Some(fast) = onus::yaml::parse_scanner(&text) else {
+            t.declined.push(f);
+            continue;
+        };
+        t.scanned += 1;
+        match onus::yaml::compare(&fast, &onus::yaml::parse_granit(&text)) {
+            Ok(n) => t.nodes += n,
+            Err(e) => t.differ.push(format!("{}: {e}", f.display())),
+        }
+    }
+    t
+}
+
+#[test]
+fn the_scanner_builds_granits_tree_on_the_project_files() {
+    let root = common::root();
+    let dirs: Vec<PathBuf> = ["fixtures", "examples", "rules", "fuzz/seeds", "fuzz/corpus"]
+        .iter()
+        .map(|d| root.join(d))
+        .collect();
+    let t = compare_all(&dirs);
+    println!(
+        "project files: {} read, {} scanned ({} nodes identical), {} declined",
+        t.files,
+        t.scanned,
+        t.nodes,
+        t.declined.len()
+    );
+    assert!(
+        t.differ.is_empty(),
+        "{} differ:\n{}",
+        t.differ.len(),
+        t.differ.join("\n")
+    );
+    assert!(t.files > 200, "project files not found");
+}
+
+#[test]
+fn the_scanner_builds_granits_tree_on_the_shared_corpus() {
+    let corpus = common::root().join("../shared/corpus");
+    if !corpus.is_dir() {
+        eprintln!("../shared/corpus absent: skipped");
+        return;
+    }
+    let t = compare_all(&[corpus]);
+    println!(
+        "shared corpus: {} files read, {} scanned ({} nodes identical), {} declined",
+        t.files,
+        t.scanned,
+        t.nodes,
+        t.declined.len()
+    );
+    if std::env::var_os("ONUS_SCANNER_DECLINED").is_some() {
+        t.declined
+            .iter()
+            .for_each(|p| println!("declined: {}", p.display()));
+    }
+    assert!(
+        t.differ.is_empty(),
+        "{} differ:\n{}",
+        t.differ.len(),
+        t.differ.join("\n")
+    );
+    // The fast path must stay the common one: a scanner that declines everything would
+    // pass the comparison and lose all the speed.
+    assert!(
+        t.scanned * 100 >= t.files * 90,
+        "the scanner declined {} of {} files: {:?}",
+        t.declined.len(),
+        t.files,
+        t.declined.iter().take(20).collect::<Vec<_>>()
+    );
+}
+
+/// Where the scanner declines a file (`ONUS_SCANNER_FILE=path cargo test --test scanner
+/// where -- --ignored --nocapture`): the first line of the shortest prefix it declines.
+#[test]
+#[ignore]
+fn where_the_scanner_declines() {
+    let Some(path) = std::env::var_os("ONUS_SCANNER_FILE") else {
+        return;
+    };
+    for path in std::env::split_paths(&path) {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let mut end = 0;
+        for line in text.split_inclusive('\n') {
+            end += line.len();
+            // A prefix that ends on a block scalar's header is declined for that alone.
+            let t = line.trim_end();
+            if ["|", "|-", "|+", ">", ">-", ">+"]
+                .iter()
+                .any(|h| t.ends_with(h))
+            {
+                continue;
+            }
+            if onus::yaml::parse_scanner(&text[..end]).is_none() {
+                println!("{}: {:?}", path.display(), line);
+                break;
+            }
+        }
+    }
+}
+
+/// What the scanner takes, checked against granit-parser on each.
+#[test]
+fn the_scanner_reads_what_manifests_are_written_in() {
+    let cases = [
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a # comment\nspec:\n  containers:\n  - name: c\n    image: 'x:1'\n    args: [\"--a\", b, {c: d}]\n",
+        "{\n  \"kind\": \"List\",\n  \"items\": [{\"a\": 1}, [], {}],\n  \"x\":true\n}\n",
+        "a: |\n  line\n\n   more\n  x\nb: >-\n  folded\n  text\n\n  para\nc: |+\n  kept\n\n",
+        "a: \"multi\n  line \\\n  escaped\"\nb: 'it''s\n\n  folded'\n",
+        "a:\n- x\n-\n- - y\n  - z\n- k: v\n  l: w\nb:\n",
+        "---\n---\na: plain\n  continued\n\n  paragraph\n---\n# only a comment\n",
+        "a: 1\na: 2\nb: [x, y,]\n",
+    ];
+    for text in cases {
+        let fast = onus::yaml::parse_scanner(text)
+            .unwrap_or_else(|| panic!("the scanner declined {text:?}"));
+        onus::yaml::compare(&fast, &onus::yaml::parse_granit(text))
+            .unwrap_or_else(|e| panic!("{text:?}: {e}"));
+    }
+}
+
+/// What it leaves to granit-parser: anchors, tags, tabs, CRs, directives, errors.
+#[test]
+fn the_scanner_declines_the_rest() {
+    for text in [
+        "a: &x 1\nb: *x\n",
+        "a: !!str 1\n",
+        "a:\tb\n",
+        "a: b\r\n",
+        "%YAML 1.2\n---\na: 1\n",
+        "a: b: c\n",
+        "a:\n  b: 1\n c: 2\n",
+        "a: [1, 2\n",
+        "\u{feff}a: 1\n",
+        "? a\n: b\n",
+    ] {
+        assert!(
+            onus::yaml::parse_scanner(text).is_none(),
+            "{text:?} was scanned"
+        );
+    }
+}
+
+#[test]
+#[ignore]
+fn scan_one() {
+    if let Some(p) = std::env::var_os("ONUS_SCANNER_ONE") {
+        let text = std::fs::read_to_string(p).unwrap();
+        let fast = onus::yaml::parse_scanner(&text);
+        println!("scanned: {}", fast.is_some());
+        if let Some(f) = fast {
+            println!(
+                "{:?}",
+                onus::yaml::compare(&f, &onus::yaml::parse_granit(&text))
+            );
+        }
+    }
+}
