@@ -356,6 +356,12 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
             .unwrap_or_else(|| "default".into()),
         known_rules: rules.iter().map(|r| r.id.clone()).collect(),
         kube_version,
+        // How much the first pass keeps (tests and benchmarks set it; see engine::run).
+        keep_bytes: std::env::var("ONUS_KEEP_BYTES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(engine::KEEP_BYTES),
+        snippets: args.format.is_empty() || args.format.contains(&Format::Human),
     };
     let context: Vec<String> = config
         .context

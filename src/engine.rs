@@ -2,7 +2,7 @@
 //! every object in parallel, and sort: the output is the same whatever the thread count.
 
 use crate::finding::{Finding, Related, Severity};
-use crate::index::Index;
+use crate::index::{Gathered, Index};
 use crate::kustomize;
 use crate::object::{Resource, is_config_file, is_list};
 use crate::rule::{Cx, FileFacts, Hit, Rule};
@@ -135,6 +135,11 @@ pub struct Settings {
     pub known_rules: Vec<String>,
     /// The Kubernetes release the manifests target (None: each rule's default).
     pub kube_version: Option<(u32, u32)>,
+    /// The text (and trees) kept between the two passes; beyond it files are read again.
+    pub keep_bytes: usize,
+    /// Keep the text of the files with findings that were read again, for snippets (the
+    /// human report); other reports need only the findings.
+    pub snippets: bool,
 }
 
 /// A suppression of a file, with which of its rule ids set a finding aside.
@@ -650,149 +655,345 @@ fn objects<'a>(
     push(object_of(file, root, namespaces, false, None));
 }
 
-/// Lint a set of inputs with the given rules.
-pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
-    let loaded: Vec<Result<(Loaded, bool), String>> = inputs
-        .par_iter()
-        .map(|i| load(i).map(|l| (l, i.is_context())))
-        .collect();
-    let mut failures = Vec::new();
-    let mut files: Vec<Loaded> = Vec::new();
-    // Which files are context only: read into the set, their own findings unreported.
-    let mut context: Vec<bool> = Vec::new();
-    for l in loaded {
-        match l {
-            Ok((l, c)) => {
-                files.push(l);
-                context.push(c);
+/// The text the first pass keeps, with its tree, by default: a set this size is read once;
+/// beyond it, a file's tree and text are dropped after the first pass and the file is read
+/// again when its rules run, so memory stays bounded whatever the set's size.
+pub const KEEP_BYTES: usize = 24 * 1024 * 1024;
+
+/// A file after the first pass: its tree kept, or dropped to be read again.
+struct Slot {
+    /// Its position in the inputs.
+    input: usize,
+    loaded: Loaded,
+    kept: bool,
+    context: bool,
+}
+
+/// The objects of a file, with its ordinals from `offset`, and what is not an object.
+struct FileObjects<'a> {
+    resources: Vec<Resource<'a>>,
+    skipped: Vec<Skipped>,
+    skaffold: Vec<NodeRef<'a>>,
+}
+
+/// How kustomizations of the set change a file's objects.
+struct KustView {
+    patches: std::collections::HashSet<usize>,
+    namespaces: std::collections::HashMap<usize, String>,
+}
+
+fn file_objects<'a>(
+    i: usize,
+    f: &'a Loaded,
+    kust: &'a KustView,
+    settings: &'a Settings,
+    offset: usize,
+) -> FileObjects<'a> {
+    let patch = kust.patches.contains(&i);
+    let namespaces = (
+        settings.default_namespace.as_str(),
+        kust.namespaces.get(&i).map(String::as_str),
+    );
+    let mut resources = Vec::new();
+    let mut skaffold = Vec::new();
+    let mut not_objects = Vec::new();
+    for doc in &f.stream.documents {
+        let Some(root) = NodeRef::root(doc) else {
+            continue;
+        };
+        if root
+            .get("apiVersion")
+            .and_then(|v| v.as_str())
+            .is_some_and(|v| v.starts_with("skaffold/"))
+        {
+            skaffold.push(root);
+        }
+        if patch && !root.is_null() {
+            let why = "a patch of a kustomization, applied to an object of its base".into();
+            not_objects.push((root, root.get("kind").and_then(|k| k.as_str()), why));
+        } else if root.is_map() {
+            objects(i, root, namespaces, &mut resources, &mut not_objects);
+        } else if root.is_seq() {
+            // A bare list of objects (invalid-manifest reports it): lint what it holds.
+            for item in root.items() {
+                match object_of(i, item, namespaces, true, None) {
+                    Ok(r) => resources.push(r),
+                    Err(why) => not_objects.push(why),
+                }
             }
-            Err(e) => failures.push(e),
+        } else if !root.is_null() {
+            not_objects.push((root, None, "not a Kubernetes object".into()));
         }
     }
-    let sources: Vec<Arc<SourceFile>> = files.iter().map(|f| f.source.clone()).collect();
-
-    let listing: Vec<(usize, &str, &[yaml::Document])> = files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (i, f.source.name.as_str(), f.stream.documents.as_slice()))
-        .collect();
-    let kust = kustomize::analyse(&listing);
-    let mut resources = Vec::new();
-    let mut skipped = Vec::new();
-    let mut skaffold = Vec::new();
-    for (i, f) in files.iter().enumerate() {
-        let patch = kust.patches.contains(&i);
-        let namespaces = (
-            settings.default_namespace.as_str(),
-            kust.namespaces.get(&i).copied(),
-        );
-        let mut not_objects = Vec::new();
-        for doc in &f.stream.documents {
-            let Some(root) = NodeRef::root(doc) else {
-                continue;
-            };
-            if root
-                .get("apiVersion")
-                .and_then(|v| v.as_str())
-                .is_some_and(|v| v.starts_with("skaffold/"))
-            {
-                skaffold.push((i, root));
-            }
-            if patch && !root.is_null() {
-                let why = "a patch of a kustomization, applied to an object of its base".into();
-                not_objects.push((root, root.get("kind").and_then(|k| k.as_str()), why));
-            } else if root.is_map() {
-                objects(i, root, namespaces, &mut resources, &mut not_objects);
-            } else if root.is_seq() {
-                // A bare list of objects (invalid-manifest reports it): lint what it holds.
-                for item in root.items() {
-                    match object_of(i, item, namespaces, true, None) {
-                        Ok(r) => resources.push(r),
-                        Err(why) => not_objects.push(why),
-                    }
-                }
-            } else if !root.is_null() {
-                not_objects.push((root, None, "not a Kubernetes object".into()));
-            }
-        }
-        skipped.extend(not_objects.into_iter().map(|(node, kind, reason)| Skipped {
+    for (n, r) in resources.iter_mut().enumerate() {
+        r.ordinal = offset + n;
+    }
+    let skipped = not_objects
+        .into_iter()
+        .map(|(node, kind, reason)| Skipped {
             file: f.source.name.clone(),
             line: Some(f.source.position(node.span().start).0),
             kind: kind.map(str::to_string),
             reason,
-        }));
+        })
+        .collect();
+    FileObjects {
+        resources,
+        skipped,
+        skaffold,
     }
+}
+
+/// What the second pass gives of one file.
+struct FileResult {
+    findings: Vec<Finding>,
+    annotations: Vec<Applied>,
+    /// The file read again, when its tree had been dropped.
+    reloaded: Option<Arc<SourceFile>>,
+    failure: Option<String>,
+}
+
+/// Lint a set of inputs with the given rules, in two passes over the files: the first reads
+/// them and gathers what rules need of the whole set (the index), the second runs the rules
+/// file by file. Trees beyond `Settings::keep_bytes` are not kept between the passes.
+pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
+    let kept_bytes = std::sync::atomic::AtomicUsize::new(0);
+    let loaded: Vec<Result<Slot, String>> = inputs
+        .par_iter()
+        .enumerate()
+        .map(|(n, input)| {
+            let mut loaded = load(input)?;
+            let bytes = loaded.source.text.len();
+            // Kustomizations are read by every file's objects: always kept.
+            let kust = loaded.stream.documents.iter().any(|d| {
+                NodeRef::root(d)
+                    .is_some_and(|r| kustomize::is_kustomization(&loaded.source.name, r))
+            });
+            let total = kept_bytes.fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
+            let kept = kust || total.saturating_add(bytes) <= settings.keep_bytes;
+            if !kept {
+                loaded.stream = yaml::Stream::default();
+                loaded.source = Arc::new(SourceFile::new(loaded.source.name.clone(), ""));
+            }
+            Ok(Slot {
+                input: n,
+                loaded,
+                kept,
+                context: input.is_context(),
+            })
+        })
+        .collect();
+    let mut failures = Vec::new();
+    let mut slots: Vec<Slot> = Vec::new();
+    for l in loaded {
+        match l {
+            Ok(s) => slots.push(s),
+            Err(e) => failures.push(e),
+        }
+    }
+    let context: Vec<bool> = slots.iter().map(|s| s.context).collect();
+
+    let listing: Vec<(usize, &str, &[yaml::Document])> = slots
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            (
+                i,
+                s.loaded.source.name.as_str(),
+                s.loaded.stream.documents.as_slice(),
+            )
+        })
+        .collect();
+    let kust = kustomize::analyse(&listing);
+    let mut skipped = Vec::new();
     // What kustomizations ask for and onus does not do: listed with the skipped documents.
     for (file, node, reason) in &kust.unsupported {
-        if let Some(f) = files.get(*file) {
+        if let Some(s) = slots.get(*file) {
             skipped.push(Skipped {
-                file: f.source.name.clone(),
-                line: Some(f.source.position(node.span().start).0),
+                file: s.loaded.source.name.clone(),
+                line: Some(s.loaded.source.position(node.span().start).0),
                 kind: Some("Kustomization".into()),
                 reason: reason.clone(),
             });
         }
     }
-    let mut index = Index::build(resources);
-    for (file, root) in skaffold {
-        index.add_skaffold_config(file, root);
-    }
-    let cx = Cx {
-        index: &index,
-        files: &sources,
-        pod: None,
-        kube_version: settings.kube_version,
-        object_memo: None,
+    let view = KustView {
+        patches: kust.patches.clone(),
+        namespaces: kust
+            .namespaces
+            .iter()
+            .map(|(f, ns)| (*f, ns.to_string()))
+            .collect(),
     };
+    drop(kust);
 
-    // File-level rules.
-    let mut findings: Vec<Finding> = files
+    // The sets of kinds rules read (a CEL rule's `reads`): their objects are gathered.
+    let mut reads: Vec<Vec<String>> = Vec::new();
+    for r in rules {
+        let kinds = r.check.reads();
+        if !kinds.is_empty() && !reads.iter().any(|k| k.as_slice() == kinds) {
+            reads.push(kinds.to_vec());
+        }
+    }
+    // First pass: each file's objects, what they give the index, what is not an object.
+    let with_tree = |slot: &Slot, f: &mut dyn FnMut(&Loaded)| -> Result<(), String> {
+        if slot.kept {
+            f(&slot.loaded);
+            return Ok(());
+        }
+        let input = inputs.get(slot.input).ok_or("input out of range")?;
+        let again = load(input)?;
+        f(&again);
+        Ok(())
+    };
+    let first: Vec<(usize, Gathered, Vec<Skipped>, Option<String>)> = slots
         .par_iter()
         .enumerate()
-        .flat_map_iter(|(fi, f)| {
-            let facts = FileFacts {
-                source: &f.source,
-                stream: &f.stream,
-                load_errors: &f.load_errors,
-                suppressions: &f.suppressions,
-            };
-            let mut out = Vec::new();
-            for rule in rules {
-                let mut hits = Vec::new();
-                let res = catch_unwind(AssertUnwindSafe(|| {
-                    rule.check.check_file(&facts, &mut hits)
-                }));
-                if let Err(p) = res {
-                    hits = vec![crash_hit(rule, &*p, Span::default())];
+        .map(|(i, slot)| {
+            let mut out = (0, Gathered::new(reads.len()), Vec::new(), None);
+            let res = with_tree(slot, &mut |loaded| {
+                let objs = file_objects(i, loaded, &view, settings, 0);
+                for r in &objs.resources {
+                    out.1.add(r, &reads);
                 }
-                out.extend(hits.into_iter().map(|h| {
-                    let root = doc_root(&f.stream, h.span);
-                    finding(rule, h, fi, &f.source, None, root)
-                }));
+                for root in &objs.skaffold {
+                    out.1.add_skaffold_config(i, *root);
+                }
+                out.0 = objs.resources.len();
+                out.2 = objs.skipped;
+            });
+            if let Err(e) = res {
+                out.3 = Some(e);
             }
             out
         })
         .collect();
+    let mut gathered = Gathered::new(reads.len());
+    let mut offsets = Vec::with_capacity(first.len());
+    let mut total = 0;
+    for (count, g, skip, failure) in first {
+        offsets.push(total);
+        gathered.append(g, total);
+        total += count;
+        skipped.extend(skip);
+        failures.extend(failure);
+    }
+    let index = Index::build(gathered, &reads);
+    let sources: Vec<Arc<SourceFile>> = slots.iter().map(|s| s.loaded.source.clone()).collect();
 
+    // Second pass: every rule, file by file (objects of a file in parallel too).
+    let results: Vec<FileResult> = slots
+        .par_iter()
+        .enumerate()
+        .map(|(fi, slot)| {
+            let mut result = FileResult {
+                findings: Vec::new(),
+                annotations: Vec::new(),
+                reloaded: None,
+                failure: None,
+            };
+            let offset = offsets.get(fi).copied().unwrap_or(0);
+            let res = with_tree(slot, &mut |f| {
+                lint_file(
+                    fi,
+                    f,
+                    &view,
+                    settings,
+                    offset,
+                    rules,
+                    &index,
+                    &sources,
+                    &mut result,
+                );
+                if !slot.kept && settings.snippets && !result.findings.is_empty() {
+                    result.reloaded = Some(f.source.clone());
+                }
+            });
+            if let Err(e) = res {
+                result.failure = Some(e);
+            }
+            result
+        })
+        .collect();
+    let mut sources = sources;
+    let mut findings: Vec<Finding> = Vec::new();
+    for (fi, r) in results.into_iter().enumerate() {
+        findings.extend(r.findings);
+        if let (Some(source), Some(slot)) = (r.reloaded, sources.get_mut(fi)) {
+            *slot = source;
+        }
+        failures.extend(r.failure);
+    }
+    findings.retain(|f| !context.get(f.file_index).copied().unwrap_or(false));
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+
+    let mut summary = Summary {
+        files: context.iter().filter(|c| !**c).count(),
+        resources: total,
+        skipped_documents: skipped.len(),
+        ..Summary::default()
+    };
+    summary.count(&findings);
+    Outcome {
+        files: sources,
+        findings,
+        skipped,
+        summary,
+        failures,
+    }
+}
+
+/// Run every rule on one file: file rules, then each object's rules (in parallel); mark
+/// the findings its annotations and comments set aside.
+#[allow(clippy::too_many_arguments)]
+fn lint_file(
+    fi: usize,
+    f: &Loaded,
+    view: &KustView,
+    settings: &Settings,
+    offset: usize,
+    rules: &[&Rule],
+    index: &Index,
+    sources: &[Arc<SourceFile>],
+    result: &mut FileResult,
+) {
+    let objs = file_objects(fi, f, view, settings, offset);
+    let facts = FileFacts {
+        source: &f.source,
+        stream: &f.stream,
+        load_errors: &f.load_errors,
+        suppressions: &f.suppressions,
+    };
+    let mut findings = Vec::new();
+    for rule in rules {
+        let mut hits = Vec::new();
+        let res = catch_unwind(AssertUnwindSafe(|| {
+            rule.check.check_file(&facts, &mut hits)
+        }));
+        if let Err(p) = res {
+            hits = vec![crash_hit(rule, &*p, Span::default())];
+        }
+        findings.extend(hits.into_iter().map(|h| {
+            let root = doc_root(&f.stream, h.span);
+            finding(rule, h, fi, &f.source, None, root)
+        }));
+    }
     // Object rules: one task per object; a panic becomes a finding on that object. Every
     // rule runs: an `onus.dev/ignore` annotation marks the findings it covers, and which of
     // its ids marked something is kept, so that one that marks nothing is reported.
-    let per_object: Vec<(Vec<Finding>, Vec<Applied>)> = index
+    let per_object: Vec<(Vec<Finding>, Vec<Applied>)> = objs
         .resources
         .par_iter()
         .map(|res| {
             let mut out = Vec::new();
-            let Some(source) = sources.get(res.file) else {
-                return (out, Vec::new());
-            };
             // The pod view is built once per object, for every container rule.
             let pod = crate::pod::PodView::of(res);
             let memo = crate::rule::Memo::default();
             let cx = Cx {
-                index: cx.index,
-                files: cx.files,
+                index,
+                files: sources,
                 pod: pod.as_ref(),
-                kube_version: cx.kube_version,
+                kube_version: settings.kube_version,
                 object_memo: Some(&memo),
             };
             for rule in rules.iter().filter(|r| r.applies_to(res, pod.is_some())) {
@@ -803,7 +1004,7 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
                 }
                 out.extend(
                     hits.into_iter()
-                        .map(|h| finding(rule, h, res.file, source, Some(res), Some(res.root))),
+                        .map(|h| finding(rule, h, fi, &f.source, Some(res), Some(res.root))),
                 );
             }
             let mut annotations: Vec<Applied> = suppress::annotations(res)
@@ -823,29 +1024,14 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
             (out, annotations)
         })
         .collect();
-    let mut suppressions: Vec<(usize, Suppression, Vec<bool>, SuppressionKind)> = Vec::new();
     for (found, annotations) in per_object {
         findings.extend(found);
-        suppressions.extend(
-            annotations
-                .into_iter()
-                .map(|(file, a, used)| (file, a, used, SuppressionKind::Annotation)),
-        );
+        result.annotations.extend(annotations);
     }
     // `# onus: ignore` comments mark the findings in the node they speak of.
-    findings.sort_by(|a, b| {
-        (a.file_index, a.span.start, a.span.end).cmp(&(b.file_index, b.span.start, b.span.end))
-    });
-    // Every file's comments, with the file's findings (sorted by file, so one run each).
-    let mut start = 0;
-    for (fi, loaded) in files.iter().enumerate() {
-        let rest = findings.get(start..).unwrap_or_default();
-        let end = start + rest.partition_point(|f| f.file_index == fi);
-        if let Some(group) = findings.get_mut(start..end) {
-            mark_comments(&loaded.suppressions, group, &mut suppressions, fi);
-        }
-        start = end;
-    }
+    findings.sort_by_key(|f| (f.span.start, f.span.end));
+    let mut comments = Vec::new();
+    mark_comments(&f.suppressions, &mut findings, &mut comments, fi);
     // Suppressions that set nothing aside, or name rules that do not exist.
     let ran: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
     let known: Vec<&str> = if settings.known_rules.is_empty() {
@@ -853,11 +1039,13 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
     } else {
         settings.known_rules.iter().map(String::as_str).collect()
     };
-    for (file, s, used, kind) in &suppressions {
-        let Some(source) = sources.get(*file) else {
-            continue;
-        };
-        let unused = suppress::Unused::new(s, *kind, used, &ran, &known);
+    let annotations = result
+        .annotations
+        .iter()
+        .map(|(_, s, used)| (s, used, SuppressionKind::Annotation));
+    let comments = comments.iter().map(|(_, s, used, kind)| (s, used, *kind));
+    for (s, used, kind) in annotations.chain(comments) {
+        let unused = suppress::Unused::new(s, kind, used, &ran, &known);
         if unused.is_empty() {
             continue;
         }
@@ -866,27 +1054,11 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
             rule.check.check_unused(&unused, &mut hits);
             findings.extend(
                 hits.into_iter()
-                    .map(|h| finding(rule, h, *file, source, None, None)),
+                    .map(|h| finding(rule, h, fi, &f.source, None, None)),
             );
         }
     }
-    findings.retain(|f| !context.get(f.file_index).copied().unwrap_or(false));
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-
-    let mut summary = Summary {
-        files: context.iter().filter(|c| !**c).count(),
-        resources: index.resources.len(),
-        skipped_documents: skipped.len(),
-        ..Summary::default()
-    };
-    summary.count(&findings);
-    Outcome {
-        files: sources,
-        findings,
-        skipped,
-        summary,
-        failures,
-    }
+    result.findings = findings;
 }
 
 fn crash_hit(rule: &Rule, payload: &(dyn std::any::Any + Send), span: Span) -> Hit {

@@ -170,6 +170,8 @@ pub fn check_pipeline(data: &[u8]) {
         default_namespace: "default".into(),
         known_rules: Vec::new(),
         kube_version: None,
+        keep_bytes: crate::engine::KEEP_BYTES,
+        snippets: true,
     };
     let out = engine::run(&inputs, &rules, &settings);
     for f in &out.findings {
@@ -302,6 +304,8 @@ pub fn check_rule(data: &[u8]) {
         default_namespace: "default".into(),
         known_rules: Vec::new(),
         kube_version: None,
+        keep_bytes: crate::engine::KEEP_BYTES,
+        snippets: true,
     };
     let out = engine::run(&inputs, &[&rule], &settings);
     for f in &out.findings {

@@ -47,6 +47,25 @@ fn strings<'a>(node: Option<NodeRef<'a>>) -> impl Iterator<Item = &'a str> {
 }
 
 /// `files`: (file index, name as given, its documents).
+/// A kustomization (or Component): with its apiVersion and kind, or without either (still
+/// common, and kustomize accepts it) in a file with a kustomization's name.
+pub fn is_kustomization(name: &str, root: NodeRef) -> bool {
+    let group = root
+        .get("apiVersion")
+        .and_then(|v| v.as_str())
+        .unwrap_or("");
+    let kind = root.get("kind").and_then(|v| v.as_str());
+    let named = Path::new(name).file_name().is_some_and(|f| {
+        matches!(
+            f.to_str(),
+            Some("kustomization.yaml" | "kustomization.yml" | "Kustomization")
+        )
+    });
+    (group.starts_with("kustomize.config.k8s.io/")
+        && matches!(kind, Some("Kustomization" | "Component")))
+        || (named && group.is_empty() && kind.is_none() && root.is_map())
+}
+
 pub fn analyse<'a>(files: &[(usize, &str, &'a [Document])]) -> Kustomize<'a> {
     let mut by_path: HashMap<PathBuf, usize> = HashMap::new();
     for (i, name, _) in files {
@@ -60,23 +79,7 @@ pub fn analyse<'a>(files: &[(usize, &str, &'a [Document])]) -> Kustomize<'a> {
             let Some(root) = NodeRef::root(doc) else {
                 continue;
             };
-            let group = root
-                .get("apiVersion")
-                .and_then(|v| v.as_str())
-                .unwrap_or("");
-            let kind = root.get("kind").and_then(|v| v.as_str());
-            // With its apiVersion and kind, or without either (still common, and kustomize
-            // accepts it) when the file has a kustomization's name.
-            let named = Path::new(name).file_name().is_some_and(|f| {
-                matches!(
-                    f.to_str(),
-                    Some("kustomization.yaml" | "kustomization.yml" | "Kustomization")
-                )
-            });
-            let is_kust = (group.starts_with("kustomize.config.k8s.io/")
-                && matches!(kind, Some("Kustomization" | "Component")))
-                || (named && group.is_empty() && kind.is_none() && root.is_map());
-            if !is_kust {
+            if !is_kustomization(name, root) {
                 continue;
             }
             let dir = normalize(Path::new(name).parent().unwrap_or(Path::new("")));

@@ -85,7 +85,7 @@ impl Memo {
 
 /// What a check sees besides the resource.
 pub struct Cx<'a> {
-    pub index: &'a Index<'a>,
+    pub index: &'a Index,
     pub files: &'a [std::sync::Arc<SourceFile>],
     /// The pods the object runs (containers, effective security context), built once.
     pub pod: Option<&'a crate::pod::PodView<'a>>,
@@ -114,6 +114,11 @@ pub trait Check: Send + Sync {
     /// Called once per suppression that set nothing aside or names unknown rules, after
     /// every other rule ran and every suppression was applied.
     fn check_unused(&self, _unused: &crate::suppress::Unused, _out: &mut Vec<Hit>) {}
+    /// The kinds of the linted set the check reads (`objects` of a CEL rule): the engine
+    /// gathers their objects for it while reading the files.
+    fn reads(&self) -> &[String] {
+        &[]
+    }
 }
 
 /// A rule's typed parameters, read from the `params` mapping of its file, or from the

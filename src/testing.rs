@@ -71,6 +71,8 @@ pub fn run_rule(inputs: &[Input], all: &[Rule], rule: &Rule) -> Outcome {
             default_namespace: "default".into(),
             known_rules: all.iter().map(|r| r.id.clone()).collect(),
             kube_version: None,
+            keep_bytes: crate::engine::KEEP_BYTES,
+            snippets: true,
         },
     );
     if chosen.len() > 1 {

@@ -49,6 +49,8 @@ fn a_panicking_rule_becomes_a_finding_and_the_run_goes_on() {
             default_namespace: "default".into(),
             known_rules: Vec::new(),
             kube_version: None,
+            keep_bytes: onus::engine::KEEP_BYTES,
+            snippets: true,
         },
     );
     let _ = std::panic::take_hook();
@@ -61,4 +63,38 @@ fn a_panicking_rule_becomes_a_finding_and_the_run_goes_on() {
     assert_eq!(msgs[0].0, 3);
     assert!(msgs[0].1.contains("internal error: deliberate"), "{msgs:?}");
     assert_eq!(msgs[1], (7, "seen"));
+}
+
+/// Trees dropped after the first pass and files read again for the rules (a set larger
+/// than what the engine keeps) give the same report, byte for byte, in every format.
+#[test]
+fn reading_files_again_changes_no_report() {
+    let root = common::root();
+    let real = root.join("../shared/corpus/real");
+    for format in ["json", "human", "sarif"] {
+        let mut dirs = vec![root.join("examples"), root.join("fixtures")];
+        // The whole corpus once (debug builds are slow), the fixtures in every format.
+        if format == "json" && real.is_dir() {
+            dirs.push(real.clone());
+        }
+        let run = |keep: &str| {
+            let mut cmd = assert_cmd::Command::cargo_bin("onus").unwrap();
+            cmd.env("ONUS_KEEP_BYTES", keep)
+                .env("NO_COLOR", "1")
+                .args(["check", "--format", format, "--rules"])
+                .arg(root.join("examples/policies"))
+                .args(&dirs);
+            common::run(&mut cmd)
+        };
+        let all = run("1000000000");
+        for keep in ["0", "200000"] {
+            let again = run(keep);
+            assert_eq!(all.code, again.code, "{format}, keep {keep}");
+            assert!(
+                all.stdout == again.stdout,
+                "{format}: the report differs when the engine keeps {keep} bytes"
+            );
+            assert_eq!(all.stderr, again.stderr, "{format}, keep {keep}");
+        }
+    }
 }

@@ -95,6 +95,8 @@ fn mutated_manifests_give_findings_never_crashes() {
         default_namespace: "default".into(),
         known_rules: Vec::new(),
         kube_version: None,
+        keep_bytes: onus::engine::KEEP_BYTES,
+        snippets: true,
     };
     let mut rng = Rng(0x005e_ed0f_0a05);
     let mut inputs = Vec::new();

@@ -83,31 +83,20 @@ fn build(p: &Params) -> Result<Box<dyn Check>, String> {
     }))
 }
 
-/// A value built once, and its widest list or map.
-type Built = Option<(Box<dyn Val>, usize)>;
+use crate::index::Built;
 
 impl CelCheck {
     /// `objects`: every resource of the set of the kinds read, built once per run.
     fn objects(&self, cx: &Cx) -> Option<Arc<Built>> {
-        let key = format!("cel-objects:{}", self.reads.join(","));
-        cx.index.memo(&key, || {
-            let mut widest = 0;
-            let mut values = Vec::new();
-            for r in &cx.index.resources {
-                if !self.reads.iter().any(|k| k == r.kind) {
-                    continue;
-                }
-                let (v, w) = celx::object_val(r, None)?;
-                widest = widest.max(w);
-                values.push(v);
-            }
-            widest = widest.max(values.len());
-            Some((celx::val_list(values), widest))
-        })
+        cx.index.read(&self.reads)
     }
 }
 
 impl Check for CelCheck {
+    fn reads(&self) -> &[String] {
+        &self.reads
+    }
+
     fn check(&self, cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
         // Where a finding points, found only when there is one.
         let span = || {

@@ -37,7 +37,7 @@ fn built_by_skaffold(cx: &Cx, res: &Resource, image: &str) -> bool {
         return false;
     };
     cx.index.skaffold_images.iter().any(|(file, built)| {
-        *built == image
+        built == image
             && cx.files.get(*file).is_some_and(|config| {
                 let dir = std::path::Path::new(&config.name)
                     .parent()

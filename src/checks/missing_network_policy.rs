@@ -43,21 +43,19 @@ impl Check for MissingNetworkPolicy {
         let why = match selecting.first() {
             Some(p) => format!(
                 "NetworkPolicy {} selects these pods for egress only; ",
-                p.resource.name.unwrap_or("<unnamed>")
+                p.name.as_deref().unwrap_or("<unnamed>")
             ),
             // A policy that would select these labels in another namespace: likely misplaced.
             None => cx
                 .index
                 .policies_matching(&all, None)
                 .into_iter()
-                .find(|p| {
-                    p.ingress && p.resource.namespace != res.namespace && !p.selector.is_empty()
-                })
+                .find(|p| p.ingress && p.namespace != res.namespace && !p.selector.is_empty())
                 .map(|p| {
                     format!(
                         "NetworkPolicy {} matches these labels but is in namespace {}; ",
-                        p.resource.name.unwrap_or("<unnamed>"),
-                        p.resource.namespace
+                        p.name.as_deref().unwrap_or("<unnamed>"),
+                        p.namespace
                     )
                 })
                 .unwrap_or_default(),

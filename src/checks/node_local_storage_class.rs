@@ -105,9 +105,9 @@ impl NodeLocalStorageClass {
     }
 }
 
-fn file_hint(cx: &Cx, sc: &Resource) -> String {
+fn file_hint(cx: &Cx, file: usize) -> String {
     cx.files
-        .get(sc.file)
+        .get(file)
         .map(|f| f.name.clone())
         .unwrap_or_default()
 }

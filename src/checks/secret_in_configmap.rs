@@ -66,15 +66,11 @@ impl SecretInConfigMap {
 }
 
 impl Check for SecretInConfigMap {
-    fn check(&self, cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
+    fn check(&self, _cx: &Cx, res: &Resource, out: &mut Vec<Hit>) {
         if !res.is("", "ConfigMap") {
             return;
         }
-        let text = cx
-            .files
-            .get(res.file)
-            .map(|f| f.text.as_ref())
-            .unwrap_or("");
+        let text = res.root.text();
         for field in ["data", "binaryData"] {
             for (k, v) in res.root.get(field).iter().flat_map(|d| d.entries()) {
                 let Some(key) = k.as_str() else { continue };

@@ -963,6 +963,11 @@ impl<'a> NodeRef<'a> {
         self.via != self.id
     }
 
+    /// The whole text of the node's file.
+    pub fn text(self) -> &'a str {
+        &self.doc.text
+    }
+
     /// Where the node is written (for an alias, the `*name`).
     pub fn span(self) -> Span {
         self.doc
