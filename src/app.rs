@@ -32,6 +32,31 @@ fn load(dirs: &[PathBuf]) -> Result<(Model, Vec<Rule>), String> {
     Ok((model, rules))
 }
 
+/// Write a report straight to its output (a file, created with its directory, or stdout).
+fn emit_with(
+    output: Option<&str>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), String> {
+    match output {
+        Some(path) => {
+            if let Some(dir) = Path::new(path)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(dir).map_err(|e| format!("cannot write {path}: {e}"))?;
+            }
+            let mut file =
+                std::fs::File::create(path).map_err(|e| format!("cannot write {path}: {e}"))?;
+            write(&mut file).map_err(|e| format!("cannot write {path}: {e}"))
+        }
+        None => {
+            // A closed pipe (onus ... | head) is not an error of ours.
+            let _ = write(&mut std::io::stdout().lock());
+            Ok(())
+        }
+    }
+}
+
 fn emit(text: &str, output: Option<&str>) -> Result<(), String> {
     match output {
         Some(path) => {
@@ -400,7 +425,8 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
     });
     let _ = std::panic::take_hook();
 
-    let mut outcome = outcome;
+    // Never dropped: the process ends soon after, and freeing a large set costs time.
+    let outcome = &mut *Box::leak(Box::new(outcome));
     config.mark(&rules, &mut outcome.findings);
     if let Some(path) = &args.baseline {
         let baseline = std::fs::read_to_string(path)
@@ -452,7 +478,11 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
     for (format, output) in &outputs {
         let to_terminal = output.is_none() && std::io::stdout().is_terminal();
         let text = match format {
-            Format::Json => report::json::render(&report),
+            // Written as it is serialised, when emitted: never held whole in memory.
+            Format::Json => {
+                written.push((None, output.clone()));
+                continue;
+            }
             Format::Sarif => report::sarif::render(&report),
             Format::Junit => report::junit::render(&report),
             Format::Github => report::github::render(&report),
@@ -478,7 +508,7 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
                 t
             }
         };
-        written.push((text, output.clone()));
+        written.push((Some(text), output.clone()));
     }
     let mut failed = false;
     for f in &errors {
@@ -486,7 +516,11 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
         failed = true;
     }
     for (text, output) in &written {
-        if let Err(e) = emit(text, output.as_deref()) {
+        let res = match text {
+            Some(text) => emit(text, output.as_deref()),
+            None => emit_with(output.as_deref(), |w| report::json::write(&report, w)),
+        };
+        if let Err(e) = res {
             return fail(e);
         }
     }

@@ -40,8 +40,8 @@ pub fn write(findings: &[Finding]) -> String {
             .filter(|f| f.suppressed.is_none())
             .map(|f| Entry {
                 fingerprint: f.fingerprint.clone(),
-                rule: f.rule.clone(),
-                file: f.file.clone(),
+                rule: f.rule.to_string(),
+                file: f.file.to_string(),
                 path: f.path.clone(),
                 message: f.message.clone(),
             })

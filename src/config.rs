@@ -384,7 +384,7 @@ impl Config {
             .as_ref()
             .map_or(FILE_NAME.to_string(), |s| s.name.clone());
         for f in findings.iter_mut().filter(|f| f.suppressed.is_none()) {
-            let Some(rule) = rules.iter().find(|r| r.id == f.rule) else {
+            let Some(rule) = rules.iter().find(|r| *r.id == *f.rule) else {
                 continue;
             };
             let path = f.file.strip_prefix("./").unwrap_or(&f.file);

@@ -177,7 +177,7 @@ fn mark_comments(
     let items = group
         .iter()
         .enumerate()
-        .map(|(i, f)| (i, f.span, f.line, f.rule.as_str()));
+        .map(|(i, f)| (i, f.span, f.line, &*f.rule));
     matcher.run(items, |i, c| {
         if let (Some(comment), Some(u)) = (comments.get(c), used.get_mut(c))
             && let Some(f) = group.get(i)
@@ -879,6 +879,7 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
         failures.extend(failure);
     }
     let index = Index::build(gathered, &reads);
+    let shared: Vec<Shared> = rules.iter().map(|r| Shared::of(r)).collect();
     let sources: Vec<Arc<SourceFile>> = slots.iter().map(|s| s.loaded.source.clone()).collect();
 
     // Second pass: every rule, file by file (objects of a file in parallel too).
@@ -901,6 +902,7 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
                     settings,
                     offset,
                     rules,
+                    &shared,
                     &index,
                     &sources,
                     &mut result,
@@ -916,7 +918,8 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
         })
         .collect();
     let mut sources = sources;
-    let mut findings: Vec<Finding> = Vec::new();
+    let mut findings: Vec<Finding> =
+        Vec::with_capacity(results.iter().map(|r| r.findings.len()).sum::<usize>() + 16);
     for (fi, r) in results.into_iter().enumerate() {
         findings.extend(r.findings);
         if let (Some(source), Some(slot)) = (r.reloaded, sources.get_mut(fi)) {
@@ -926,6 +929,12 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
     }
     findings.retain(|f| !context.get(f.file_index).copied().unwrap_or(false));
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    // Freeing the trees of a large set takes a while: done beside the report.
+    drop(listing);
+    if kept_bytes.into_inner() > 1 << 20 {
+        // If no thread can be made, the closure (and the trees) is dropped here.
+        let _ = std::thread::Builder::new().spawn(move || drop((slots, index)));
+    }
 
     let mut summary = Summary {
         files: context.iter().filter(|c| !**c).count(),
@@ -953,6 +962,7 @@ fn lint_file(
     settings: &Settings,
     offset: usize,
     rules: &[&Rule],
+    shared: &[Shared],
     index: &Index,
     sources: &[Arc<SourceFile>],
     result: &mut FileResult,
@@ -964,8 +974,13 @@ fn lint_file(
         load_errors: &f.load_errors,
         suppressions: &f.suppressions,
     };
+    let at = At {
+        file_index: fi,
+        source: &f.source,
+        name: Arc::from(f.source.name.as_str()),
+    };
     let mut findings = Vec::new();
-    for rule in rules {
+    for (rule, strings) in rules.iter().zip(shared) {
         let mut hits = Vec::new();
         let res = catch_unwind(AssertUnwindSafe(|| {
             rule.check.check_file(&facts, &mut hits)
@@ -975,7 +990,7 @@ fn lint_file(
         }
         findings.extend(hits.into_iter().map(|h| {
             let root = doc_root(&f.stream, h.span);
-            finding(rule, h, fi, &f.source, None, root)
+            finding(rule, strings, h, &at, None, root)
         }));
     }
     // Object rules: one task per object; a panic becomes a finding on that object. Every
@@ -986,8 +1001,10 @@ fn lint_file(
         .par_iter()
         .map(|res| {
             let mut out = Vec::new();
-            // The pod view is built once per object, for every container rule.
+            // The pod view is built once per object, for every container rule; the
+            // object's reference once for all its findings.
             let pod = crate::pod::PodView::of(res);
+            let reference = Arc::new(res.reference());
             let memo = crate::rule::Memo::default();
             let cx = Cx {
                 index,
@@ -996,7 +1013,8 @@ fn lint_file(
                 kube_version: settings.kube_version,
                 object_memo: Some(&memo),
             };
-            for rule in rules.iter().filter(|r| r.applies_to(res, pod.is_some())) {
+            let applying = rules.iter().zip(shared);
+            for (rule, strings) in applying.filter(|(r, _)| r.applies_to(res, pod.is_some())) {
                 let mut hits = Vec::new();
                 let r = catch_unwind(AssertUnwindSafe(|| rule.check.check(&cx, res, &mut hits)));
                 if let Err(p) = r {
@@ -1004,7 +1022,7 @@ fn lint_file(
                 }
                 out.extend(
                     hits.into_iter()
-                        .map(|h| finding(rule, h, fi, &f.source, Some(res), Some(res.root))),
+                        .map(|h| finding(rule, strings, h, &at, Some(&reference), Some(res.root))),
                 );
             }
             let mut annotations: Vec<Applied> = suppress::annotations(res)
@@ -1049,12 +1067,12 @@ fn lint_file(
         if unused.is_empty() {
             continue;
         }
-        for rule in rules {
+        for (rule, strings) in rules.iter().zip(shared) {
             let mut hits = Vec::new();
             rule.check.check_unused(&unused, &mut hits);
             findings.extend(
                 hits.into_iter()
-                    .map(|h| finding(rule, h, fi, &f.source, None, None)),
+                    .map(|h| finding(rule, strings, h, &at, None, None)),
             );
         }
     }
@@ -1072,20 +1090,45 @@ fn crash_hit(rule: &Rule, payload: &(dyn std::any::Any + Send), span: Span) -> H
     )
 }
 
+/// What every finding of a rule shares, made once per run.
+struct Shared {
+    id: Arc<str>,
+    responsibility: Arc<str>,
+    /// The help of findings that bring none of their own.
+    help: Arc<str>,
+}
+
+impl Shared {
+    fn of(rule: &Rule) -> Shared {
+        Shared {
+            id: Arc::from(rule.id.as_str()),
+            responsibility: Arc::from(rule.responsibility.as_str()),
+            help: Arc::from(sentence(&first_paragraph(&rule.remediation))),
+        }
+    }
+}
+
+/// The file findings are made in.
+struct At<'a> {
+    file_index: usize,
+    source: &'a SourceFile,
+    name: Arc<str>,
+}
+
 fn finding(
     rule: &Rule,
+    shared: &Shared,
     hit: Hit,
-    file_index: usize,
-    source: &SourceFile,
-    res: Option<&Resource>,
+    at: &At,
+    reference: Option<&Arc<crate::finding::ResourceRef>>,
     root: Option<NodeRef>,
 ) -> Finding {
+    let source = at.source;
     let len = source.text.len();
     let span = Span::new(hit.span.start.min(len), hit.span.end.min(len));
     let path = root
         .map(|r| crate::path::path_to(r, span))
         .unwrap_or_default();
-    let reference = res.map(|r| r.reference());
     let (kind, ns, name) = reference.as_ref().map_or(("", "", ""), |r| {
         (
             r.kind.as_str(),
@@ -1106,11 +1149,11 @@ fn finding(
     let (line, column) = source.position(span.start);
     let (end_line, end_column) = source.position(span.end);
     Finding {
-        rule: rule.id.clone(),
+        rule: shared.id.clone(),
         severity: hit.severity.map_or(rule.severity, |s| s.min(rule.severity)),
         message: hit.message,
-        file_index,
-        file: source.name.clone(),
+        file_index: at.file_index,
+        file: at.name.clone(),
         span,
         line,
         column,
@@ -1122,12 +1165,12 @@ fn finding(
             .into_iter()
             .map(|(span, label)| Related { span, label })
             .collect(),
-        resource: reference,
-        responsibility: rule.responsibility.clone(),
-        help: sentence(
-            &hit.help
-                .unwrap_or_else(|| first_paragraph(&rule.remediation)),
-        ),
+        resource: reference.cloned(),
+        responsibility: shared.responsibility.clone(),
+        help: match hit.help {
+            Some(h) => Arc::from(sentence(&h)),
+            None => shared.help.clone(),
+        },
         suppressed: None,
         path,
         fingerprint,

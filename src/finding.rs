@@ -4,6 +4,7 @@ use crate::yaml::Span;
 use serde::Serialize;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -59,15 +60,17 @@ pub struct Related {
     pub label: String,
 }
 
-/// One diagnostic, with everything a printer needs and nothing rule-specific.
+/// One diagnostic, with everything a printer needs and nothing rule-specific. What many
+/// findings share (their rule, file, duty and the rule's help) is shared, not copied: a
+/// large set has a hundred thousand of them.
 #[derive(Clone, Debug)]
 pub struct Finding {
-    pub rule: String,
+    pub rule: Arc<str>,
     pub severity: Severity,
     pub message: String,
     /// Index of the file in the run's file list (for snippets).
     pub file_index: usize,
-    pub file: String,
+    pub file: Arc<str>,
     pub span: Span,
     pub line: usize,
     pub column: usize,
@@ -76,9 +79,9 @@ pub struct Finding {
     /// Text under the primary span.
     pub label: Option<String>,
     pub related: Vec<Related>,
-    pub resource: Option<ResourceRef>,
-    pub responsibility: String,
-    pub help: String,
+    pub resource: Option<Arc<ResourceRef>>,
+    pub responsibility: Arc<str>,
+    pub help: Arc<str>,
     /// Set aside by a comment, annotation, configuration or baseline: printed only when
     /// asked for, never counted toward the exit code.
     pub suppressed: Option<crate::suppress::Suppressed>,

@@ -76,7 +76,7 @@ pub fn run_rule(inputs: &[Input], all: &[Rule], rule: &Rule) -> Outcome {
         },
     );
     if chosen.len() > 1 {
-        out.findings.retain(|f| f.rule == rule.id);
+        out.findings.retain(|f| *f.rule == *rule.id);
         out.summary.warnings = out.findings.len();
         out.summary.errors = 0;
         out.summary.infos = 0;
@@ -180,7 +180,7 @@ pub fn run_file(file: &Path, bad: bool, base: &Path, all: &[Rule], rule: &Rule) 
     let (findings, unjudged): (Vec<Finding>, Vec<Finding>) = out
         .findings
         .into_iter()
-        .filter(|f| f.rule == rule.id && f.suppressed.is_none())
+        .filter(|f| *f.rule == *rule.id && f.suppressed.is_none())
         .partition(|f| {
             !f.message.starts_with(crate::celx::NOT_EVALUATED)
                 && !f.message.ends_with(crate::celx::NOT_EVALUATED_TAIL)
@@ -248,7 +248,7 @@ fn check_examples(all: &[Rule], rule: &Rule) -> Vec<String> {
         let n = out_run
             .findings
             .iter()
-            .filter(|f| f.rule == rule.id && f.suppressed.is_none())
+            .filter(|f| *f.rule == *rule.id && f.suppressed.is_none())
             .count();
         if flagged && n == 0 {
             out.push(format!("{}: examples.fail is not flagged", rule.origin));

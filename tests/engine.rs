@@ -98,3 +98,4 @@ fn reading_files_again_changes_no_report() {
         }
     }
 }
+

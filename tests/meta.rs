@@ -69,7 +69,7 @@ fn rule_examples_fail_and_pass_as_documented() {
             .unwrap_or_else(|| panic!("{}: no pass example", r.id));
         let out = lint_text("example.yaml", fail, &r.id);
         assert!(
-            out.findings.iter().any(|f| f.rule == r.id),
+            out.findings.iter().any(|f| *f.rule == *r.id),
             "{}: the fail example is not flagged",
             r.id
         );
@@ -77,7 +77,7 @@ fn rule_examples_fail_and_pass_as_documented() {
         let hits: Vec<_> = out
             .findings
             .iter()
-            .filter(|f| f.rule == r.id)
+            .filter(|f| *f.rule == *r.id)
             .map(|f| &f.message)
             .collect();
         assert!(

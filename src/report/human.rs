@@ -205,10 +205,8 @@ fn statistics(r: &Report) -> String {
     let mut by_rule: BTreeMap<(&str, &str), usize> = BTreeMap::new();
     let mut by_duty: BTreeMap<&str, usize> = BTreeMap::new();
     for f in r.findings.iter().filter(|f| f.suppressed.is_none()) {
-        *by_rule
-            .entry((f.rule.as_str(), f.severity.as_str()))
-            .or_default() += 1;
-        *by_duty.entry(f.responsibility.as_str()).or_default() += 1;
+        *by_rule.entry((&*f.rule, f.severity.as_str())).or_default() += 1;
+        *by_duty.entry(&*f.responsibility).or_default() += 1;
     }
     let sorted = |m: Vec<(String, usize)>| {
         let mut v = m;

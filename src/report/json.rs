@@ -4,16 +4,36 @@ use super::Report;
 use crate::finding::{Finding, ResourceRef, Severity};
 use crate::suppress::Suppressed;
 use serde::Serialize;
+use std::io::Write;
 
 #[derive(Serialize)]
-struct Json<'a> {
+struct Json<'a, 'r> {
     version: &'static str,
     summary: JsonSummary,
-    findings: Vec<JsonFinding<'a>>,
+    findings: Findings<'a, 'r>,
     /// Findings a comment, annotation, configuration or baseline set aside, with the mark.
-    suppressed: Vec<JsonFinding<'a>>,
+    suppressed: Findings<'a, 'r>,
     skipped: Vec<JsonSkipped<'a>>,
     errors: &'a [String],
+}
+
+/// The findings (set aside or not), serialised one by one as they are written: a large
+/// report is never held twice in memory.
+struct Findings<'a, 'r> {
+    report: &'r Report<'a>,
+    suppressed: bool,
+}
+
+impl Serialize for Findings<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = self.report;
+        s.collect_seq(
+            r.findings
+                .iter()
+                .filter(|f| f.suppressed.is_some() == self.suppressed)
+                .map(|f| one(r, f)),
+        )
+    }
 }
 
 #[derive(Serialize)]
@@ -65,9 +85,8 @@ struct JsonFinding<'a> {
     suppressed: Option<&'a Suppressed>,
 }
 
-pub fn render<'a>(r: &Report<'a>) -> String {
-    let s = r.summary;
-    let one = |f: &'a Finding| JsonFinding {
+fn one<'a>(r: &Report<'a>, f: &'a Finding) -> JsonFinding<'a> {
+    JsonFinding {
         rule: &f.rule,
         severity: f.severity,
         message: &f.message,
@@ -76,7 +95,7 @@ pub fn render<'a>(r: &Report<'a>) -> String {
         column: f.column,
         end_line: f.end_line,
         end_column: f.end_column,
-        resource: f.resource.as_ref(),
+        resource: f.resource.as_deref(),
         responsibility: r.model.get(&f.responsibility).map(|a| JsonResponsibility {
             id: &a.id,
             section: &a.section,
@@ -88,7 +107,12 @@ pub fn render<'a>(r: &Report<'a>) -> String {
         path: &f.path,
         fingerprint: &f.fingerprint,
         suppressed: f.suppressed.as_ref(),
-    };
+    }
+}
+
+/// Write the report as it is serialised (no copy of it in memory).
+pub fn write(r: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let s = r.summary;
     let doc = Json {
         version: env!("CARGO_PKG_VERSION"),
         summary: JsonSummary {
@@ -100,18 +124,14 @@ pub fn render<'a>(r: &Report<'a>) -> String {
             infos: s.infos,
             suppressed: s.suppressed,
         },
-        findings: r
-            .findings
-            .iter()
-            .filter(|f| f.suppressed.is_none())
-            .map(one)
-            .collect(),
-        suppressed: r
-            .findings
-            .iter()
-            .filter(|f| f.suppressed.is_some())
-            .map(one)
-            .collect(),
+        findings: Findings {
+            report: r,
+            suppressed: false,
+        },
+        suppressed: Findings {
+            report: r,
+            suppressed: true,
+        },
         skipped: r
             .skipped
             .iter()
@@ -124,8 +144,16 @@ pub fn render<'a>(r: &Report<'a>) -> String {
             .collect(),
         errors: r.errors,
     };
-    let mut out =
-        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    out.push('\n');
-    out
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut w, &doc).map_err(std::io::Error::other)?;
+    w.write_all(b"\n")?;
+    w.flush()
+}
+
+pub fn render(r: &Report) -> String {
+    let mut out = Vec::new();
+    if let Err(e) = write(r, &mut out) {
+        return format!("{{\"error\": \"{e}\"}}\n");
+    }
+    String::from_utf8(out).unwrap_or_default()
 }

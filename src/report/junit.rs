@@ -32,9 +32,9 @@ pub fn render(r: &Report) -> String {
     }
     for f in r.findings.iter().filter(|f| f.suppressed.is_none()) {
         by_file
-            .entry(f.file.as_str())
+            .entry(&*f.file)
             .or_default()
-            .entry(f.rule.as_str())
+            .entry(&*f.rule)
             .or_default()
             .push(f);
     }

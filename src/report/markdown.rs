@@ -41,9 +41,9 @@ pub fn render(r: &Report) -> String {
     let mut by_duty: BTreeMap<&str, usize> = BTreeMap::new();
     let mut by_rule: BTreeMap<(&str, String), usize> = BTreeMap::new();
     for f in &active {
-        *by_duty.entry(f.responsibility.as_str()).or_default() += 1;
+        *by_duty.entry(&*f.responsibility).or_default() += 1;
         *by_rule
-            .entry((f.rule.as_str(), f.severity.to_string()))
+            .entry((&*f.rule, f.severity.to_string()))
             .or_default() += 1;
     }
     // Every duty the run checks, with both parties' letters, its rules and its count: the

@@ -34,7 +34,7 @@ fn uri(path: &str) -> String {
 
 fn result(r: &Report, f: &Finding, index: Option<usize>) -> Value {
     let mut res = json!({
-        "ruleId": f.rule,
+        "ruleId": &*f.rule,
         "level": level(f.severity),
         "message": {"text": format!("{} (help: {})", f.message, f.help)},
         "locations": [{
@@ -49,7 +49,7 @@ fn result(r: &Report, f: &Finding, index: Option<usize>) -> Value {
             }
         }],
         "partialFingerprints": {"onus/v1": f.fingerprint},
-        "properties": {"responsibility": f.responsibility, "path": f.path},
+        "properties": {"responsibility": &*f.responsibility, "path": f.path},
     });
     if let (Some(i), Some(obj)) = (index, res.as_object_mut()) {
         obj.insert("ruleIndex".into(), json!(i));
@@ -119,7 +119,7 @@ pub fn render(r: &Report) -> String {
     let results: Vec<Value> = r
         .findings
         .iter()
-        .map(|f| result(r, f, r.rules.iter().position(|rule| rule.id == f.rule)))
+        .map(|f| result(r, f, r.rules.iter().position(|rule| *rule.id == *f.rule)))
         .collect();
     let notifications: Vec<Value> = r
         .errors
