@@ -394,8 +394,32 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
         .chain(&args.context)
         .cloned()
         .collect();
+    let mut phases = crate::phases::Phases::start();
+    // With more than one thread, files are read as the walk finds them: the walk (system
+    // calls, mostly) overlaps the parsing.
+    let (mut found, preloaded) = if pool.current_num_threads() > 1 {
+        let (tx, rx) = std::sync::mpsc::channel::<std::path::PathBuf>();
+        std::thread::scope(|scope| {
+            let reader = scope.spawn(|| pool.install(|| engine::Preloaded::read(rx, &settings)));
+            let found = crate::discover::discover_with(
+                &args.paths,
+                &exclude,
+                args.stdin_filename.as_deref(),
+                &mut |p| {
+                    let _ = tx.send(p.to_path_buf());
+                },
+            );
+            drop(tx);
+            let preloaded = reader.join().unwrap_or_default();
+            (found, preloaded)
+        })
+    } else {
+        let found =
+            pool.install(|| discover(&args.paths, &exclude, args.stdin_filename.as_deref()));
+        (found, engine::Preloaded::default())
+    };
+    phases.mark("discovery (and reading what it found)");
     let (outcome, discovery_failures) = pool.install(|| {
-        let mut found = discover(&args.paths, &exclude, args.stdin_filename.as_deref());
         for note in &found.notes {
             eprintln!("note: {note}");
         }
@@ -415,7 +439,7 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
                 }));
             engine::dedup_inputs(&mut found.inputs);
         }
-        let mut outcome = engine::run(&found.inputs, &chosen, &settings);
+        let mut outcome = engine::run_preloaded(&found.inputs, preloaded, &chosen, &settings);
         // Files left unread while walking (Helm templates, FIFOs) are listed with the
         // skipped documents, never silently dropped.
         outcome.skipped.extend(found.skipped);
@@ -515,6 +539,7 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
         eprintln!("error: {f}");
         failed = true;
     }
+    let mut phases = crate::phases::Phases::start();
     for (text, output) in &written {
         let res = match text {
             Some(text) => emit(text, output.as_deref()),
@@ -524,6 +549,7 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
             return fail(e);
         }
     }
+    phases.mark("report written");
     if failed {
         return FAILURE;
     }

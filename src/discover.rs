@@ -85,6 +85,11 @@ pub fn exclude_set(patterns: &[String]) -> Result<GlobSet, String> {
     b.build().map_err(|e| e.to_string())
 }
 
+/// The name the report gives a file found at `p`.
+pub fn name_of(p: &Path) -> String {
+    clean(p)
+}
+
 fn clean(p: &Path) -> String {
     let s = p.to_string_lossy();
     s.strip_prefix("./").unwrap_or(&s).to_string()
@@ -103,7 +108,7 @@ fn excluded(set: &GlobSet, p: &Path) -> bool {
 fn walk(
     root: &Path,
     exclude: &GlobSet,
-    found: &mut BTreeSet<PathBuf>,
+    found: &mut Found,
     failures: &mut Vec<String>,
     skipped: &mut Vec<Skipped>,
 ) {
@@ -191,8 +196,43 @@ fn glob_meta(s: &str) -> bool {
     s.contains(['*', '?', '[', '{'])
 }
 
+/// The files found so far, in path order; each new one is also told to `on_new` (to be
+/// read while the walk goes on).
+struct Found<'f> {
+    set: BTreeSet<PathBuf>,
+    on_new: &'f mut dyn FnMut(&Path),
+}
+
+impl Found<'_> {
+    fn insert(&mut self, p: PathBuf) -> bool {
+        if self.set.contains(&p) {
+            return false;
+        }
+        (self.on_new)(&p);
+        self.set.insert(p)
+    }
+
+    fn len(&self) -> usize {
+        self.set.len()
+    }
+}
+
 pub fn discover(paths: &[String], exclude: &GlobSet, stdin_name: Option<&str>) -> Discovered {
-    let mut found: BTreeSet<PathBuf> = BTreeSet::new();
+    discover_with(paths, exclude, stdin_name, &mut |_| {})
+}
+
+/// `discover`, telling `on_new` each file as it is found (its name as the report gives it
+/// is `name_of`).
+pub fn discover_with(
+    paths: &[String],
+    exclude: &GlobSet,
+    stdin_name: Option<&str>,
+    on_new: &mut dyn FnMut(&Path),
+) -> Discovered {
+    let mut found = Found {
+        set: BTreeSet::new(),
+        on_new,
+    };
     let mut failures = Vec::new();
     let mut inputs = Vec::new();
     let mut skipped = Vec::new();
@@ -247,7 +287,7 @@ pub fn discover(paths: &[String], exclude: &GlobSet, stdin_name: Option<&str>) -
             Err(e) => failures.push(format!("{arg}: {}", describe(&e))),
         }
     }
-    inputs.extend(found.into_iter().map(|p| Input::Path {
+    inputs.extend(found.set.into_iter().map(|p| Input::Path {
         name: clean(&p),
         path: p,
         context: false,
@@ -298,7 +338,7 @@ fn describe(e: &std::io::Error) -> String {
 fn glob(
     pattern: &str,
     exclude: &GlobSet,
-    found: &mut BTreeSet<PathBuf>,
+    found: &mut Found,
     failures: &mut Vec<String>,
     skipped: &mut Vec<Skipped>,
 ) -> Result<usize, String> {
@@ -363,6 +403,8 @@ fn glob(
     }
     // Files it matched but skipped (a FIFO) count: the pattern did match.
     let n = all.len() + skipped.len() - skipped_before;
-    found.extend(all);
+    for p in all {
+        found.insert(p);
+    }
     Ok(n)
 }

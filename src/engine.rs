@@ -661,11 +661,13 @@ fn objects<'a>(
 pub const KEEP_BYTES: usize = 24 * 1024 * 1024;
 
 /// A file after the first pass: its tree kept, or dropped to be read again.
-struct Slot {
+pub struct Slot {
     /// Its position in the inputs.
     input: usize,
     loaded: Loaded,
     kept: bool,
+    /// It holds a kustomization (then it is always kept).
+    kust: bool,
     context: bool,
 }
 
@@ -757,30 +759,95 @@ struct FileResult {
 /// them and gathers what rules need of the whole set (the index), the second runs the rules
 /// file by file. Trees beyond `Settings::keep_bytes` are not kept between the passes.
 pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
-    let kept_bytes = std::sync::atomic::AtomicUsize::new(0);
+    run_preloaded(inputs, Preloaded::default(), rules, settings)
+}
+
+/// Files read (in the first pass) while discovery was still walking, by path.
+#[derive(Default)]
+pub struct Preloaded {
+    read: std::collections::HashMap<PathBuf, Result<Slot, String>>,
+    kept_bytes: std::sync::atomic::AtomicUsize,
+}
+
+impl Preloaded {
+    /// Read the files sent on `paths` as they come (in parallel), until the sender is gone.
+    pub fn read(paths: std::sync::mpsc::Receiver<PathBuf>, settings: &Settings) -> Preloaded {
+        use rayon::iter::ParallelBridge;
+        let kept_bytes = std::sync::atomic::AtomicUsize::new(0);
+        let read = paths
+            .into_iter()
+            .par_bridge()
+            .map(|path| {
+                let input = Input::Path {
+                    name: crate::discover::name_of(&path),
+                    path: path.clone(),
+                    context: false,
+                };
+                let slot = first_read(0, &input, settings, &kept_bytes);
+                (path, slot)
+            })
+            .collect();
+        Preloaded { read, kept_bytes }
+    }
+
+    fn take(&mut self, input: &Input) -> Option<Result<Slot, String>> {
+        match input {
+            Input::Path {
+                path,
+                context: false,
+                ..
+            } => self.read.remove(path),
+            _ => None,
+        }
+    }
+}
+
+/// Read a file for the first pass; its tree is kept while the kept text stays under
+/// `settings.keep_bytes` (and always for a kustomization, which every file's objects read).
+fn first_read(
+    n: usize,
+    input: &Input,
+    settings: &Settings,
+    kept_bytes: &std::sync::atomic::AtomicUsize,
+) -> Result<Slot, String> {
+    let mut loaded = load(input)?;
+    let bytes = loaded.source.text.len();
+    let kust = loaded.stream.documents.iter().any(|d| {
+        NodeRef::root(d).is_some_and(|r| kustomize::is_kustomization(&loaded.source.name, r))
+    });
+    let total = kept_bytes.fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
+    let kept = kust || total.saturating_add(bytes) <= settings.keep_bytes;
+    if !kept {
+        loaded.stream = yaml::Stream::default();
+        loaded.source = Arc::new(SourceFile::new(loaded.source.name.clone(), ""));
+    }
+    Ok(Slot {
+        input: n,
+        loaded,
+        kept,
+        kust,
+        context: input.is_context(),
+    })
+}
+
+/// `run`, with the files already read while discovery walked.
+pub fn run_preloaded(
+    inputs: &[Input],
+    mut preloaded: Preloaded,
+    rules: &[&Rule],
+    settings: &Settings,
+) -> Outcome {
+    let mut phases = crate::phases::Phases::start();
+    let early: Vec<Option<Result<Slot, String>>> =
+        inputs.iter().map(|i| preloaded.take(i)).collect();
+    let kept_bytes = std::sync::atomic::AtomicUsize::new(preloaded.kept_bytes.into_inner());
     let loaded: Vec<Result<Slot, String>> = inputs
         .par_iter()
+        .zip(early)
         .enumerate()
-        .map(|(n, input)| {
-            let mut loaded = load(input)?;
-            let bytes = loaded.source.text.len();
-            // Kustomizations are read by every file's objects: always kept.
-            let kust = loaded.stream.documents.iter().any(|d| {
-                NodeRef::root(d)
-                    .is_some_and(|r| kustomize::is_kustomization(&loaded.source.name, r))
-            });
-            let total = kept_bytes.fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
-            let kept = kust || total.saturating_add(bytes) <= settings.keep_bytes;
-            if !kept {
-                loaded.stream = yaml::Stream::default();
-                loaded.source = Arc::new(SourceFile::new(loaded.source.name.clone(), ""));
-            }
-            Ok(Slot {
-                input: n,
-                loaded,
-                kept,
-                context: input.is_context(),
-            })
+        .map(|(n, (input, early))| match early {
+            Some(slot) => slot.map(|s| Slot { input: n, ..s }),
+            None => first_read(n, input, settings, &kept_bytes),
         })
         .collect();
     let mut failures = Vec::new();
@@ -797,14 +864,18 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            (
-                i,
-                s.loaded.source.name.as_str(),
-                s.loaded.stream.documents.as_slice(),
-            )
+            // Only kustomizations are read for their documents; other files by name.
+            let docs: &[yaml::Document] = if s.kust {
+                &s.loaded.stream.documents
+            } else {
+                &[]
+            };
+            (i, s.loaded.source.name.as_str(), docs)
         })
         .collect();
+    phases.mark("read and parse");
     let kust = kustomize::analyse(&listing);
+    phases.mark("kustomizations");
     let mut skipped = Vec::new();
     // What kustomizations ask for and onus does not do: listed with the skipped documents.
     for (file, node, reason) in &kust.unsupported {
@@ -878,7 +949,9 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
         skipped.extend(skip);
         failures.extend(failure);
     }
+    phases.mark("objects and what they give the index");
     let index = Index::build(gathered, &reads);
+    phases.mark("index");
     let shared: Vec<Shared> = rules.iter().map(|r| Shared::of(r)).collect();
     let sources: Vec<Arc<SourceFile>> = slots.iter().map(|s| s.loaded.source.clone()).collect();
 
@@ -917,6 +990,7 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
             result
         })
         .collect();
+    phases.mark("rules");
     let mut sources = sources;
     let mut findings: Vec<Finding> =
         Vec::with_capacity(results.iter().map(|r| r.findings.len()).sum::<usize>() + 16);
@@ -929,6 +1003,7 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
     }
     findings.retain(|f| !context.get(f.file_index).copied().unwrap_or(false));
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    phases.mark("findings joined and sorted");
     // Freeing the trees of a large set takes a while: done beside the report.
     drop(listing);
     if kept_bytes.into_inner() > 1 << 20 {

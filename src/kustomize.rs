@@ -23,8 +23,11 @@ fn normalize(p: &Path) -> PathBuf {
     for c in p.components() {
         match c {
             Component::CurDir => {}
+            // `..` cancels a name before it, never another `..` (`../../a` stays).
             Component::ParentDir => {
-                if !out.pop() {
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) {
+                    out.pop();
+                } else {
                     out.push("..");
                 }
             }
@@ -32,6 +35,20 @@ fn normalize(p: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// No `.` at the start and no `..` after a name: what `normalize` would give back.
+fn is_normal(p: &Path) -> bool {
+    let mut named = false;
+    for c in p.components() {
+        match c {
+            Component::CurDir => return false,
+            Component::ParentDir if named => return false,
+            Component::Normal(_) => named = true,
+            _ => {}
+        }
+    }
+    true
 }
 
 struct Kust<'a> {
@@ -67,9 +84,17 @@ pub fn is_kustomization(name: &str, root: NodeRef) -> bool {
 }
 
 pub fn analyse<'a>(files: &[(usize, &str, &'a [Document])]) -> Kustomize<'a> {
-    let mut by_path: HashMap<PathBuf, usize> = HashMap::new();
+    // Names as discovery gives them are already normal (Path compares by component):
+    // only the others are normalised.
+    let mut by_path: HashMap<std::borrow::Cow<Path>, usize> = HashMap::new();
     for (i, name, _) in files {
-        by_path.insert(normalize(Path::new(name)), *i);
+        let path = Path::new(*name);
+        let key = if is_normal(path) {
+            std::borrow::Cow::Borrowed(path)
+        } else {
+            std::borrow::Cow::Owned(normalize(path))
+        };
+        by_path.insert(key, *i);
     }
     let mut result = Kustomize::default();
     // Kustomizations by directory.
@@ -97,7 +122,7 @@ pub fn analyse<'a>(files: &[(usize, &str, &'a [Document])]) -> Kustomize<'a> {
             }
             result
                 .patches
-                .extend(patch_paths.iter().filter_map(|p| by_path.get(p)));
+                .extend(patch_paths.iter().filter_map(|p| by_path.get(p.as_path())));
             // Remote resources, Helm charts and plugins are not fetched or run.
             for key in ["resources", "bases", "components"] {
                 for r in root.get(key).into_iter().flat_map(|n| n.items()) {
@@ -188,7 +213,7 @@ pub fn analyse<'a>(files: &[(usize, &str, &'a [Document])]) -> Kustomize<'a> {
             if !seen.insert(p.clone()) {
                 continue;
             }
-            if let Some(file) = by_path.get(&p) {
+            if let Some(file) = by_path.get(p.as_path()) {
                 result.namespaces.entry(*file).or_insert(ns);
             } else if let Some(child) = kusts.get(&p) {
                 stack.extend(child.resources.iter().cloned());

@@ -20,6 +20,7 @@ pub mod model;
 pub mod object;
 pub mod objpath;
 pub mod path;
+pub mod phases;
 pub mod pod;
 pub mod registry;
 pub mod report;

@@ -98,4 +98,3 @@ fn reading_files_again_changes_no_report() {
         }
     }
 }
-
