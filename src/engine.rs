@@ -658,7 +658,7 @@ fn objects<'a>(
 /// The text the first pass keeps, with its tree, by default: a set this size is read once;
 /// beyond it, a file's tree and text are dropped after the first pass and the file is read
 /// again when its rules run, so memory stays bounded whatever the set's size.
-pub const KEEP_BYTES: usize = 24 * 1024 * 1024;
+pub const KEEP_BYTES: usize = 12 * 1024 * 1024;
 
 /// A file after the first pass: its tree kept, or dropped to be read again.
 pub struct Slot {

@@ -156,6 +156,7 @@ fn the_scanner_reads_what_manifests_are_written_in() {
         "a:\n- x\n-\n- - y\n  - z\n- k: v\n  l: w\nb:\n",
         "---\n---\na: plain\n  continued\n\n  paragraph\n---\n# only a comment\n",
         "a: 1\na: 2\nb: [x, y,]\n",
+        "a: b\r\nc:\r\n  - d\r\n  -\r\ne: |\r\n  x\r\n\r\n  y\r\nf: \"q\r\n  r\"\r\ng: x\r\n  y\r\nh:\r\n",
     ];
     for text in cases {
         let fast = onus::yaml::parse_scanner(text)
@@ -165,14 +166,14 @@ fn the_scanner_reads_what_manifests_are_written_in() {
     }
 }
 
-/// What it leaves to granit-parser: anchors, tags, tabs, CRs, directives, errors.
+/// What it leaves to granit-parser: anchors, tags, tabs, lone CRs, directives, errors.
 #[test]
 fn the_scanner_declines_the_rest() {
     for text in [
         "a: &x 1\nb: *x\n",
         "a: !!str 1\n",
         "a:\tb\n",
-        "a: b\r\n",
+        "a: b\rc: d\n",
         "%YAML 1.2\n---\na: 1\n",
         "a: b: c\n",
         "a:\n  b: 1\n c: 2\n",

@@ -1,9 +1,10 @@
 //! A fast scanner for the YAML manifests are written in: block mappings and sequences,
-//! flow collections (JSON included), plain, quoted and block scalars, comments, documents.
+//! flow collections (JSON included), plain, quoted and block scalars over several lines,
+//! comments, documents, LF or CRLF line breaks.
 //!
 //! It builds the tree through the same `Sink` as granit-parser, node for node: same ids,
 //! spans, styles and values. Anything outside its subset, or anything it doubts (tags,
-//! anchors, tabs, CRs, multi-line quoted scalars, odd indentation, any syntax error), makes
+//! anchors, tabs, lone CRs, directives, odd indentation, any syntax error), makes
 //! it answer None, "not mine", and granit-parser reads the whole input instead: errors are
 //! always granit's. Its spans follow granit's conventions, which are not always YAML's
 //! (an empty value sits at its `:`, an indentless sequence starts at its first item, a
@@ -101,7 +102,8 @@ fn plain_bytes(b: &[u8]) -> bool {
     let mut i = 0;
     while let Some(&c) = b.get(i) {
         if c < 0x20 {
-            if c != b'\n' {
+            // CRLF line breaks are read as breaks; a CR alone is granit's.
+            if c != b'\n' && !(c == b'\r' && b.get(i + 1) == Some(&b'\n')) {
                 return false;
             }
         } else if c == 0x7f {
@@ -139,11 +141,24 @@ fn is_flow_indicator(c: u8) -> bool {
 }
 
 impl<'a> Scanner<'a> {
+    /// The byte at `i`; the CR of a CRLF reads as the line break it starts.
     fn at(&self, i: usize) -> Option<u8> {
         if i < self.end {
-            self.b.get(i).copied()
+            match self.b.get(i).copied() {
+                Some(b'\r') => Some(b'\n'),
+                c => c,
+            }
         } else {
             None
+        }
+    }
+
+    /// Where the line after the line break at `i` starts.
+    fn after_break(&self, i: usize) -> usize {
+        if self.b.get(i) == Some(&b'\r') {
+            i + 2
+        } else {
+            i + 1
         }
     }
 
@@ -157,12 +172,12 @@ impl<'a> Scanner<'a> {
     fn eol(&self, i: usize) -> usize {
         let rest = self.b.get(i..self.end).unwrap_or_default();
         rest.iter()
-            .position(|&c| c == b'\n')
+            .position(|&c| c == b'\n' || c == b'\r')
             .map_or(self.end, |p| i + p)
     }
 
     fn next_line(&self, eol: usize) -> usize {
-        (eol + 1).min(self.end)
+        self.after_break(eol).min(self.end)
     }
 
     fn is_dash(&self, i: usize) -> bool {
@@ -228,7 +243,7 @@ impl<'a> Scanner<'a> {
         let j = self.spaces(i);
         match self.at(j) {
             None => Some(self.end),
-            Some(b'\n') => Some(j + 1),
+            Some(b'\n') => Some(self.after_break(j)),
             Some(b'#') if j > i || self.at(i.wrapping_sub(1)) == Some(b' ') => {
                 Some(self.next_line(self.eol(j)))
             }
@@ -244,7 +259,7 @@ impl<'a> Scanner<'a> {
             match self.at(j) {
                 None => break,
                 Some(b'\n') => {
-                    i = j + 1;
+                    i = self.after_break(j);
                     continue;
                 }
                 Some(b'#') => {
@@ -504,7 +519,7 @@ impl<'a> Scanner<'a> {
                     None => break,
                     Some(b'\n') => {
                         blank += 1;
-                        p = q + 1;
+                        p = self.after_break(q);
                         continue;
                     }
                     Some(b'#') => break,
@@ -616,12 +631,12 @@ impl<'a> Scanner<'a> {
     /// empty line; an escaped break folds to nothing). Returns where the text resumes.
     fn fold(&self, p: usize, parent: isize, o: &mut String, escaped: bool) -> Option<usize> {
         let mut breaks = 0;
-        let mut i = p + 1;
+        let mut i = self.after_break(p);
         loop {
             let j = self.spaces(i);
             if self.at(j)? == b'\n' {
                 breaks += 1;
-                i = j + 1;
+                i = self.after_break(j);
                 continue;
             }
             let col = j - i;
@@ -723,7 +738,7 @@ impl<'a> Scanner<'a> {
                     return None;
                 }
                 blank += 1;
-                q = e + 1;
+                q = self.after_break(e);
                 continue;
             }
             let n = match n {
@@ -735,7 +750,7 @@ impl<'a> Scanner<'a> {
             };
             lines.push((q + n, e, blank));
             blank = 0;
-            q = e + 1;
+            q = self.after_break(e);
         };
         let mut v = String::new();
         let mut prev_more = false;
@@ -788,8 +803,9 @@ impl<'a> Scanner<'a> {
                 Some(b' ') => i += 1,
                 Some(b'\n') => {
                     *newline = true;
-                    let j = self.spaces(i + 1);
-                    if ((j - (i + 1)) as isize) <= parent
+                    let start = self.after_break(i);
+                    let j = self.spaces(start);
+                    if ((j - start) as isize) <= parent
                         || self.is_marker(j, b"---")
                         || self.is_marker(j, b"...")
                     {
