@@ -116,35 +116,6 @@ fn the_scanner_builds_granits_tree_on_the_shared_corpus() {
     );
 }
 
-/// Where the scanner declines a file (`ONUS_SCANNER_FILE=path cargo test --test scanner
-/// where -- --ignored --nocapture`): the first line of the shortest prefix it declines.
-#[test]
-#[ignore]
-fn where_the_scanner_declines() {
-    let Some(path) = std::env::var_os("ONUS_SCANNER_FILE") else {
-        return;
-    };
-    for path in std::env::split_paths(&path) {
-        let text = std::fs::read_to_string(&path).unwrap_or_default();
-        let mut end = 0;
-        for line in text.split_inclusive('\n') {
-            end += line.len();
-            // A prefix that ends on a block scalar's header is declined for that alone.
-            let t = line.trim_end();
-            if ["|", "|-", "|+", ">", ">-", ">+"]
-                .iter()
-                .any(|h| t.ends_with(h))
-            {
-                continue;
-            }
-            if onus::yaml::parse_scanner(&text[..end]).is_none() {
-                println!("{}: {:?}", path.display(), line);
-                break;
-            }
-        }
-    }
-}
-
 /// What the scanner takes, checked against granit-parser on each.
 #[test]
 fn the_scanner_reads_what_manifests_are_written_in() {
@@ -185,21 +156,5 @@ fn the_scanner_declines_the_rest() {
             onus::yaml::parse_scanner(text).is_none(),
             "{text:?} was scanned"
         );
-    }
-}
-
-#[test]
-#[ignore]
-fn scan_one() {
-    if let Some(p) = std::env::var_os("ONUS_SCANNER_ONE") {
-        let text = std::fs::read_to_string(p).unwrap();
-        let fast = onus::yaml::parse_scanner(&text);
-        println!("scanned: {}", fast.is_some());
-        if let Some(f) = fast {
-            println!(
-                "{:?}",
-                onus::yaml::compare(&f, &onus::yaml::parse_granit(&text))
-            );
-        }
     }
 }
