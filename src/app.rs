@@ -39,6 +39,7 @@ fn emit_with(
 ) -> Result<(), String> {
     match output {
         Some(path) => {
+            // `--output reports/onus.sarif` creates `reports/`.
             if let Some(dir) = Path::new(path)
                 .parent()
                 .filter(|d| !d.as_os_str().is_empty())
@@ -58,25 +59,10 @@ fn emit_with(
 }
 
 fn emit(text: &str, output: Option<&str>) -> Result<(), String> {
-    match output {
-        Some(path) => {
-            // `--output reports/onus.sarif` creates `reports/`.
-            if let Some(dir) = Path::new(path)
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-            {
-                std::fs::create_dir_all(dir).map_err(|e| format!("cannot write {path}: {e}"))?;
-            }
-            std::fs::write(path, text).map_err(|e| format!("cannot write {path}: {e}"))
-        }
-        None => {
-            let mut out = std::io::stdout().lock();
-            // A closed pipe (onus ... | head) is not an error of ours.
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
-            Ok(())
-        }
-    }
+    emit_with(output, |w| {
+        w.write_all(text.as_bytes())?;
+        w.flush()
+    })
 }
 
 pub fn run(cli: Cli) -> u8 {

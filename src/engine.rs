@@ -142,6 +142,19 @@ pub struct Settings {
     pub snippets: bool,
 }
 
+impl Default for Settings {
+    /// The `default` namespace, every rule's own Kubernetes release, the engine's bound.
+    fn default() -> Self {
+        Settings {
+            default_namespace: "default".into(),
+            known_rules: Vec::new(),
+            kube_version: None,
+            keep_bytes: KEEP_BYTES,
+            snippets: true,
+        }
+    }
+}
+
 /// A suppression of a file, with which of its rule ids set a finding aside.
 type Applied = (usize, Suppression, Vec<bool>);
 

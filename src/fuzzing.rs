@@ -166,13 +166,7 @@ pub fn check_pipeline(data: &[u8]) {
         rules.iter().any(|r| r.check_name == "cel"),
         "the example pack's CEL rule did not load"
     );
-    let settings = Settings {
-        default_namespace: "default".into(),
-        known_rules: Vec::new(),
-        kube_version: None,
-        keep_bytes: crate::engine::KEEP_BYTES,
-        snippets: true,
-    };
+    let settings = Settings::default();
     let out = engine::run(&inputs, &rules, &settings);
     for f in &out.findings {
         assert!(
@@ -300,13 +294,7 @@ pub fn check_rule(data: &[u8]) {
         name: "sample.yaml".into(),
         bytes: RULE_SAMPLE.as_bytes().to_vec(),
     }];
-    let settings = Settings {
-        default_namespace: "default".into(),
-        known_rules: Vec::new(),
-        kube_version: None,
-        keep_bytes: crate::engine::KEEP_BYTES,
-        snippets: true,
-    };
+    let settings = Settings::default();
     let out = engine::run(&inputs, &[&rule], &settings);
     for f in &out.findings {
         assert!(

@@ -68,11 +68,8 @@ pub fn run_rule(inputs: &[Input], all: &[Rule], rule: &Rule) -> Outcome {
         inputs,
         &chosen,
         &Settings {
-            default_namespace: "default".into(),
             known_rules: all.iter().map(|r| r.id.clone()).collect(),
-            kube_version: None,
-            keep_bytes: crate::engine::KEEP_BYTES,
-            snippets: true,
+            ..Settings::default()
         },
     );
     if chosen.len() > 1 {

@@ -45,13 +45,7 @@ fn a_panicking_rule_becomes_a_finding_and_the_run_goes_on() {
             bytes: text.as_bytes().to_vec(),
         }],
         &[&rule],
-        &Settings {
-            default_namespace: "default".into(),
-            known_rules: Vec::new(),
-            kube_version: None,
-            keep_bytes: onus::engine::KEEP_BYTES,
-            snippets: true,
-        },
+        &Settings::default(),
     );
     let _ = std::panic::take_hook();
     let msgs: Vec<(usize, &str)> = out

@@ -2,21 +2,10 @@
 //! and the fixtures and examples they start from) through the same checks the targets run,
 //! so every crash once found stays fixed and no fuzzer is needed for `cargo test`.
 
-use std::path::{Path, PathBuf};
+mod common;
 
-fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            files(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
-}
+use common::files_under as files;
+use std::path::Path;
 
 fn replay(target: &str, check: fn(&[u8])) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

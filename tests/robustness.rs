@@ -91,13 +91,7 @@ fn mutated_manifests_give_findings_never_crashes() {
     sources.sort();
     assert!(sources.len() > 50, "too few seeds: {}", sources.len());
     let all: Vec<_> = rules().iter().collect();
-    let settings = Settings {
-        default_namespace: "default".into(),
-        known_rules: Vec::new(),
-        kube_version: None,
-        keep_bytes: onus::engine::KEEP_BYTES,
-        snippets: true,
-    };
+    let settings = Settings::default();
     let mut rng = Rng(0x005e_ed0f_0a05);
     let mut inputs = Vec::new();
     for (i, path) in sources.iter().enumerate() {

@@ -5,21 +5,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        match e.file_type() {
-            Ok(t) if t.is_dir() => walk(&p, out),
-            Ok(t) if t.is_file() => out.push(p),
-            _ => {}
-        }
-    }
-}
+use std::path::PathBuf;
 
 #[derive(Default, Debug)]
 struct Tally {
@@ -33,7 +19,7 @@ struct Tally {
 fn compare_all(dirs: &[PathBuf]) -> Tally {
     let mut files = Vec::new();
     for d in dirs {
-        walk(d, &mut files);
+        common::files_under(d, &mut files);
     }
     files.sort();
     let mut t = Tally::default();

@@ -68,6 +68,21 @@ pub fn render_human(o: &Outcome) -> String {
 }
 
 /// Files of a directory, sorted, without `.expect` sidecars.
+/// Every file under `dir`, depth first (nothing when it is absent).
+pub fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files_under(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
 pub fn files_in(dir: &Path) -> Vec<PathBuf> {
     onus::testing::files_in(dir)
 }
