@@ -405,6 +405,23 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
         (found, engine::Preloaded::default())
     };
     phases.mark("discovery (and reading what it found)");
+    // The baseline is read first: findings are marked as they come, in report order.
+    let mut baseline = match &args.baseline {
+        Some(path) => match std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read the baseline {path}: {e}"))
+            .and_then(|text| Baseline::parse(path, &text))
+        {
+            Ok(b) => Some(b),
+            Err(e) => return fail(e),
+        },
+        None => None,
+    };
+    // Past this many bytes, findings wait on disk for the report (tests set it to 0).
+    let budget = std::env::var("ONUS_FINDINGS_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(crate::store::MEMORY_BYTES);
+    let mut store = crate::store::Store::new(budget);
     let (outcome, discovery_failures) = pool.install(|| {
         for note in &found.notes {
             eprintln!("note: {note}");
@@ -425,7 +442,14 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
                 }));
             engine::dedup_inputs(&mut found.inputs);
         }
-        let mut outcome = engine::run_preloaded(&found.inputs, preloaded, &chosen, &settings);
+        let mut sink = |mut f: crate::finding::Finding| {
+            config.mark(&rules, &mut f);
+            if let Some(b) = &mut baseline {
+                b.mark(&mut f);
+            }
+            store.push(f);
+        };
+        let mut outcome = engine::run_with(&found.inputs, preloaded, &chosen, &settings, &mut sink);
         // Files left unread while walking (Helm templates, FIFOs) are listed with the
         // skipped documents, never silently dropped.
         outcome.skipped.extend(found.skipped);
@@ -437,37 +461,30 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
 
     // Never dropped: the process ends soon after, and freeing a large set costs time.
     let outcome = &mut *Box::leak(Box::new(outcome));
-    config.mark(&rules, &mut outcome.findings);
-    if let Some(path) = &args.baseline {
-        let baseline = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read the baseline {path}: {e}"))
-            .and_then(|text| Baseline::parse(path, &text));
-        match baseline {
-            Ok(b) => {
-                let gone = b.apply(&mut outcome.findings);
-                if gone > 0 && !args.quiet {
-                    eprintln!(
-                        "note: {gone} finding{} recorded in {path} no longer occur{}; \
-                         --write-baseline {path} drops {}",
-                        if gone == 1 { "" } else { "s" },
-                        if gone == 1 { "s" } else { "" },
-                        if gone == 1 { "it" } else { "them" },
-                    );
-                }
-            }
-            Err(e) => return fail(e),
+    if let (Some(path), Some(b)) = (&args.baseline, &baseline) {
+        let gone = b.left();
+        if gone > 0 && !args.quiet {
+            eprintln!(
+                "note: {gone} finding{} recorded in {path} no longer occur{}; \
+                 --write-baseline {path} drops {}",
+                if gone == 1 { "" } else { "s" },
+                if gone == 1 { "s" } else { "" },
+                if gone == 1 { "it" } else { "them" },
+            );
         }
     }
     if let Some(path) = &args.write_baseline {
-        if let Err(e) = emit(&baseline::write(&outcome.findings), Some(path)) {
+        let text = baseline::write(store.iter());
+        if let Err(e) = emit(&text, Some(path)) {
             return fail(e);
         }
         // What was just recorded is set aside, as the next run with --baseline would.
-        if let Ok(b) = Baseline::parse(path, &baseline::write(&outcome.findings)) {
-            b.apply(&mut outcome.findings);
+        if let Ok(mut b) = Baseline::parse(path, &text) {
+            store = store.map(|f| b.mark(f));
         }
     }
-    outcome.summary.count(&outcome.findings);
+    let store = &*Box::leak(Box::new(store));
+    outcome.summary.count(store.iter());
     let errors: Vec<String> = discovery_failures
         .iter()
         .chain(&outcome.failures)
@@ -476,7 +493,7 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
     let mut run_rules = chosen.clone();
     run_rules.sort_by(|a, b| a.id.cmp(&b.id));
     let report = Report {
-        findings: &outcome.findings,
+        findings: store.into(),
         files: &outcome.files,
         summary: outcome.summary,
         model,
@@ -536,15 +553,19 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
         }
     }
     phases.mark("report written");
+    if let Some(e) = store.failure() {
+        eprintln!("error: {e}");
+        failed = true;
+    }
     if failed {
         return FAILURE;
     }
     // Suppressed findings never count.
+    let s = &outcome.summary;
     let hit = threshold(args.fail_on).is_some_and(|t| {
-        outcome
-            .findings
-            .iter()
-            .any(|f| f.suppressed.is_none() && f.severity >= t)
+        (s.errors > 0 && Severity::Error >= t)
+            || (s.warnings > 0 && Severity::Warning >= t)
+            || (s.infos > 0 && Severity::Info >= t)
     });
     if hit { FINDINGS } else { CLEAN }
 }

@@ -32,11 +32,13 @@ struct Entry {
 }
 
 /// The baseline of the findings that are not suppressed otherwise, as JSON.
-pub fn write(findings: &[Finding]) -> String {
+pub fn write<F: std::ops::Deref<Target = Finding>>(
+    findings: impl IntoIterator<Item = F>,
+) -> String {
     let file = File {
         version: VERSION,
         findings: findings
-            .iter()
+            .into_iter()
             .filter(|f| f.suppressed.is_none())
             .map(|f| Entry {
                 fingerprint: f.fingerprint.clone(),
@@ -79,18 +81,24 @@ impl Baseline {
         })
     }
 
-    /// Mark the findings the baseline records (in report order); returns how many recorded
-    /// findings matched nothing (fixed since, or changed beyond recognition).
-    pub fn apply(mut self, findings: &mut [Finding]) -> usize {
-        for f in findings.iter_mut().filter(|f| f.suppressed.is_none()) {
-            if let Some(n) = self.counts.get_mut(&f.fingerprint).filter(|n| **n > 0) {
-                *n -= 1;
-                f.suppressed = Some(Suppressed {
-                    kind: SuppressionKind::Baseline,
-                    reason: Some(format!("recorded in the baseline {}", self.name)),
-                });
-            }
+    /// Mark a finding the baseline records (called in report order: the recorded count of
+    /// each fingerprint is used up by the first findings that have it).
+    pub fn mark(&mut self, f: &mut Finding) {
+        if f.suppressed.is_some() {
+            return;
         }
+        if let Some(n) = self.counts.get_mut(&f.fingerprint).filter(|n| **n > 0) {
+            *n -= 1;
+            f.suppressed = Some(Suppressed {
+                kind: SuppressionKind::Baseline,
+                reason: Some(format!("recorded in the baseline {}", self.name)),
+            });
+        }
+    }
+
+    /// How many recorded findings matched nothing (fixed since, or changed beyond
+    /// recognition).
+    pub fn left(&self) -> usize {
         self.counts.values().sum()
     }
 }

@@ -374,32 +374,27 @@ impl Config {
         self.error(e.span, format!("`{}` {what}", e.text), help)
     }
 
-    /// Mark the findings a per-path ignore covers (suppressed by `config`).
-    pub fn mark(&self, rules: &[Rule], findings: &mut [Finding]) {
-        if self.per_path_ignores.is_empty() {
+    /// Mark a finding a per-path ignore covers (suppressed by `config`).
+    pub fn mark(&self, rules: &[Rule], f: &mut Finding) {
+        if self.per_path_ignores.is_empty() || f.suppressed.is_some() {
             return;
         }
-        let name = self
-            .source
-            .as_ref()
-            .map_or(FILE_NAME.to_string(), |s| s.name.clone());
-        for f in findings.iter_mut().filter(|f| f.suppressed.is_none()) {
-            let Some(rule) = rules.iter().find(|r| *r.id == *f.rule) else {
-                continue;
-            };
-            let path = f.file.strip_prefix("./").unwrap_or(&f.file);
-            let hit = self.per_path_ignores.iter().find(|p| {
-                p.matcher.is_match(path)
-                    && p.selectors
-                        .iter()
-                        .any(|s| s.text == "all" || specificity(&s.text, rule).is_some())
+        let Some(rule) = rules.iter().find(|r| *r.id == *f.rule) else {
+            return;
+        };
+        let path = f.file.strip_prefix("./").unwrap_or(&f.file);
+        let hit = self.per_path_ignores.iter().find(|p| {
+            p.matcher.is_match(path)
+                && p.selectors
+                    .iter()
+                    .any(|s| s.text == "all" || specificity(&s.text, rule).is_some())
+        });
+        if let Some(p) = hit {
+            let name = self.source.as_ref().map_or(FILE_NAME, |s| s.name.as_str());
+            f.suppressed = Some(Suppressed {
+                kind: SuppressionKind::Config,
+                reason: Some(format!("per-path-ignores `{}` in {name}", p.glob)),
             });
-            if let Some(p) = hit {
-                f.suppressed = Some(Suppressed {
-                    kind: SuppressionKind::Config,
-                    reason: Some(format!("per-path-ignores `{}` in {name}", p.glob)),
-                });
-            }
         }
     }
 }

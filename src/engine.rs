@@ -80,7 +80,10 @@ pub struct Summary {
 
 impl Summary {
     /// Count findings by severity, the suppressed apart (they never count toward the exit code).
-    pub fn count(&mut self, findings: &[Finding]) {
+    pub fn count<F: std::ops::Deref<Target = Finding>>(
+        &mut self,
+        findings: impl IntoIterator<Item = F>,
+    ) {
         (self.errors, self.warnings, self.infos, self.suppressed) = (0, 0, 0, 0);
         for f in findings {
             if f.suppressed.is_some() {
@@ -846,9 +849,35 @@ fn first_read(
 /// `run`, with the files already read while discovery walked.
 pub fn run_preloaded(
     inputs: &[Input],
+    preloaded: Preloaded,
+    rules: &[&Rule],
+    settings: &Settings,
+) -> Outcome {
+    let mut findings = Vec::new();
+    let mut outcome = run_with(inputs, preloaded, rules, settings, &mut |f| {
+        findings.push(f)
+    });
+    outcome.summary.count(&findings);
+    outcome.findings = findings;
+    outcome
+}
+
+/// Files the second pass lints at a time: each chunk's findings are handed on before the
+/// next, so that a large set's findings need not all be held.
+const CHUNK_FILES: usize = 512;
+
+fn name_of_slot(slots: &[Slot], i: usize) -> &str {
+    slots.get(i).map_or("", |s| s.loaded.source.name.as_str())
+}
+
+/// `run_preloaded`, handing each finding to `sink` in report order (file, line, column,
+/// rule) instead of returning them: the outcome's findings are empty, its summary uncounted.
+pub fn run_with(
+    inputs: &[Input],
     mut preloaded: Preloaded,
     rules: &[&Rule],
     settings: &Settings,
+    sink: &mut dyn FnMut(Finding),
 ) -> Outcome {
     let mut phases = crate::phases::Phases::start();
     let early: Vec<Option<Result<Slot, String>>> =
@@ -968,55 +997,77 @@ pub fn run_preloaded(
     let shared: Vec<Shared> = rules.iter().map(|r| Shared::of(r)).collect();
     let sources: Vec<Arc<SourceFile>> = slots.iter().map(|s| s.loaded.source.clone()).collect();
 
-    // Second pass: every rule, file by file (objects of a file in parallel too).
-    let results: Vec<FileResult> = slots
-        .par_iter()
-        .enumerate()
-        .map(|(fi, slot)| {
-            let mut result = FileResult {
-                findings: Vec::new(),
-                annotations: Vec::new(),
-                reloaded: None,
-                failure: None,
-            };
-            let offset = offsets.get(fi).copied().unwrap_or(0);
-            let res = with_tree(slot, &mut |f| {
-                lint_file(
-                    fi,
-                    f,
-                    &view,
-                    settings,
-                    offset,
-                    rules,
-                    &shared,
-                    &index,
-                    &sources,
-                    &mut result,
-                );
-                if !slot.kept && settings.snippets && !result.findings.is_empty() {
-                    result.reloaded = Some(f.source.clone());
-                }
-            });
-            if let Err(e) = res {
-                result.failure = Some(e);
-            }
-            result
-        })
-        .collect();
-    phases.mark("rules");
+    // Second pass: every rule, file by file (objects of a file in parallel too), in report
+    // order: files by name (a finding's first sort key is its file), a chunk of files at a
+    // time, so that each chunk's findings go to the sink before the next is linted.
     let mut sources = sources;
-    let mut findings: Vec<Finding> =
-        Vec::with_capacity(results.iter().map(|r| r.findings.len()).sum::<usize>() + 16);
-    for (fi, r) in results.into_iter().enumerate() {
-        findings.extend(r.findings);
-        if let (Some(source), Some(slot)) = (r.reloaded, sources.get_mut(fi)) {
-            *slot = source;
+    let mut order: Vec<usize> = (0..slots.len()).collect();
+    order.sort_by(|a, b| name_of_slot(&slots, *a).cmp(name_of_slot(&slots, *b)));
+    let mut late_failures: Vec<(usize, String)> = Vec::new();
+    let mut start = 0;
+    while start < order.len() {
+        // A chunk never splits files of one name (their findings sort together).
+        let mut end = (start + CHUNK_FILES).min(order.len());
+        while end < order.len()
+            && name_of_slot(&slots, order[end - 1]) == name_of_slot(&slots, order[end])
+        {
+            end += 1;
         }
-        failures.extend(r.failure);
+        let chunk = order.get(start..end).unwrap_or_default();
+        let results: Vec<(usize, FileResult)> = chunk
+            .par_iter()
+            .map(|&fi| {
+                let mut result = FileResult {
+                    findings: Vec::new(),
+                    annotations: Vec::new(),
+                    reloaded: None,
+                    failure: None,
+                };
+                let Some(slot) = slots.get(fi) else {
+                    return (fi, result);
+                };
+                let offset = offsets.get(fi).copied().unwrap_or(0);
+                let res = with_tree(slot, &mut |f| {
+                    lint_file(
+                        fi,
+                        f,
+                        &view,
+                        settings,
+                        offset,
+                        rules,
+                        &shared,
+                        &index,
+                        &sources,
+                        &mut result,
+                    );
+                    if !slot.kept && settings.snippets && !result.findings.is_empty() {
+                        result.reloaded = Some(f.source.clone());
+                    }
+                });
+                if let Err(e) = res {
+                    result.failure = Some(e);
+                }
+                (fi, result)
+            })
+            .collect();
+        let mut findings: Vec<Finding> =
+            Vec::with_capacity(results.iter().map(|(_, r)| r.findings.len()).sum());
+        for (fi, r) in results {
+            if !context.get(fi).copied().unwrap_or(false) {
+                findings.extend(r.findings);
+            }
+            if let (Some(source), Some(slot)) = (r.reloaded, sources.get_mut(fi)) {
+                *slot = source;
+            }
+            late_failures.extend(r.failure.map(|e| (fi, e)));
+        }
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        findings.into_iter().for_each(&mut *sink);
+        start = end;
     }
-    findings.retain(|f| !context.get(f.file_index).copied().unwrap_or(false));
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    phases.mark("findings joined and sorted");
+    late_failures.sort_by_key(|(fi, _)| *fi);
+    failures.extend(late_failures.into_iter().map(|(_, e)| e));
+    phases.mark("rules, findings sorted");
     // Freeing the trees of a large set takes a while: done beside the report.
     drop(listing);
     if kept_bytes.into_inner() > 1 << 20 {
@@ -1024,16 +1075,15 @@ pub fn run_preloaded(
         let _ = std::thread::Builder::new().spawn(move || drop((slots, index)));
     }
 
-    let mut summary = Summary {
+    let summary = Summary {
         files: context.iter().filter(|c| !**c).count(),
         resources: total,
         skipped_documents: skipped.len(),
         ..Summary::default()
     };
-    summary.count(&findings);
     Outcome {
         files: sources,
-        findings,
+        findings: Vec::new(),
         skipped,
         summary,
         failures,

@@ -193,7 +193,7 @@ pub fn check_pipeline(data: &[u8]) {
         panic!("the built-in model does not load");
     };
     let report = Report {
-        findings: &out.findings,
+        findings: (&out.findings).into(),
         files: &out.files,
         summary: out.summary,
         model,

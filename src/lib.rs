@@ -28,6 +28,7 @@ pub mod rule;
 pub mod secrets;
 pub mod selector;
 pub mod source;
+pub mod store;
 pub mod suppress;
 pub mod testing;
 pub mod version;

@@ -71,24 +71,65 @@ fn reading_files_again_changes_no_report() {
         if format == "json" && real.is_dir() {
             dirs.push(real.clone());
         }
-        let run = |keep: &str| {
+        // How many bytes of files the engine keeps, and of findings the store keeps in
+        // memory (past them, files are read again and findings wait on disk).
+        let run = |keep: &str, findings: &str| {
             let mut cmd = assert_cmd::Command::cargo_bin("onus").unwrap();
             cmd.env("ONUS_KEEP_BYTES", keep)
+                .env("ONUS_FINDINGS_BYTES", findings)
                 .env("NO_COLOR", "1")
                 .args(["check", "--format", format, "--rules"])
                 .arg(root.join("examples/policies"))
                 .args(&dirs);
             common::run(&mut cmd)
         };
-        let all = run("1000000000");
-        for keep in ["0", "200000"] {
-            let again = run(keep);
-            assert_eq!(all.code, again.code, "{format}, keep {keep}");
-            assert!(
-                all.stdout == again.stdout,
-                "{format}: the report differs when the engine keeps {keep} bytes"
-            );
-            assert_eq!(all.stderr, again.stderr, "{format}, keep {keep}");
+        let all = run("1000000000", "1000000000");
+        for (keep, findings) in [("0", "0"), ("200000", "100000"), ("0", "1000000000")] {
+            let again = run(keep, findings);
+            let case = format!("{format}, keep {keep} bytes of files, {findings} of findings");
+            assert_eq!(all.code, again.code, "{case}");
+            assert!(all.stdout == again.stdout, "{case}: the report differs");
+            assert_eq!(all.stderr, again.stderr, "{case}");
         }
     }
+}
+
+/// Findings come out of the engine file by file: they must still be in report order.
+#[test]
+fn findings_come_in_report_order() {
+    let root = common::root();
+    let mut dirs = vec![root.join("examples"), root.join("fixtures")];
+    let real = root.join("../shared/corpus/real");
+    if real.is_dir() {
+        dirs.push(real);
+    }
+    let rules: Vec<&Rule> = common::rules().iter().collect();
+    let mut n = 0;
+    for dir in dirs {
+        let mut files = Vec::new();
+        common::files_under(&dir, &mut files);
+        let inputs: Vec<Input> = files
+            .into_iter()
+            .map(|path| Input::Path {
+                name: path.to_string_lossy().into_owned(),
+                path,
+                context: false,
+            })
+            .collect();
+        let out = engine::run(&inputs, &rules, &Settings::default());
+        for w in out.findings.windows(2) {
+            assert!(
+                w[0].sort_key() <= w[1].sort_key(),
+                "{}:{} ({}) comes before {}:{} ({})",
+                w[0].file,
+                w[0].line,
+                w[0].rule,
+                w[1].file,
+                w[1].line,
+                w[1].rule
+            );
+        }
+        n += out.findings.len();
+    }
+    assert!(n > 1000, "only {n} findings: the test sees too little");
 }

@@ -127,7 +127,7 @@ fn mutated_manifests_give_findings_never_crashes() {
     }
     // Rendering every finding works too (snippets of broken text, odd bytes).
     let report = Report {
-        findings: &out.findings,
+        findings: (&out.findings).into(),
         files: &out.files,
         summary: out.summary,
         model: model(),

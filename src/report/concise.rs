@@ -5,7 +5,8 @@ use super::Report;
 
 pub fn render(r: &Report) -> String {
     let mut out = String::new();
-    for f in r.findings.iter().filter(|f| f.suppressed.is_none()) {
+    let all = r.findings.all();
+    for f in all.iter().filter(|f| f.suppressed.is_none()) {
         // One line each, whatever the message holds.
         let message = f.message.replace(['\n', '\r'], " ");
         out.push_str(&format!(

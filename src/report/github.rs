@@ -18,7 +18,8 @@ fn property(s: &str) -> String {
 
 pub fn render(r: &Report) -> String {
     let mut out = String::new();
-    for f in r.findings.iter().filter(|f| f.suppressed.is_none()) {
+    let all = r.findings.all();
+    for f in all.iter().filter(|f| f.suppressed.is_none()) {
         let command = match f.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",

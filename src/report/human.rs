@@ -204,7 +204,8 @@ fn statistics(r: &Report) -> String {
     use std::collections::BTreeMap;
     let mut by_rule: BTreeMap<(&str, &str), usize> = BTreeMap::new();
     let mut by_duty: BTreeMap<&str, usize> = BTreeMap::new();
-    for f in r.findings.iter().filter(|f| f.suppressed.is_none()) {
+    let all = r.findings.all();
+    for f in all.iter().filter(|f| f.suppressed.is_none()) {
         *by_rule.entry((&*f.rule, f.severity.as_str())).or_default() += 1;
         *by_duty.entry(&*f.responsibility).or_default() += 1;
     }
@@ -277,7 +278,8 @@ pub struct Options {
 pub fn render(r: &Report, style: &Style, opts: Options) -> String {
     let (quiet, show_skipped) = (opts.quiet, opts.show_skipped);
     let mut out = String::new();
-    for f in r.findings {
+    let all = r.findings.all();
+    for f in all.iter() {
         if f.suppressed.is_some() && !opts.show_suppressed {
             continue;
         }

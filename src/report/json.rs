@@ -26,13 +26,15 @@ struct Findings<'a, 'r> {
 
 impl Serialize for Findings<'_, '_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
         let r = self.report;
-        s.collect_seq(
-            r.findings
-                .iter()
-                .filter(|f| f.suppressed.is_some() == self.suppressed)
-                .map(|f| one(r, f)),
-        )
+        let mut seq = s.serialize_seq(None)?;
+        for f in r.findings.iter() {
+            if f.suppressed.is_some() == self.suppressed {
+                seq.serialize_element(&one(r, &f))?;
+            }
+        }
+        seq.end()
     }
 }
 

@@ -30,7 +30,8 @@ pub fn render(r: &Report) -> String {
     for file in r.files {
         by_file.entry(file.name.as_str()).or_default();
     }
-    for f in r.findings.iter().filter(|f| f.suppressed.is_none()) {
+    let all = r.findings.all();
+    for f in all.iter().filter(|f| f.suppressed.is_none()) {
         by_file
             .entry(&*f.file)
             .or_default()

@@ -14,11 +14,8 @@ fn cell(s: &str) -> String {
 
 pub fn render(r: &Report) -> String {
     let s = r.summary;
-    let active: Vec<_> = r
-        .findings
-        .iter()
-        .filter(|f| f.suppressed.is_none())
-        .collect();
+    let all = r.findings.all();
+    let active: Vec<_> = all.iter().filter(|f| f.suppressed.is_none()).collect();
     let mut out = format!(
         "## onus: {} error{}, {} warning{}, {} info in {} file{}\n\n",
         s.errors,

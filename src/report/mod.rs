@@ -13,11 +13,57 @@ use crate::finding::Finding;
 use crate::model::Model;
 use crate::rule::Rule;
 use crate::source::SourceFile;
+use crate::store::Store;
+use std::borrow::Cow;
 use std::sync::Arc;
+
+/// The findings of a report, in report order: a slice, or a store that may have written
+/// some to disk.
+#[derive(Clone, Copy)]
+pub enum Findings<'a> {
+    Slice(&'a [Finding]),
+    Store(&'a Store),
+}
+
+impl<'a> Findings<'a> {
+    /// One by one, as written: a large report's findings are never all in memory.
+    pub fn iter(&self) -> Box<dyn Iterator<Item = Cow<'a, Finding>> + 'a> {
+        match *self {
+            Findings::Slice(s) => Box::new(s.iter().map(Cow::Borrowed)),
+            Findings::Store(s) => Box::new(s.iter()),
+        }
+    }
+
+    /// All at once, for the printers that hold their whole output anyway.
+    pub fn all(&self) -> Cow<'a, [Finding]> {
+        match *self {
+            Findings::Slice(s) => Cow::Borrowed(s),
+            Findings::Store(s) => Cow::Owned(s.iter().map(Cow::into_owned).collect()),
+        }
+    }
+}
+
+impl<'a> From<&'a Vec<Finding>> for Findings<'a> {
+    fn from(v: &'a Vec<Finding>) -> Self {
+        Findings::Slice(v)
+    }
+}
+
+impl<'a> From<&'a [Finding]> for Findings<'a> {
+    fn from(v: &'a [Finding]) -> Self {
+        Findings::Slice(v)
+    }
+}
+
+impl<'a> From<&'a Store> for Findings<'a> {
+    fn from(s: &'a Store) -> Self {
+        Findings::Store(s)
+    }
+}
 
 /// Everything a printer may read.
 pub struct Report<'a> {
-    pub findings: &'a [Finding],
+    pub findings: Findings<'a>,
     pub files: &'a [Arc<SourceFile>],
     pub summary: Summary,
     pub model: &'a Model,

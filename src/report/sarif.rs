@@ -119,7 +119,7 @@ pub fn render(r: &Report) -> String {
     let results: Vec<Value> = r
         .findings
         .iter()
-        .map(|f| result(r, f, r.rules.iter().position(|rule| *rule.id == *f.rule)))
+        .map(|f| result(r, &f, r.rules.iter().position(|rule| *rule.id == *f.rule)))
         .collect();
     let notifications: Vec<Value> = r
         .errors

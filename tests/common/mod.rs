@@ -49,7 +49,7 @@ pub fn lint_text(name: &str, text: &str, rule_id: &str) -> Outcome {
 
 pub fn render_human(o: &Outcome) -> String {
     let report = Report {
-        findings: &o.findings,
+        findings: (&o.findings).into(),
         files: &o.files,
         summary: o.summary,
         model: model(),

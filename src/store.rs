@@ -1,0 +1,604 @@
+//! The findings of a run, kept within a memory budget: past it they are encoded and written
+//! to an unlinked temporary file, then read back in order for each report. A large set (a
+//! hundred thousand findings) then costs the disk, not the memory.
+
+use crate::finding::{Finding, Related, ResourceRef, Severity};
+use crate::suppress::{Suppressed, SuppressionKind};
+use crate::yaml::Span;
+use std::borrow::Cow;
+use std::sync::{Arc, Mutex};
+
+/// Findings kept in memory before the rest goes to disk (`ONUS_FINDINGS_BYTES` sets it).
+pub const MEMORY_BYTES: usize = 8 << 20;
+
+/// Findings in report order.
+pub struct Store {
+    mem: Vec<Finding>,
+    mem_bytes: usize,
+    budget: usize,
+    spill: Option<Spill>,
+    len: usize,
+    /// Why the spilled findings could not all be read back (the report is then incomplete,
+    /// and the run says so).
+    failure: Mutex<Option<String>>,
+}
+
+struct Spill {
+    file: std::fs::File,
+    /// Bytes written.
+    end: u64,
+}
+
+impl Store {
+    /// A store that keeps `budget` bytes of findings in memory.
+    pub fn new(budget: usize) -> Store {
+        Store {
+            mem: Vec::new(),
+            mem_bytes: 0,
+            budget,
+            spill: None,
+            len: 0,
+            failure: Mutex::new(None),
+        }
+    }
+
+    /// All in memory (no budget).
+    pub fn in_memory() -> Store {
+        Store::new(usize::MAX)
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Add the next finding (in report order).
+    pub fn push(&mut self, f: Finding) {
+        self.mem_bytes = self.mem_bytes.saturating_add(weight(&f));
+        self.mem.push(f);
+        self.len += 1;
+        if self.mem_bytes > self.budget {
+            self.write_out();
+        }
+    }
+
+    /// Move the findings held in memory to the file; if no file can be written they stay.
+    fn write_out(&mut self) {
+        if self.spill.is_none() {
+            match temp_file() {
+                Ok(file) => self.spill = Some(Spill { file, end: 0 }),
+                Err(_) => {
+                    // Nowhere to write: keep everything in memory from now on.
+                    self.budget = usize::MAX;
+                    return;
+                }
+            }
+        }
+        let Some(spill) = &mut self.spill else {
+            return;
+        };
+        let mut buf = Vec::with_capacity(self.mem_bytes);
+        for f in &self.mem {
+            let start = buf.len();
+            buf.extend_from_slice(&[0; 4]);
+            encode(f, &mut buf);
+            let len = u32::try_from(buf.len() - start - 4).unwrap_or(u32::MAX);
+            if let Some(prefix) = buf.get_mut(start..start + 4) {
+                prefix.copy_from_slice(&len.to_le_bytes());
+            }
+        }
+        if write_at(&spill.file, &buf, spill.end).is_ok() {
+            spill.end += buf.len() as u64;
+            self.mem.clear();
+            self.mem.shrink_to(1024);
+            self.mem_bytes = 0;
+        } else {
+            self.budget = usize::MAX;
+        }
+    }
+
+    /// Every finding in order: those on disk decoded, those in memory borrowed.
+    pub fn iter(&self) -> impl Iterator<Item = Cow<'_, Finding>> {
+        let spilled = self.spill.as_ref().map(|s| Reader {
+            file: &s.file,
+            pos: 0,
+            end: s.end,
+            buf: Vec::new(),
+            at: 0,
+            store: self,
+        });
+        spilled
+            .into_iter()
+            .flatten()
+            .map(Cow::Owned)
+            .chain(self.mem.iter().map(Cow::Borrowed))
+    }
+
+    /// Rewrite every finding (the baseline marks what it has just recorded).
+    pub fn map(self, mut f: impl FnMut(&mut Finding)) -> Store {
+        let mut out = Store::new(self.budget);
+        for mut x in self.iter().map(Cow::into_owned) {
+            f(&mut x);
+            out.push(x);
+        }
+        if let Some(e) = self.failure() {
+            out.fail(e);
+        }
+        out
+    }
+
+    /// Why spilled findings could not be read back, if they could not.
+    pub fn failure(&self) -> Option<String> {
+        self.failure.lock().ok().and_then(|g| g.clone())
+    }
+
+    fn fail(&self, e: String) {
+        if let Ok(mut g) = self.failure.lock() {
+            g.get_or_insert(e);
+        }
+    }
+}
+
+impl From<Vec<Finding>> for Store {
+    fn from(v: Vec<Finding>) -> Store {
+        let mut s = Store::in_memory();
+        s.len = v.len();
+        s.mem = v;
+        s
+    }
+}
+
+/// About the memory a finding holds.
+fn weight(f: &Finding) -> usize {
+    std::mem::size_of::<Finding>()
+        + f.message.len()
+        + f.path.len()
+        + f.fingerprint.len()
+        + f.label.as_ref().map_or(0, String::len)
+        + f.related
+            .iter()
+            .map(|r| std::mem::size_of::<Related>() + r.label.len())
+            .sum::<usize>()
+        + f.suppressed
+            .as_ref()
+            .and_then(|s| s.reason.as_ref())
+            .map_or(0, String::len)
+}
+
+/// A file only this process can reach: created, then unlinked while open, so that it
+/// vanishes with the process whatever happens.
+fn temp_file() -> std::io::Result<std::fs::File> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir();
+    for _ in 0..16 {
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        let path = dir.join(format!("onus-{}-{n}.findings", std::process::id()));
+        match std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(file) => {
+                #[cfg(unix)]
+                let _ = std::fs::remove_file(&path);
+                #[cfg(not(unix))]
+                {
+                    // Elsewhere an open file cannot be unlinked: keep it in memory instead.
+                    let _ = std::fs::remove_file(&path);
+                    drop(file);
+                    return Err(std::io::Error::other("no unlinked files here"));
+                }
+                #[cfg(unix)]
+                return Ok(file);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other("no free temporary file name"))
+}
+
+#[cfg(unix)]
+fn write_at(file: &std::fs::File, buf: &[u8], at: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, buf, at)
+}
+
+#[cfg(unix)]
+fn read_at(file: &std::fs::File, buf: &mut [u8], at: u64) -> std::io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, at)
+}
+
+#[cfg(not(unix))]
+fn write_at(_: &std::fs::File, _: &[u8], _: u64) -> std::io::Result<()> {
+    Err(std::io::Error::other("unsupported"))
+}
+
+#[cfg(not(unix))]
+fn read_at(_: &std::fs::File, _: &mut [u8], _: u64) -> std::io::Result<usize> {
+    Err(std::io::Error::other("unsupported"))
+}
+
+/// Reads the spilled findings back, a block at a time (each iteration has its own position).
+struct Reader<'a> {
+    file: &'a std::fs::File,
+    /// Next byte of the file to read into `buf`.
+    pos: u64,
+    end: u64,
+    buf: Vec<u8>,
+    /// Next byte of `buf` to decode.
+    at: usize,
+    store: &'a Store,
+}
+
+const BLOCK: usize = 256 << 10;
+
+impl Reader<'_> {
+    /// Make `n` bytes available from `at`; false at the end or on an error.
+    fn fill(&mut self, n: usize) -> Result<bool, String> {
+        while self.buf.len() - self.at < n {
+            if self.pos >= self.end {
+                return if self.buf.len() == self.at {
+                    Ok(false)
+                } else {
+                    Err("the file ends inside a finding".into())
+                };
+            }
+            self.buf.drain(..self.at);
+            self.at = 0;
+            let have = self.buf.len();
+            // At least a block, and at least what is missing; never past the end.
+            let left = usize::try_from(self.end - self.pos).unwrap_or(usize::MAX);
+            let want = BLOCK.max(n - have).min(left);
+            self.buf.resize(have + want, 0);
+            let into = self.buf.get_mut(have..).ok_or("buffer")?;
+            let got = read_at(self.file, into, self.pos).map_err(|e| e.to_string())?;
+            self.buf.truncate(have + got);
+            if got == 0 {
+                return Err("the file is shorter than written".into());
+            }
+            self.pos += got as u64;
+        }
+        Ok(true)
+    }
+
+    fn next_finding(&mut self) -> Result<Option<Finding>, String> {
+        if !self.fill(4)? {
+            return Ok(None);
+        }
+        let mut len = [0u8; 4];
+        len.copy_from_slice(self.buf.get(self.at..self.at + 4).ok_or("short prefix")?);
+        self.at += 4;
+        let len = u32::from_le_bytes(len) as usize;
+        if !self.fill(len)? {
+            return Err("a finding is missing".into());
+        }
+        let bytes = self
+            .buf
+            .get(self.at..self.at + len)
+            .ok_or("short finding")?;
+        self.at += len;
+        let mut d = Decoder { bytes, at: 0 };
+        d.finding()
+            .map(Some)
+            .ok_or_else(|| "a finding does not decode".into())
+    }
+}
+
+impl Iterator for Reader<'_> {
+    type Item = Finding;
+    fn next(&mut self) -> Option<Finding> {
+        match self.next_finding() {
+            Ok(f) => f,
+            Err(e) => {
+                self.store.fail(format!(
+                    "cannot read back the findings written to disk: {e}"
+                ));
+                self.pos = self.end;
+                self.at = self.buf.len();
+                None
+            }
+        }
+    }
+}
+
+fn put_u64(out: &mut Vec<u8>, n: u64) {
+    // LEB128: most numbers (lines, columns) take a byte or two.
+    let mut n = n;
+    loop {
+        let b = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(b);
+            return;
+        }
+        out.push(b | 0x80);
+    }
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    put_u64(out, s.len() as u64);
+    out.extend_from_slice(s.as_bytes());
+}
+
+fn put_opt(out: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        None => out.push(0),
+        Some(s) => {
+            out.push(1);
+            put_str(out, s);
+        }
+    }
+}
+
+fn encode(f: &Finding, out: &mut Vec<u8>) {
+    put_str(out, &f.rule);
+    out.push(match f.severity {
+        Severity::Info => 0,
+        Severity::Warning => 1,
+        Severity::Error => 2,
+    });
+    put_str(out, &f.message);
+    put_u64(out, f.file_index as u64);
+    put_str(out, &f.file);
+    for n in [
+        f.span.start,
+        f.span.end,
+        f.line,
+        f.column,
+        f.end_line,
+        f.end_column,
+    ] {
+        put_u64(out, n as u64);
+    }
+    put_opt(out, f.label.as_deref());
+    put_u64(out, f.related.len() as u64);
+    for r in &f.related {
+        put_u64(out, r.span.start as u64);
+        put_u64(out, r.span.end as u64);
+        put_str(out, &r.label);
+    }
+    match &f.resource {
+        None => out.push(0),
+        Some(r) => {
+            out.push(1);
+            put_str(out, &r.api_version);
+            put_str(out, &r.kind);
+            put_opt(out, r.namespace.as_deref());
+            put_opt(out, r.name.as_deref());
+        }
+    }
+    put_str(out, &f.responsibility);
+    put_str(out, &f.help);
+    match &f.suppressed {
+        None => out.push(0),
+        Some(s) => {
+            out.push(match s.kind {
+                SuppressionKind::Comment => 1,
+                SuppressionKind::Annotation => 2,
+                SuppressionKind::Config => 3,
+                SuppressionKind::Baseline => 4,
+            });
+            put_opt(out, s.reason.as_deref());
+        }
+    }
+    put_str(out, &f.path);
+    put_str(out, &f.fingerprint);
+}
+
+struct Decoder<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Decoder<'_> {
+    fn byte(&mut self) -> Option<u8> {
+        let b = *self.bytes.get(self.at)?;
+        self.at += 1;
+        Some(b)
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        let mut n = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            n |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Some(n);
+            }
+        }
+        None
+    }
+
+    fn usize(&mut self) -> Option<usize> {
+        usize::try_from(self.u64()?).ok()
+    }
+
+    fn str(&mut self) -> Option<&str> {
+        let len = self.usize()?;
+        let bytes = self.bytes.get(self.at..self.at.checked_add(len)?)?;
+        self.at += len;
+        std::str::from_utf8(bytes).ok()
+    }
+
+    fn string(&mut self) -> Option<String> {
+        self.str().map(str::to_string)
+    }
+
+    fn opt(&mut self) -> Option<Option<String>> {
+        match self.byte()? {
+            0 => Some(None),
+            1 => Some(Some(self.string()?)),
+            _ => None,
+        }
+    }
+
+    fn finding(&mut self) -> Option<Finding> {
+        let rule = Arc::from(self.str()?);
+        let severity = match self.byte()? {
+            0 => Severity::Info,
+            1 => Severity::Warning,
+            2 => Severity::Error,
+            _ => return None,
+        };
+        let message = self.string()?;
+        let file_index = self.usize()?;
+        let file = Arc::from(self.str()?);
+        let span = Span {
+            start: self.usize()?,
+            end: self.usize()?,
+        };
+        let (line, column, end_line, end_column) =
+            (self.usize()?, self.usize()?, self.usize()?, self.usize()?);
+        let label = self.opt()?;
+        let n = self.usize()?;
+        let mut related = Vec::with_capacity(n.min(64));
+        for _ in 0..n {
+            let span = Span {
+                start: self.usize()?,
+                end: self.usize()?,
+            };
+            related.push(Related {
+                span,
+                label: self.string()?,
+            });
+        }
+        let resource = match self.byte()? {
+            0 => None,
+            1 => Some(Arc::new(ResourceRef {
+                api_version: self.string()?,
+                kind: self.string()?,
+                namespace: self.opt()?,
+                name: self.opt()?,
+            })),
+            _ => return None,
+        };
+        let responsibility = Arc::from(self.str()?);
+        let help = Arc::from(self.str()?);
+        let suppressed = match self.byte()? {
+            0 => None,
+            k => Some(Suppressed {
+                kind: match k {
+                    1 => SuppressionKind::Comment,
+                    2 => SuppressionKind::Annotation,
+                    3 => SuppressionKind::Config,
+                    4 => SuppressionKind::Baseline,
+                    _ => return None,
+                },
+                reason: self.opt()?,
+            }),
+        };
+        let path = self.string()?;
+        let fingerprint = self.string()?;
+        (self.at == self.bytes.len()).then_some(Finding {
+            rule,
+            severity,
+            message,
+            file_index,
+            file,
+            span,
+            line,
+            column,
+            end_line,
+            end_column,
+            label,
+            related,
+            resource,
+            responsibility,
+            help,
+            suppressed,
+            path,
+            fingerprint,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(n: usize, full: bool) -> Finding {
+        Finding {
+            rule: Arc::from("host-path-volume"),
+            severity: [Severity::Info, Severity::Warning, Severity::Error][n % 3],
+            message: format!("volume `v{n}` mounts the node's filesystem: é ✓"),
+            file_index: n,
+            file: Arc::from(format!("deploy/{n}.yaml").as_str()),
+            span: Span {
+                start: n * 1000,
+                end: n * 1000 + 300,
+            },
+            line: n + 1,
+            column: 7,
+            end_line: n + 200,
+            end_column: 1 << 20,
+            label: full.then(|| "here".to_string()),
+            related: if full {
+                vec![Related {
+                    span: Span { start: 1, end: 2 },
+                    label: "policy".into(),
+                }]
+            } else {
+                Vec::new()
+            },
+            resource: full.then(|| {
+                Arc::new(ResourceRef {
+                    api_version: "apps/v1".into(),
+                    kind: "Deployment".into(),
+                    namespace: Some("media".into()),
+                    name: None,
+                })
+            }),
+            responsibility: Arc::from("1.1/no-local-persistent-data"),
+            help: Arc::from(""),
+            suppressed: full.then(|| Suppressed {
+                kind: SuppressionKind::Baseline,
+                reason: Some("recorded".into()),
+            }),
+            path: "spec.volumes[name=v].hostPath".into(),
+            fingerprint: format!("{n:016x}"),
+        }
+    }
+
+    fn dump<'a>(it: impl Iterator<Item = Cow<'a, Finding>>) -> Vec<String> {
+        it.map(|f| format!("{:?}", &*f)).collect()
+    }
+
+    #[test]
+    fn findings_written_to_disk_come_back_the_same_and_in_order() {
+        let all: Vec<Finding> = (0..2000).map(|n| finding(n, n % 2 == 0)).collect();
+        let want = dump(all.iter().map(Cow::Borrowed));
+        for budget in [0, 10_000, usize::MAX] {
+            let mut s = Store::new(budget);
+            for f in &all {
+                s.push(f.clone());
+            }
+            assert_eq!(s.len(), all.len());
+            // Twice: each iteration reads from the start.
+            assert_eq!(dump(s.iter()), want, "budget {budget}");
+            assert_eq!(dump(s.iter()), want, "budget {budget}, again");
+            assert_eq!(s.failure(), None);
+            let marked = s.map(|f| f.line += 1);
+            assert!(marked.iter().zip(&all).all(|(a, b)| a.line == b.line + 1));
+        }
+    }
+
+    #[test]
+    fn a_damaged_record_is_a_failure_not_a_panic() {
+        let mut out = Vec::new();
+        encode(&finding(3, true), &mut out);
+        for cut in 0..out.len() {
+            let mut d = Decoder {
+                bytes: out.get(..cut).unwrap_or_default(),
+                at: 0,
+            };
+            assert!(d.finding().is_none(), "cut at {cut}");
+        }
+        let mut d = Decoder { bytes: &out, at: 0 };
+        assert!(d.finding().is_some());
+    }
+}
