@@ -386,7 +386,9 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
     let (mut found, preloaded) = if pool.current_num_threads() > 1 {
         let (tx, rx) = std::sync::mpsc::channel::<std::path::PathBuf>();
         std::thread::scope(|scope| {
-            let reader = scope.spawn(|| pool.install(|| engine::Preloaded::read(rx, &settings)));
+            let reads = engine::reads_of(&chosen);
+            let reader =
+                scope.spawn(|| pool.install(|| engine::Preloaded::read(rx, &settings, reads)));
             let found = crate::discover::discover_with(
                 &args.paths,
                 &exclude,

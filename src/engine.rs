@@ -680,11 +680,23 @@ pub const KEEP_BYTES: usize = 12 * 1024 * 1024;
 pub struct Slot {
     /// Its position in the inputs.
     input: usize,
-    loaded: Loaded,
-    kept: bool,
+    /// The file (its text empty when not kept).
+    source: Arc<SourceFile>,
+    /// Its tree, when kept between the passes.
+    loaded: Option<Box<Loaded>>,
     /// It holds a kustomization (then it is always kept).
     kust: bool,
+    /// What its objects give the index, gathered when it was first read (file index 0,
+    /// no kustomization applied).
+    early: Option<Box<Early>>,
     context: bool,
+}
+
+/// What a file's objects give the index, and what is not an object.
+struct Early {
+    count: usize,
+    gathered: Option<Box<Gathered>>,
+    skipped: Vec<Skipped>,
 }
 
 /// The objects of a file, with its ordinals from `offset`, and what is not an object.
@@ -695,9 +707,17 @@ struct FileObjects<'a> {
 }
 
 /// How kustomizations of the set change a file's objects.
+#[derive(Default)]
 struct KustView {
     patches: std::collections::HashSet<usize>,
     namespaces: std::collections::HashMap<usize, String>,
+}
+
+impl KustView {
+    /// A kustomization says something of file `i` (its objects are read differently).
+    fn names(&self, i: usize) -> bool {
+        self.patches.contains(&i) || self.namespaces.contains_key(&i)
+    }
 }
 
 fn file_objects<'a>(
@@ -778,16 +798,36 @@ pub fn run(inputs: &[Input], rules: &[&Rule], settings: &Settings) -> Outcome {
     run_preloaded(inputs, Preloaded::default(), rules, settings)
 }
 
+/// The sets of kinds the rules read (a CEL rule's `reads`): their objects are gathered.
+pub fn reads_of(rules: &[&Rule]) -> Vec<Vec<String>> {
+    let mut reads: Vec<Vec<String>> = Vec::new();
+    for r in rules {
+        let kinds = r.check.reads();
+        if !kinds.is_empty() && !reads.iter().any(|k| k.as_slice() == kinds) {
+            reads.push(kinds.to_vec());
+        }
+    }
+    reads
+}
+
 /// Files read (in the first pass) while discovery was still walking, by path.
 #[derive(Default)]
 pub struct Preloaded {
-    read: std::collections::HashMap<PathBuf, Result<Slot, String>>,
+    /// By the hash of the path (sorted): a path per file would cost more than the slot.
+    read: Vec<(u64, Option<Result<Slot, String>>)>,
     kept_bytes: std::sync::atomic::AtomicUsize,
+    /// What the early facts were gathered for (`reads_of` the rules).
+    reads: Vec<Vec<String>>,
 }
 
 impl Preloaded {
-    /// Read the files sent on `paths` as they come (in parallel), until the sender is gone.
-    pub fn read(paths: std::sync::mpsc::Receiver<PathBuf>, settings: &Settings) -> Preloaded {
+    /// Read the files sent on `paths` as they come (in parallel), until the sender is gone,
+    /// gathering what their objects give the index for rules that read `reads`.
+    pub fn read(
+        paths: std::sync::mpsc::Receiver<PathBuf>,
+        settings: &Settings,
+        reads: Vec<Vec<String>>,
+    ) -> Preloaded {
         use rayon::iter::ParallelBridge;
         let kept_bytes = std::sync::atomic::AtomicUsize::new(0);
         let read = paths
@@ -796,14 +836,23 @@ impl Preloaded {
             .map(|path| {
                 let input = Input::Path {
                     name: crate::discover::name_of(&path),
-                    path: path.clone(),
+                    path,
                     context: false,
                 };
-                let slot = first_read(0, &input, settings, &kept_bytes);
-                (path, slot)
+                let slot = first_read(0, &input, settings, &kept_bytes, &reads);
+                match input {
+                    Input::Path { path, .. } => (path_hash(&path), Some(slot)),
+                    Input::Text { .. } => (0, None),
+                }
             })
-            .collect();
-        Preloaded { read, kept_bytes }
+            .collect::<Vec<_>>();
+        let mut read = read;
+        read.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        Preloaded {
+            read,
+            kept_bytes,
+            reads,
+        }
     }
 
     fn take(&mut self, input: &Input) -> Option<Result<Slot, String>> {
@@ -812,10 +861,27 @@ impl Preloaded {
                 path,
                 context: false,
                 ..
-            } => self.read.remove(path),
+            } => {
+                let key = path_hash(path);
+                let at = self.read.binary_search_by(|(p, _)| p.cmp(&key)).ok()?;
+                let slot = self.read.get_mut(at).and_then(|(_, slot)| slot.take())?;
+                // Two paths of one hash: the file is read again rather than mistaken.
+                match &slot {
+                    Ok(s) if s.source.name != input.name() => None,
+                    Err(e) if !e.starts_with(input.name()) => None,
+                    _ => Some(slot),
+                }
+            }
             _ => None,
         }
     }
+}
+
+fn path_hash(path: &std::path::Path) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    path.hash(&mut h);
+    h.finish()
 }
 
 /// Read a file for the first pass; its tree is kept while the kept text stays under
@@ -825,23 +891,48 @@ fn first_read(
     input: &Input,
     settings: &Settings,
     kept_bytes: &std::sync::atomic::AtomicUsize,
+    reads: &[Vec<String>],
 ) -> Result<Slot, String> {
-    let mut loaded = load(input)?;
+    let loaded = load(input)?;
     let bytes = loaded.source.text.len();
     let kust = loaded.stream.documents.iter().any(|d| {
         NodeRef::root(d).is_some_and(|r| kustomize::is_kustomization(&loaded.source.name, r))
     });
+    // What the objects give the index, as if no kustomization named the file: true of most
+    // files, and then the tree need not be read again for it.
+    let early = {
+        let none = KustView::default();
+        let objs = file_objects(0, &loaded, &none, settings, 0);
+        let mut gathered = Gathered::new(reads.len());
+        for r in &objs.resources {
+            gathered.add(r, reads);
+        }
+        for root in &objs.skaffold {
+            gathered.add_skaffold_config(0, *root);
+        }
+        Early {
+            count: objs.resources.len(),
+            gathered: (!gathered.is_empty()).then(|| Box::new(gathered)),
+            skipped: objs.skipped,
+        }
+    };
     let total = kept_bytes.fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
     let kept = kust || total.saturating_add(bytes) <= settings.keep_bytes;
-    if !kept {
-        loaded.stream = yaml::Stream::default();
-        loaded.source = Arc::new(SourceFile::new(loaded.source.name.clone(), ""));
-    }
+    // A dropped file keeps only its name.
+    let (source, loaded) = if kept {
+        (loaded.source.clone(), Some(Box::new(loaded)))
+    } else {
+        (
+            Arc::new(SourceFile::new(loaded.source.name.clone(), "")),
+            None,
+        )
+    };
     Ok(Slot {
         input: n,
+        source,
         loaded,
-        kept,
         kust,
+        early: Some(Box::new(early)),
         context: input.is_context(),
     })
 }
@@ -867,7 +958,7 @@ pub fn run_preloaded(
 const CHUNK_FILES: usize = 512;
 
 fn name_of_slot(slots: &[Slot], i: usize) -> &str {
-    slots.get(i).map_or("", |s| s.loaded.source.name.as_str())
+    slots.get(i).map_or("", |s| s.source.name.as_str())
 }
 
 /// `run_preloaded`, handing each finding to `sink` in report order (file, line, column,
@@ -880,20 +971,34 @@ pub fn run_with(
     sink: &mut dyn FnMut(Finding),
 ) -> Outcome {
     let mut phases = crate::phases::Phases::start();
-    let early: Vec<Option<Result<Slot, String>>> =
-        inputs.iter().map(|i| preloaded.take(i)).collect();
+    let reads = reads_of(rules);
+    // Facts gathered for other rules than these are gathered again.
+    let same_reads = preloaded.reads == reads;
+    let early: Vec<Option<Result<Slot, String>>> = inputs
+        .iter()
+        .map(|i| {
+            let mut slot = preloaded.take(i);
+            if let Some(Ok(s)) = &mut slot
+                && !same_reads
+            {
+                s.early = None;
+            }
+            slot
+        })
+        .collect();
     let kept_bytes = std::sync::atomic::AtomicUsize::new(preloaded.kept_bytes.into_inner());
+    drop(preloaded.read);
     let loaded: Vec<Result<Slot, String>> = inputs
         .par_iter()
         .zip(early)
         .enumerate()
         .map(|(n, (input, early))| match early {
             Some(slot) => slot.map(|s| Slot { input: n, ..s }),
-            None => first_read(n, input, settings, &kept_bytes),
+            None => first_read(n, input, settings, &kept_bytes, &reads),
         })
         .collect();
     let mut failures = Vec::new();
-    let mut slots: Vec<Slot> = Vec::new();
+    let mut slots: Vec<Slot> = Vec::with_capacity(loaded.len());
     for l in loaded {
         match l {
             Ok(s) => slots.push(s),
@@ -901,18 +1006,18 @@ pub fn run_with(
         }
     }
     let context: Vec<bool> = slots.iter().map(|s| s.context).collect();
+    let earlies: Vec<Option<Box<Early>>> = slots.iter_mut().map(|s| s.early.take()).collect();
 
     let listing: Vec<(usize, &str, &[yaml::Document])> = slots
         .iter()
         .enumerate()
         .map(|(i, s)| {
             // Only kustomizations are read for their documents; other files by name.
-            let docs: &[yaml::Document] = if s.kust {
-                &s.loaded.stream.documents
-            } else {
-                &[]
+            let docs: &[yaml::Document] = match &s.loaded {
+                Some(l) if s.kust => &l.stream.documents,
+                _ => &[],
             };
-            (i, s.loaded.source.name.as_str(), docs)
+            (i, s.source.name.as_str(), docs)
         })
         .collect();
     phases.mark("read and parse");
@@ -923,8 +1028,8 @@ pub fn run_with(
     for (file, node, reason) in &kust.unsupported {
         if let Some(s) = slots.get(*file) {
             skipped.push(Skipped {
-                file: s.loaded.source.name.clone(),
-                line: Some(s.loaded.source.position(node.span().start).0),
+                file: s.source.name.clone(),
+                line: Some(s.source.position(node.span().start).0),
                 kind: Some("Kustomization".into()),
                 reason: reason.clone(),
             });
@@ -940,18 +1045,10 @@ pub fn run_with(
     };
     drop(kust);
 
-    // The sets of kinds rules read (a CEL rule's `reads`): their objects are gathered.
-    let mut reads: Vec<Vec<String>> = Vec::new();
-    for r in rules {
-        let kinds = r.check.reads();
-        if !kinds.is_empty() && !reads.iter().any(|k| k.as_slice() == kinds) {
-            reads.push(kinds.to_vec());
-        }
-    }
     // First pass: each file's objects, what they give the index, what is not an object.
     let with_tree = |slot: &Slot, f: &mut dyn FnMut(&Loaded)| -> Result<(), String> {
-        if slot.kept {
-            f(&slot.loaded);
+        if let Some(l) = &slot.loaded {
+            f(l);
             return Ok(());
         }
         let input = inputs.get(slot.input).ok_or("input out of range")?;
@@ -959,20 +1056,31 @@ pub fn run_with(
         f(&again);
         Ok(())
     };
-    let first: Vec<(usize, Gathered, Vec<Skipped>, Option<String>)> = slots
+    let first: Vec<(usize, Option<Box<Gathered>>, Vec<Skipped>, Option<String>)> = slots
         .par_iter()
+        .zip(earlies)
         .enumerate()
-        .map(|(i, slot)| {
-            let mut out = (0, Gathered::new(reads.len()), Vec::new(), None);
+        .map(|(i, (slot, early))| {
+            // A file no kustomization names gave its facts when first read.
+            if let Some(e) = early.filter(|_| !view.names(i)) {
+                let mut g = e.gathered;
+                if let Some(g) = &mut g {
+                    g.set_file(i);
+                }
+                return (e.count, g, e.skipped, None);
+            }
+            let mut out = (0, None, Vec::new(), None);
             let res = with_tree(slot, &mut |loaded| {
                 let objs = file_objects(i, loaded, &view, settings, 0);
+                let mut g = Gathered::new(reads.len());
                 for r in &objs.resources {
-                    out.1.add(r, &reads);
+                    g.add(r, &reads);
                 }
                 for root in &objs.skaffold {
-                    out.1.add_skaffold_config(i, *root);
+                    g.add_skaffold_config(i, *root);
                 }
                 out.0 = objs.resources.len();
+                out.1 = Some(Box::new(g));
                 out.2 = objs.skipped;
             });
             if let Err(e) = res {
@@ -986,7 +1094,9 @@ pub fn run_with(
     let mut total = 0;
     for (count, g, skip, failure) in first {
         offsets.push(total);
-        gathered.append(g, total);
+        if let Some(g) = g {
+            gathered.append(*g, total);
+        }
         total += count;
         skipped.extend(skip);
         failures.extend(failure);
@@ -995,7 +1105,7 @@ pub fn run_with(
     let index = Index::build(gathered, &reads);
     phases.mark("index");
     let shared: Vec<Shared> = rules.iter().map(|r| Shared::of(r)).collect();
-    let sources: Vec<Arc<SourceFile>> = slots.iter().map(|s| s.loaded.source.clone()).collect();
+    let sources: Vec<Arc<SourceFile>> = slots.iter().map(|s| s.source.clone()).collect();
 
     // Second pass: every rule, file by file (objects of a file in parallel too), in report
     // order: files by name (a finding's first sort key is its file), a chunk of files at a
@@ -1040,7 +1150,7 @@ pub fn run_with(
                         &sources,
                         &mut result,
                     );
-                    if !slot.kept && settings.snippets && !result.findings.is_empty() {
+                    if slot.loaded.is_none() && settings.snippets && !result.findings.is_empty() {
                         result.reloaded = Some(f.source.clone());
                     }
                 });

@@ -186,6 +186,30 @@ impl Gathered {
         }
     }
 
+    /// Nothing gathered.
+    pub fn is_empty(&self) -> bool {
+        self.network_policies.is_empty()
+            && self.storage_classes.is_empty()
+            && self.workloads.is_empty()
+            && self.namespace_objects.is_empty()
+            && self.autoscalers.is_empty()
+            && self.disruption_budgets.is_empty()
+            && self.backed_up.is_empty()
+            && self.skaffold_images.is_empty()
+            && self.read.iter().all(Vec::is_empty)
+    }
+
+    /// Say which file (of the run) gave what one file's objects gave: gathered before the
+    /// file had its place.
+    pub fn set_file(&mut self, file: usize) {
+        for (_, _, f) in &mut self.storage_classes {
+            *f = file;
+        }
+        for (f, _) in &mut self.skaffold_images {
+            *f = file;
+        }
+    }
+
     /// Append what a later file gave, its ordinals counted from `offset`.
     pub fn append(&mut self, mut other: Gathered, offset: usize) {
         for (_, o) in other
