@@ -847,7 +847,7 @@ impl Preloaded {
             })
             .collect::<Vec<_>>();
         let mut read = read;
-        read.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        read.sort_unstable_by_key(|r| r.0);
         Preloaded {
             read,
             kept_bytes,
@@ -877,6 +877,29 @@ impl Preloaded {
     }
 }
 
+/// What the objects of file `i` give the index, and what is not an object.
+fn gather(
+    i: usize,
+    loaded: &Loaded,
+    view: &KustView,
+    settings: &Settings,
+    reads: &[Vec<String>],
+) -> Early {
+    let objs = file_objects(i, loaded, view, settings, 0);
+    let mut gathered = Gathered::new(reads.len());
+    for r in &objs.resources {
+        gathered.add(r, reads);
+    }
+    for root in &objs.skaffold {
+        gathered.add_skaffold_config(i, *root);
+    }
+    Early {
+        count: objs.resources.len(),
+        gathered: (!gathered.is_empty()).then(|| Box::new(gathered)),
+        skipped: objs.skipped,
+    }
+}
+
 fn path_hash(path: &std::path::Path) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::hash::DefaultHasher::new();
@@ -900,22 +923,7 @@ fn first_read(
     });
     // What the objects give the index, as if no kustomization named the file: true of most
     // files, and then the tree need not be read again for it.
-    let early = {
-        let none = KustView::default();
-        let objs = file_objects(0, &loaded, &none, settings, 0);
-        let mut gathered = Gathered::new(reads.len());
-        for r in &objs.resources {
-            gathered.add(r, reads);
-        }
-        for root in &objs.skaffold {
-            gathered.add_skaffold_config(0, *root);
-        }
-        Early {
-            count: objs.resources.len(),
-            gathered: (!gathered.is_empty()).then(|| Box::new(gathered)),
-            skipped: objs.skipped,
-        }
-    };
+    let early = gather(0, &loaded, &KustView::default(), settings, reads);
     let total = kept_bytes.fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
     let kept = kust || total.saturating_add(bytes) <= settings.keep_bytes;
     // A dropped file keeps only its name.
@@ -1056,50 +1064,45 @@ pub fn run_with(
         f(&again);
         Ok(())
     };
-    let first: Vec<(usize, Option<Box<Gathered>>, Vec<Skipped>, Option<String>)> = slots
+    let first: Vec<Result<Box<Early>, String>> = slots
         .par_iter()
         .zip(earlies)
         .enumerate()
         .map(|(i, (slot, early))| {
             // A file no kustomization names gave its facts when first read.
-            if let Some(e) = early.filter(|_| !view.names(i)) {
-                let mut g = e.gathered;
-                if let Some(g) = &mut g {
+            if let Some(mut e) = early.filter(|_| !view.names(i)) {
+                if let Some(g) = &mut e.gathered {
                     g.set_file(i);
                 }
-                return (e.count, g, e.skipped, None);
+                return Ok(e);
             }
-            let mut out = (0, None, Vec::new(), None);
-            let res = with_tree(slot, &mut |loaded| {
-                let objs = file_objects(i, loaded, &view, settings, 0);
-                let mut g = Gathered::new(reads.len());
-                for r in &objs.resources {
-                    g.add(r, &reads);
-                }
-                for root in &objs.skaffold {
-                    g.add_skaffold_config(i, *root);
-                }
-                out.0 = objs.resources.len();
-                out.1 = Some(Box::new(g));
-                out.2 = objs.skipped;
-            });
-            if let Err(e) = res {
-                out.3 = Some(e);
-            }
-            out
+            let mut out = None;
+            with_tree(slot, &mut |loaded| {
+                out = Some(gather(i, loaded, &view, settings, &reads));
+            })?;
+            out.map(Box::new).ok_or_else(|| "nothing read".to_string())
         })
         .collect();
     let mut gathered = Gathered::new(reads.len());
     let mut offsets = Vec::with_capacity(first.len());
     let mut total = 0;
-    for (count, g, skip, failure) in first {
+    for early in first {
         offsets.push(total);
-        if let Some(g) = g {
-            gathered.append(*g, total);
+        match early {
+            Ok(e) => {
+                let Early {
+                    count,
+                    gathered: g,
+                    skipped: skip,
+                } = *e;
+                if let Some(g) = g {
+                    gathered.append(*g, total);
+                }
+                total += count;
+                skipped.extend(skip);
+            }
+            Err(e) => failures.push(e),
         }
-        total += count;
-        skipped.extend(skip);
-        failures.extend(failure);
     }
     phases.mark("objects and what they give the index");
     let index = Index::build(gathered, &reads);
