@@ -189,7 +189,7 @@ impl Config {
                 }
                 "rules" => {
                     // Relative to the configuration file, wherever onus runs from.
-                    let base = Path::new(&source.name)
+                    let base = Path::new(&*source.name)
                         .parent()
                         .map(Path::to_path_buf)
                         .unwrap_or_default();
@@ -390,7 +390,7 @@ impl Config {
                     .any(|s| s.text == "all" || specificity(&s.text, rule).is_some())
         });
         if let Some(p) = hit {
-            let name = self.source.as_ref().map_or(FILE_NAME, |s| s.name.as_str());
+            let name = self.source.as_ref().map_or(FILE_NAME, |s| &*s.name);
             f.suppressed = Some(Suppressed {
                 kind: SuppressionKind::Config,
                 reason: Some(format!("per-path-ignores `{}` in {name}", p.glob)),

@@ -288,7 +288,7 @@ pub fn discover_with(
         }
     }
     inputs.extend(found.set.into_iter().map(|p| Input::Path {
-        name: clean(&p),
+        name: clean(&p).into(),
         path: p,
         context: false,
     }));

@@ -23,7 +23,7 @@ pub enum Input {
     /// A file, with the name the report uses for it. A context file is read into the
     /// linted set (cross-object rules see it) but its own findings are not reported.
     Path {
-        name: String,
+        name: Arc<str>,
         path: PathBuf,
         context: bool,
     },
@@ -51,9 +51,18 @@ impl Input {
         matches!(self, Input::Path { context: true, .. })
     }
 
+    /// The name, shared (a set has many files: one copy of each name).
+    pub fn shared_name(&self) -> Arc<str> {
+        match self {
+            Input::Path { name, .. } => name.clone(),
+            Input::Text { name, .. } => Arc::from(name.as_str()),
+        }
+    }
+
     fn name(&self) -> &str {
         match self {
-            Input::Path { name, .. } | Input::Text { name, .. } => name,
+            Input::Path { name, .. } => name,
+            Input::Text { name, .. } => name,
         }
     }
 }
@@ -238,7 +247,7 @@ fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
 }
 
 fn load(input: &Input) -> Result<Loaded, String> {
-    let name = input.name().to_string();
+    let name = input.shared_name();
     let bytes = match input {
         Input::Path { path, .. } => {
             // Named on the command line (walking skips them), a Helm template is one finding.
@@ -561,7 +570,7 @@ fn lossy(bytes: &[u8]) -> (String, Vec<usize>) {
     (text, bad)
 }
 
-fn unreadable(name: String, message: String) -> Loaded {
+fn unreadable(name: Arc<str>, message: String) -> Loaded {
     Loaded {
         source: Arc::new(SourceFile::new(name, "")),
         stream: yaml::Stream::default(),
@@ -570,7 +579,7 @@ fn unreadable(name: String, message: String) -> Loaded {
     }
 }
 
-fn too_large(name: String, len: u64) -> Loaded {
+fn too_large(name: Arc<str>, len: u64) -> Loaded {
     unreadable(
         name,
         format!(
@@ -695,7 +704,7 @@ pub struct Slot {
 /// What a file's objects give the index, and what is not an object.
 struct Early {
     count: usize,
-    gathered: Option<Box<Gathered>>,
+    gathered: Gathered,
     skipped: Vec<Skipped>,
 }
 
@@ -769,7 +778,7 @@ fn file_objects<'a>(
     let skipped = not_objects
         .into_iter()
         .map(|(node, kind, reason)| Skipped {
-            file: f.source.name.clone(),
+            file: f.source.name.to_string(),
             line: Some(f.source.position(node.span().start).0),
             kind: kind.map(str::to_string),
             reason,
@@ -835,7 +844,7 @@ impl Preloaded {
             .par_bridge()
             .map(|path| {
                 let input = Input::Path {
-                    name: crate::discover::name_of(&path),
+                    name: crate::discover::name_of(&path).into(),
                     path,
                     context: false,
                 };
@@ -867,7 +876,7 @@ impl Preloaded {
                 let slot = self.read.get_mut(at).and_then(|(_, slot)| slot.take())?;
                 // Two paths of one hash: the file is read again rather than mistaken.
                 match &slot {
-                    Ok(s) if s.source.name != input.name() => None,
+                    Ok(s) if *s.source.name != *input.name() => None,
                     Err(e) if !e.starts_with(input.name()) => None,
                     _ => Some(slot),
                 }
@@ -895,9 +904,15 @@ fn gather(
     }
     Early {
         count: objs.resources.len(),
-        gathered: (!gathered.is_empty()).then(|| Box::new(gathered)),
+        gathered,
         skipped: objs.skipped,
     }
+}
+
+/// The text of a file not kept: one empty text for all of them.
+fn empty_text() -> Arc<str> {
+    static EMPTY: std::sync::OnceLock<Arc<str>> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(|| Arc::from("")).clone()
 }
 
 fn path_hash(path: &std::path::Path) -> u64 {
@@ -931,7 +946,7 @@ fn first_read(
         (loaded.source.clone(), Some(Box::new(loaded)))
     } else {
         (
-            Arc::new(SourceFile::new(loaded.source.name.clone(), "")),
+            Arc::new(SourceFile::new(loaded.source.name.clone(), empty_text())),
             None,
         )
     };
@@ -966,7 +981,7 @@ pub fn run_preloaded(
 const CHUNK_FILES: usize = 512;
 
 fn name_of_slot(slots: &[Slot], i: usize) -> &str {
-    slots.get(i).map_or("", |s| s.source.name.as_str())
+    slots.get(i).map_or("", |s| &*s.source.name)
 }
 
 /// `run_preloaded`, handing each finding to `sink` in report order (file, line, column,
@@ -1001,7 +1016,18 @@ pub fn run_with(
         .zip(early)
         .enumerate()
         .map(|(n, (input, early))| match early {
-            Some(slot) => slot.map(|s| Slot { input: n, ..s }),
+            Some(slot) => slot.map(|s| {
+                // A dropped file's name is the input's own (not a second copy of it).
+                let source = match &s.loaded {
+                    None => Arc::new(SourceFile::new(input.shared_name(), empty_text())),
+                    Some(_) => s.source,
+                };
+                Slot {
+                    input: n,
+                    source,
+                    ..s
+                }
+            }),
             None => first_read(n, input, settings, &kept_bytes, &reads),
         })
         .collect();
@@ -1025,7 +1051,7 @@ pub fn run_with(
                 Some(l) if s.kust => &l.stream.documents,
                 _ => &[],
             };
-            (i, s.source.name.as_str(), docs)
+            (i, &*s.source.name, docs)
         })
         .collect();
     phases.mark("read and parse");
@@ -1036,7 +1062,7 @@ pub fn run_with(
     for (file, node, reason) in &kust.unsupported {
         if let Some(s) = slots.get(*file) {
             skipped.push(Skipped {
-                file: s.source.name.clone(),
+                file: s.source.name.to_string(),
                 line: Some(s.source.position(node.span().start).0),
                 kind: Some("Kustomization".into()),
                 reason: reason.clone(),
@@ -1071,9 +1097,7 @@ pub fn run_with(
         .map(|(i, (slot, early))| {
             // A file no kustomization names gave its facts when first read.
             if let Some(mut e) = early.filter(|_| !view.names(i)) {
-                if let Some(g) = &mut e.gathered {
-                    g.set_file(i);
-                }
+                e.gathered.set_file(i);
                 return Ok(e);
             }
             let mut out = None;
@@ -1095,9 +1119,7 @@ pub fn run_with(
                     gathered: g,
                     skipped: skip,
                 } = *e;
-                if let Some(g) = g {
-                    gathered.append(*g, total);
-                }
+                gathered.append(g, total);
                 total += count;
                 skipped.extend(skip);
             }
@@ -1228,7 +1250,7 @@ fn lint_file(
     let at = At {
         file_index: fi,
         source: &f.source,
-        name: Arc::from(f.source.name.as_str()),
+        name: f.source.name.clone(),
     };
     let mut findings = Vec::new();
     for (rule, strings) in rules.iter().zip(shared) {

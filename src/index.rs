@@ -39,11 +39,19 @@ type ReadObject = Option<(Box<dyn cel::common::value::Val>, usize)>;
 /// Gathered per file in parallel, joined in file order.
 #[derive(Default)]
 pub struct Gathered {
+    /// (namespace, ordinal) of each workload: what most files give.
+    workloads: Vec<(String, usize)>,
+    /// The rest, which few files give: a file's facts stay small (a set has many files).
+    rest: Option<Box<Rest>>,
+    /// How many sets of kinds rules read.
+    reads: usize,
+}
+
+#[derive(Default)]
+struct Rest {
     network_policies: Vec<NetworkPolicy>,
     /// (name, provisioner, file) of each StorageClass.
     storage_classes: Vec<(String, String, usize)>,
-    /// (namespace, ordinal) of each workload.
-    workloads: Vec<(String, usize)>,
     /// (name, ordinal) of each Namespace object.
     namespace_objects: Vec<(String, usize)>,
     /// ((namespace, target kind, target name), minimum) of each autoscaler.
@@ -59,9 +67,19 @@ impl Gathered {
     /// Gather for `reads`, the sets of kinds the rules read (`Check::reads`).
     pub fn new(reads: usize) -> Self {
         Gathered {
-            read: (0..reads).map(|_| Vec::new()).collect(),
+            reads,
             ..Gathered::default()
         }
+    }
+
+    fn rest(&mut self) -> &mut Rest {
+        let reads = self.reads;
+        self.rest.get_or_insert_with(|| {
+            Box::new(Rest {
+                read: (0..reads).map(|_| Vec::new()).collect(),
+                ..Rest::default()
+            })
+        })
     }
 
     /// What one object gives (its ordinal already set).
@@ -84,7 +102,7 @@ impl Gathered {
                         .is_some_and(|e| !e.is_null()),
                 ),
             };
-            self.network_policies.push(NetworkPolicy {
+            self.rest().network_policies.push(NetworkPolicy {
                 namespace: owned(r.namespace),
                 name: r.name.map(owned),
                 selector,
@@ -96,7 +114,9 @@ impl Gathered {
             && let (Some(name), Some(p)) =
                 (r.name, r.root.get("provisioner").and_then(|p| p.as_str()))
         {
-            self.storage_classes.push((owned(name), owned(p), r.file));
+            self.rest()
+                .storage_classes
+                .push((owned(name), owned(p), r.file));
         }
         if r.runs_pods() {
             self.workloads.push((owned(r.namespace), r.ordinal));
@@ -113,7 +133,8 @@ impl Gathered {
                     .and_then(|m| m.as_i64())
                     .unwrap_or(0);
                 let kind = text("kind").unwrap_or("Deployment");
-                self.autoscalers
+                self.rest()
+                    .autoscalers
                     .push(((owned(r.namespace), owned(kind), owned(name)), min));
             }
         }
@@ -126,13 +147,16 @@ impl Gathered {
                     .and_then(|s| s.get("minReplicas"))
                     .and_then(|m| m.as_i64())
                     .unwrap_or(1);
-                self.autoscalers
+                self.rest()
+                    .autoscalers
                     .push(((owned(r.namespace), owned(kind), owned(name)), min));
             }
         }
         if r.is("policy", "PodDisruptionBudget") {
             let sel = Selector::from_node(r.root.path(&["spec", "selector"]));
-            self.disruption_budgets.push((owned(r.namespace), sel));
+            self.rest()
+                .disruption_budgets
+                .push((owned(r.namespace), sel));
         }
         if r.group() == "velero.io" && matches!(r.kind, "Schedule" | "Backup") {
             let spec = r.root.get("spec");
@@ -153,15 +177,19 @@ impl Gathered {
             if included.is_empty() {
                 included.push("*".into());
             }
-            self.backed_up.push((included, names("excludedNamespaces")));
+            self.rest()
+                .backed_up
+                .push((included, names("excludedNamespaces")));
         }
         if r.is("", "Namespace")
             && let Some(name) = r.name
         {
-            self.namespace_objects.push((owned(name), r.ordinal));
+            self.rest().namespace_objects.push((owned(name), r.ordinal));
         }
-        for (kinds, values) in reads.iter().zip(&mut self.read) {
-            if kinds.iter().any(|k| k == r.kind) {
+        for (n, kinds) in reads.iter().enumerate() {
+            if kinds.iter().any(|k| k == r.kind)
+                && let Some(values) = self.rest().read.get_mut(n)
+            {
                 values.push(crate::celx::object_val(r, None));
             }
         }
@@ -178,57 +206,53 @@ impl Gathered {
         );
         for b in builds {
             let artifacts = b.get("artifacts").into_iter().flat_map(|a| a.items());
-            self.skaffold_images.extend(
-                artifacts
-                    .filter_map(|a| a.get("image").and_then(|i| i.as_str()))
-                    .map(|i| (file, i.to_string())),
-            );
+            for image in artifacts.filter_map(|a| a.get("image").and_then(|i| i.as_str())) {
+                self.rest().skaffold_images.push((file, image.to_string()));
+            }
         }
     }
 
     /// Nothing gathered.
     pub fn is_empty(&self) -> bool {
-        self.network_policies.is_empty()
-            && self.storage_classes.is_empty()
-            && self.workloads.is_empty()
-            && self.namespace_objects.is_empty()
-            && self.autoscalers.is_empty()
-            && self.disruption_budgets.is_empty()
-            && self.backed_up.is_empty()
-            && self.skaffold_images.is_empty()
-            && self.read.iter().all(Vec::is_empty)
+        self.workloads.is_empty() && self.rest.is_none()
     }
 
     /// Say which file (of the run) gave what one file's objects gave: gathered before the
     /// file had its place.
     pub fn set_file(&mut self, file: usize) {
-        for (_, _, f) in &mut self.storage_classes {
+        let Some(rest) = &mut self.rest else {
+            return;
+        };
+        for (_, _, f) in &mut rest.storage_classes {
             *f = file;
         }
-        for (f, _) in &mut self.skaffold_images {
+        for (f, _) in &mut rest.skaffold_images {
             *f = file;
         }
     }
 
     /// Append what a later file gave, its ordinals counted from `offset`.
     pub fn append(&mut self, mut other: Gathered, offset: usize) {
-        for (_, o) in other
-            .workloads
-            .iter_mut()
-            .chain(&mut other.namespace_objects)
-        {
+        for (_, o) in &mut other.workloads {
             *o += offset;
         }
-        self.network_policies.append(&mut other.network_policies);
-        self.storage_classes.append(&mut other.storage_classes);
         self.workloads.append(&mut other.workloads);
-        self.namespace_objects.append(&mut other.namespace_objects);
-        self.autoscalers.append(&mut other.autoscalers);
-        self.disruption_budgets
-            .append(&mut other.disruption_budgets);
-        self.backed_up.append(&mut other.backed_up);
-        self.skaffold_images.append(&mut other.skaffold_images);
-        for (mine, theirs) in self.read.iter_mut().zip(other.read) {
+        let Some(mut theirs) = other.rest else {
+            return;
+        };
+        for (_, o) in &mut theirs.namespace_objects {
+            *o += offset;
+        }
+        let mine = self.rest();
+        mine.network_policies.append(&mut theirs.network_policies);
+        mine.storage_classes.append(&mut theirs.storage_classes);
+        mine.namespace_objects.append(&mut theirs.namespace_objects);
+        mine.autoscalers.append(&mut theirs.autoscalers);
+        mine.disruption_budgets
+            .append(&mut theirs.disruption_budgets);
+        mine.backed_up.append(&mut theirs.backed_up);
+        mine.skaffold_images.append(&mut theirs.skaffold_images);
+        for (mine, theirs) in mine.read.iter_mut().zip(theirs.read) {
             mine.extend(theirs);
         }
     }
@@ -268,6 +292,9 @@ impl Index {
     /// The index of what the files gave, joined in file order; `reads` as given to
     /// `Gathered::new`.
     pub fn build(g: Gathered, reads: &[Vec<String>]) -> Index {
+        let workloads = g.workloads;
+        let mut g = g.rest.map(|r| *r).unwrap_or_default();
+        g.read.resize_with(reads.len(), Vec::new);
         let mut storage_classes: HashMap<String, Vec<(String, usize)>> = HashMap::new();
         for (name, provisioner, file) in g.storage_classes {
             storage_classes
@@ -276,7 +303,7 @@ impl Index {
                 .push((provisioner, file));
         }
         let mut namespaces: HashMap<String, NamespaceFacts> = HashMap::new();
-        for (ns, ordinal) in g.workloads {
+        for (ns, ordinal) in workloads {
             let facts = namespaces.entry(ns).or_default();
             facts.first_workload.get_or_insert(ordinal);
             facts.workloads += 1;

@@ -20,8 +20,27 @@ impl Phases {
     /// The phase that just ended.
     pub fn mark(&mut self, phase: &str) {
         if let Some(t) = self.0 {
-            eprintln!("phase {phase}: {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+            eprintln!(
+                "phase {phase}: {:.1} ms{}",
+                t.elapsed().as_secs_f64() * 1e3,
+                memory()
+            );
             self.0 = Some(Instant::now());
         }
     }
+}
+
+/// The resident memory now and at its peak so far (Linux), to see which phase sets the peak.
+fn memory() -> String {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return String::new();
+    };
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    format!(" (RSS {}, peak {})", field("VmRSS:"), field("VmHWM:"))
 }

@@ -482,7 +482,8 @@ impl Rule {
             .and_then(|r| r.entry(field))
             .map(|(k, _)| k.span())
             .unwrap_or_default();
-        let (line, column) = SourceFile::new(&self.origin, self.text.as_str()).position(span.start);
+        let (line, column) =
+            SourceFile::new(self.origin.as_str(), self.text.as_str()).position(span.start);
         format!("{}:{line}:{column}", self.origin)
     }
 

@@ -7,8 +7,9 @@ use std::sync::{Arc, OnceLock};
 
 #[derive(Debug)]
 pub struct SourceFile {
-    /// The path as the user gave it (or as found under a directory argument).
-    pub name: String,
+    /// The path as the user gave it (or as found under a directory argument); shared with
+    /// the input and the findings.
+    pub name: Arc<str>,
     pub text: Arc<str>,
     /// Built the first time a position is asked for: most files have no finding.
     index: OnceLock<LineIndex>,
@@ -36,7 +37,7 @@ fn counts_as_char(bytes: &[u8], i: usize) -> bool {
 }
 
 impl SourceFile {
-    pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
+    pub fn new(name: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> Self {
         SourceFile {
             name: name.into(),
             text: text.into(),
@@ -169,7 +170,7 @@ impl SourceCode for SourceFile {
             let (_, col) = self.position(start);
             let data = self.text.get(start..end).ok_or(MietteError::OutOfBounds)?;
             return Ok(Box::new(MietteSpanContents::new_named(
-                self.name.clone(),
+                self.name.to_string(),
                 data.as_bytes(),
                 *span,
                 first,
@@ -187,7 +188,7 @@ impl SourceCode for SourceFile {
             .get(data_start..data_end)
             .ok_or(MietteError::OutOfBounds)?;
         Ok(Box::new(MietteSpanContents::new_named(
-            self.name.clone(),
+            self.name.to_string(),
             data.as_bytes(),
             (data_start, data_end - data_start).into(),
             from,

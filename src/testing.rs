@@ -87,11 +87,7 @@ pub fn lint_files(files: &[PathBuf], base: &Path, all: &[Rule], rule: &Rule) -> 
     let inputs: Vec<Input> = files
         .iter()
         .map(|p| Input::Path {
-            name: p
-                .strip_prefix(base)
-                .unwrap_or(p)
-                .to_string_lossy()
-                .into_owned(),
+            name: p.strip_prefix(base).unwrap_or(p).to_string_lossy().into(),
             path: p.clone(),
             context: false,
         })

@@ -111,7 +111,7 @@ fn findings_come_in_report_order() {
         let inputs: Vec<Input> = files
             .into_iter()
             .map(|path| Input::Path {
-                name: path.to_string_lossy().into_owned(),
+                name: path.to_string_lossy().into(),
                 path,
                 context: false,
             })

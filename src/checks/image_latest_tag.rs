@@ -39,10 +39,10 @@ fn built_by_skaffold(cx: &Cx, res: &Resource, image: &str) -> bool {
     cx.index.skaffold_images.iter().any(|(file, built)| {
         built == image
             && cx.files.get(*file).is_some_and(|config| {
-                let dir = std::path::Path::new(&config.name)
+                let dir = std::path::Path::new(&*config.name)
                     .parent()
                     .unwrap_or(std::path::Path::new(""));
-                std::path::Path::new(&manifest.name).starts_with(dir)
+                std::path::Path::new(&*manifest.name).starts_with(dir)
             })
     })
 }

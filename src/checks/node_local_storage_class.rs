@@ -108,7 +108,7 @@ impl NodeLocalStorageClass {
 fn file_hint(cx: &Cx, file: usize) -> String {
     cx.files
         .get(file)
-        .map(|f| f.name.clone())
+        .map(|f| f.name.to_string())
         .unwrap_or_default()
 }
 

@@ -28,7 +28,7 @@ pub fn render(r: &Report) -> String {
     // Every linted file is a suite; each rule of the run a case in it.
     let mut by_file: BTreeMap<&str, BTreeMap<&str, Vec<&Finding>>> = BTreeMap::new();
     for file in r.files {
-        by_file.entry(file.name.as_str()).or_default();
+        by_file.entry(&*file.name).or_default();
     }
     let all = r.findings.all();
     for f in all.iter().filter(|f| f.suppressed.is_none()) {
