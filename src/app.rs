@@ -384,7 +384,8 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
     // With more than one thread, files are read as the walk finds them: the walk (system
     // calls, mostly) overlaps the parsing.
     let (mut found, preloaded) = if pool.current_num_threads() > 1 {
-        let (tx, rx) = std::sync::mpsc::channel::<std::path::PathBuf>();
+        // Bounded: a walk far ahead of the readers would hold every path twice.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<std::path::PathBuf>(256);
         std::thread::scope(|scope| {
             let reads = engine::reads_of(&chosen);
             let reader =

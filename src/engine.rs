@@ -685,6 +685,109 @@ fn objects<'a>(
 /// again when its rules run, so memory stays bounded whatever the set's size.
 pub const KEEP_BYTES: usize = 12 * 1024 * 1024;
 
+/// What each file of the set takes from that budget: every file costs memory of its own
+/// (its name, its facts: about 1.3 KB resident), a kept text about three times its size (text
+/// and tree). The more files, the fewer trees kept, so memory stays about the same
+/// whatever the set's size.
+pub const KEEP_COST_PER_FILE: usize = 448;
+
+fn allowed(settings: &Settings, files: usize) -> usize {
+    settings
+        .keep_bytes
+        .saturating_sub(files.saturating_mul(KEEP_COST_PER_FILE))
+}
+
+/// The trees the first pass keeps, within a budget that shrinks as files are read (the set's
+/// size is not known while the walk goes on): past it, the latest kept trees are dropped.
+#[derive(Default)]
+struct Kept {
+    /// Bytes of every file read.
+    read: std::sync::atomic::AtomicUsize,
+    files: std::sync::atomic::AtomicUsize,
+    /// The number of files of the set, once known (0 before).
+    known: std::sync::atomic::AtomicUsize,
+    trees: std::sync::Mutex<Trees>,
+}
+
+#[derive(Default)]
+struct Trees {
+    /// Bytes of text of the trees in `list`.
+    bytes: usize,
+    /// By the hash of the file's name.
+    list: Vec<(u64, Box<Loaded>)>,
+    /// Kustomizations: always kept (every file's objects read them), never counted.
+    kustomizations: Vec<(u64, Box<Loaded>)>,
+}
+
+impl Kept {
+    fn allowed(&self, settings: &Settings) -> usize {
+        use std::sync::atomic::Ordering::Relaxed;
+        let files = self.files.load(Relaxed).max(self.known.load(Relaxed));
+        allowed(settings, files)
+    }
+
+    /// Offer a file's tree: kept if the budget allows (a kustomization's always); trees
+    /// the budget no longer allows are dropped.
+    fn offer(&self, loaded: Loaded, kust: bool, settings: &Settings) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let bytes = loaded.source.text.len();
+        self.read.fetch_add(bytes, Relaxed);
+        self.files.fetch_add(1, Relaxed);
+        let allowed = self.allowed(settings);
+        let key = name_hash(&loaded.source.name);
+        let mut dropped = Vec::new();
+        let Ok(mut t) = self.trees.lock() else {
+            return;
+        };
+        if kust {
+            t.kustomizations.push((key, Box::new(loaded)));
+        } else if t.bytes.saturating_add(bytes) <= allowed {
+            t.bytes += bytes;
+            t.list.push((key, Box::new(loaded)));
+        }
+        while t.bytes > allowed {
+            let Some(last) = t.list.pop() else { break };
+            t.bytes = t.bytes.saturating_sub(last.1.source.text.len());
+            dropped.push(last);
+        }
+        drop(t);
+        // Freed outside the lock.
+        drop(dropped);
+    }
+
+    /// The set has `files` files: drop what that allows no more.
+    fn settle(&self, files: usize, settings: &Settings) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.known.store(files, Relaxed);
+        let allowed = self.allowed(settings);
+        let mut dropped = Vec::new();
+        if let Ok(mut t) = self.trees.lock() {
+            while t.bytes > allowed {
+                let Some(last) = t.list.pop() else { break };
+                t.bytes = t.bytes.saturating_sub(last.1.source.text.len());
+                dropped.push(last);
+            }
+        }
+        drop(dropped);
+    }
+
+    /// Every kept tree, by the hash of its file's name.
+    fn take(&self) -> std::collections::HashMap<u64, Box<Loaded>> {
+        let Ok(mut t) = self.trees.lock() else {
+            return std::collections::HashMap::new();
+        };
+        let t = std::mem::take(&mut *t);
+        t.list.into_iter().chain(t.kustomizations).collect()
+    }
+}
+
+fn name_hash(name: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    name.hash(&mut h);
+    h.finish()
+}
+
 /// A file after the first pass: its tree kept, or dropped to be read again.
 pub struct Slot {
     /// Its position in the inputs.
@@ -824,7 +927,7 @@ pub fn reads_of(rules: &[&Rule]) -> Vec<Vec<String>> {
 pub struct Preloaded {
     /// By the hash of the path (sorted): a path per file would cost more than the slot.
     read: Vec<(u64, Option<Result<Slot, String>>)>,
-    kept_bytes: std::sync::atomic::AtomicUsize,
+    kept: Kept,
     /// What the early facts were gathered for (`reads_of` the rules).
     reads: Vec<Vec<String>>,
 }
@@ -838,7 +941,7 @@ impl Preloaded {
         reads: Vec<Vec<String>>,
     ) -> Preloaded {
         use rayon::iter::ParallelBridge;
-        let kept_bytes = std::sync::atomic::AtomicUsize::new(0);
+        let kept = Kept::default();
         let read = paths
             .into_iter()
             .par_bridge()
@@ -848,7 +951,7 @@ impl Preloaded {
                     path,
                     context: false,
                 };
-                let slot = first_read(0, &input, settings, &kept_bytes, &reads);
+                let slot = first_read(0, &input, settings, &kept, &reads);
                 match input {
                     Input::Path { path, .. } => (path_hash(&path), Some(slot)),
                     Input::Text { .. } => (0, None),
@@ -857,11 +960,7 @@ impl Preloaded {
             .collect::<Vec<_>>();
         let mut read = read;
         read.sort_unstable_by_key(|r| r.0);
-        Preloaded {
-            read,
-            kept_bytes,
-            reads,
-        }
+        Preloaded { read, kept, reads }
     }
 
     fn take(&mut self, input: &Input) -> Option<Result<Slot, String>> {
@@ -928,32 +1027,23 @@ fn first_read(
     n: usize,
     input: &Input,
     settings: &Settings,
-    kept_bytes: &std::sync::atomic::AtomicUsize,
+    kept: &Kept,
     reads: &[Vec<String>],
 ) -> Result<Slot, String> {
     let loaded = load(input)?;
-    let bytes = loaded.source.text.len();
     let kust = loaded.stream.documents.iter().any(|d| {
         NodeRef::root(d).is_some_and(|r| kustomize::is_kustomization(&loaded.source.name, r))
     });
     // What the objects give the index, as if no kustomization named the file: true of most
     // files, and then the tree need not be read again for it.
     let early = gather(0, &loaded, &KustView::default(), settings, reads);
-    let total = kept_bytes.fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
-    let kept = kust || total.saturating_add(bytes) <= settings.keep_bytes;
-    // A dropped file keeps only its name.
-    let (source, loaded) = if kept {
-        (loaded.source.clone(), Some(Box::new(loaded)))
-    } else {
-        (
-            Arc::new(SourceFile::new(loaded.source.name.clone(), empty_text())),
-            None,
-        )
-    };
+    // The slot holds the name; the tree, if kept, waits in `kept` until the set is known.
+    let source = Arc::new(SourceFile::new(loaded.source.name.clone(), empty_text()));
+    kept.offer(loaded, kust, settings);
     Ok(Slot {
         input: n,
         source,
-        loaded,
+        loaded: None,
         kust,
         early: Some(Box::new(early)),
         context: input.is_context(),
@@ -1009,26 +1099,21 @@ pub fn run_with(
             slot
         })
         .collect();
-    let kept_bytes = std::sync::atomic::AtomicUsize::new(preloaded.kept_bytes.into_inner());
+    let budget = preloaded.kept;
+    budget.settle(inputs.len(), settings);
     drop(preloaded.read);
     let loaded: Vec<Result<Slot, String>> = inputs
         .par_iter()
         .zip(early)
         .enumerate()
         .map(|(n, (input, early))| match early {
-            Some(slot) => slot.map(|s| {
-                // A dropped file's name is the input's own (not a second copy of it).
-                let source = match &s.loaded {
-                    None => Arc::new(SourceFile::new(input.shared_name(), empty_text())),
-                    Some(_) => s.source,
-                };
-                Slot {
-                    input: n,
-                    source,
-                    ..s
-                }
+            // The name is the input's own (not a second copy of it).
+            Some(slot) => slot.map(|s| Slot {
+                input: n,
+                source: Arc::new(SourceFile::new(input.shared_name(), empty_text())),
+                ..s
             }),
-            None => first_read(n, input, settings, &kept_bytes, &reads),
+            None => first_read(n, input, settings, &budget, &reads),
         })
         .collect();
     let mut failures = Vec::new();
@@ -1039,6 +1124,17 @@ pub fn run_with(
             Err(e) => failures.push(e),
         }
     }
+    // The trees kept: each to its file.
+    let mut trees = budget.take();
+    for s in &mut slots {
+        if let Some(t) = trees.remove(&name_hash(&s.source.name))
+            && *t.source.name == *s.source.name
+        {
+            s.source = t.source.clone();
+            s.loaded = Some(t);
+        }
+    }
+    drop(trees);
     let context: Vec<bool> = slots.iter().map(|s| s.context).collect();
     let earlies: Vec<Option<Box<Early>>> = slots.iter_mut().map(|s| s.early.take()).collect();
 
@@ -1205,7 +1301,7 @@ pub fn run_with(
     phases.mark("rules, findings sorted");
     // Freeing the trees of a large set takes a while: done beside the report.
     drop(listing);
-    if kept_bytes.into_inner() > 1 << 20 {
+    if budget.read.into_inner() > 1 << 20 {
         // If no thread can be made, the closure (and the trees) is dropped here.
         let _ = std::thread::Builder::new().spawn(move || drop((slots, index)));
     }

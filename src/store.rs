@@ -80,8 +80,12 @@ impl Store {
         let Some(spill) = &mut self.spill else {
             return;
         };
-        let mut buf = Vec::with_capacity(self.mem_bytes);
-        for f in &self.mem {
+        // Written a block at a time: the findings are not held twice.
+        let mut buf = Vec::with_capacity(BLOCK + 4096);
+        let mut end = spill.end;
+        let mut ok = true;
+        let count = self.mem.len();
+        for (n, f) in self.mem.iter().enumerate() {
             let start = buf.len();
             buf.extend_from_slice(&[0; 4]);
             encode(f, &mut buf);
@@ -89,13 +93,22 @@ impl Store {
             if let Some(prefix) = buf.get_mut(start..start + 4) {
                 prefix.copy_from_slice(&len.to_le_bytes());
             }
+            if buf.len() >= BLOCK || n + 1 == count {
+                if write_at(&spill.file, &buf, end).is_err() {
+                    ok = false;
+                    break;
+                }
+                end += buf.len() as u64;
+                buf.clear();
+            }
         }
-        if write_at(&spill.file, &buf, spill.end).is_ok() {
-            spill.end += buf.len() as u64;
+        if ok {
+            spill.end = end;
             self.mem.clear();
             self.mem.shrink_to(1024);
             self.mem_bytes = 0;
         } else {
+            // What was written past `spill.end` is ignored: the findings stay in memory.
             self.budget = usize::MAX;
         }
     }
