@@ -384,17 +384,21 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
     // With more than one thread, files are read as the walk finds them: the walk (system
     // calls, mostly) overlaps the parsing.
     let (mut found, preloaded) = if pool.current_num_threads() > 1 {
-        // Bounded: a walk far ahead of the readers would hold every path twice.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<std::path::PathBuf>(256);
+        // Unbounded: the walk runs ahead of the readers, and the sooner the set's size is
+        // known, the fewer trees are kept only to be dropped.
+        let (tx, rx) = std::sync::mpsc::channel::<std::path::PathBuf>();
+        let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         std::thread::scope(|scope| {
             let reads = engine::reads_of(&chosen);
-            let reader =
-                scope.spawn(|| pool.install(|| engine::Preloaded::read(rx, &settings, reads)));
+            let counted = count.clone();
+            let reader = scope
+                .spawn(|| pool.install(|| engine::Preloaded::read(rx, &settings, reads, counted)));
             let found = crate::discover::discover_with(
                 &args.paths,
                 &exclude,
                 args.stdin_filename.as_deref(),
                 &mut |p| {
+                    count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let _ = tx.send(p.to_path_buf());
                 },
             );

@@ -686,10 +686,10 @@ fn objects<'a>(
 pub const KEEP_BYTES: usize = 12 * 1024 * 1024;
 
 /// What each file of the set takes from that budget: every file costs memory of its own
-/// (its name, its facts: about 1.3 KB resident), a kept text about three times its size (text
-/// and tree). The more files, the fewer trees kept, so memory stays about the same
-/// whatever the set's size.
-pub const KEEP_COST_PER_FILE: usize = 448;
+/// (its name, slot and facts; about 1 KB resident with the allocator's slack, measured on
+/// 16 copies of the real corpus), so the more files, the fewer trees kept, and memory stays
+/// about the same up to the size where no tree is kept (about 12,000 files).
+pub const KEEP_COST_PER_FILE: usize = 1024;
 
 fn allowed(settings: &Settings, files: usize) -> usize {
     settings
@@ -706,6 +706,8 @@ struct Kept {
     files: std::sync::atomic::AtomicUsize,
     /// The number of files of the set, once known (0 before).
     known: std::sync::atomic::AtomicUsize,
+    /// Files the walk has found so far (it runs ahead of the readers).
+    found: Arc<std::sync::atomic::AtomicUsize>,
     trees: std::sync::Mutex<Trees>,
 }
 
@@ -722,7 +724,11 @@ struct Trees {
 impl Kept {
     fn allowed(&self, settings: &Settings) -> usize {
         use std::sync::atomic::Ordering::Relaxed;
-        let files = self.files.load(Relaxed).max(self.known.load(Relaxed));
+        let files = self
+            .files
+            .load(Relaxed)
+            .max(self.known.load(Relaxed))
+            .max(self.found.load(Relaxed));
         allowed(settings, files)
     }
 
@@ -934,14 +940,19 @@ pub struct Preloaded {
 
 impl Preloaded {
     /// Read the files sent on `paths` as they come (in parallel), until the sender is gone,
-    /// gathering what their objects give the index for rules that read `reads`.
+    /// gathering what their objects give the index for rules that read `reads`. `found`
+    /// counts the files the walk has found so far: the more, the fewer trees are kept.
     pub fn read(
         paths: std::sync::mpsc::Receiver<PathBuf>,
         settings: &Settings,
         reads: Vec<Vec<String>>,
+        found: Arc<std::sync::atomic::AtomicUsize>,
     ) -> Preloaded {
         use rayon::iter::ParallelBridge;
-        let kept = Kept::default();
+        let kept = Kept {
+            found,
+            ..Kept::default()
+        };
         let read = paths
             .into_iter()
             .par_bridge()

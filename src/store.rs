@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
 
 /// Findings kept in memory before the rest goes to disk (`ONUS_FINDINGS_BYTES` sets it).
-pub const MEMORY_BYTES: usize = 8 << 20;
+pub const MEMORY_BYTES: usize = 4 << 20;
 
 /// Findings in report order.
 pub struct Store {
