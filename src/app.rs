@@ -512,12 +512,11 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
     for (format, output) in &outputs {
         let to_terminal = output.is_none() && std::io::stdout().is_terminal();
         let text = match format {
-            // Written as it is serialised, when emitted: never held whole in memory.
-            Format::Json => {
-                written.push((None, output.clone()));
+            // Written as they are serialised, when emitted: never held whole in memory.
+            Format::Json | Format::Sarif => {
+                written.push((Err(*format), output.clone()));
                 continue;
             }
-            Format::Sarif => report::sarif::render(&report),
             Format::Junit => report::junit::render(&report),
             Format::Github => report::github::render(&report),
             Format::Concise => report::concise::render(&report),
@@ -542,7 +541,7 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
                 t
             }
         };
-        written.push((Some(text), output.clone()));
+        written.push((Ok(text), output.clone()));
     }
     let mut failed = false;
     for f in &errors {
@@ -552,8 +551,11 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
     let mut phases = crate::phases::Phases::start();
     for (text, output) in &written {
         let res = match text {
-            Some(text) => emit(text, output.as_deref()),
-            None => emit_with(output.as_deref(), |w| report::json::write(&report, w)),
+            Ok(text) => emit(text, output.as_deref()),
+            Err(Format::Sarif) => {
+                emit_with(output.as_deref(), |w| report::sarif::write(&report, w))
+            }
+            Err(_) => emit_with(output.as_deref(), |w| report::json::write(&report, w)),
         };
         if let Err(e) = res {
             return fail(e);

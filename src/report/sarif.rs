@@ -5,7 +5,9 @@
 use super::Report;
 use crate::finding::{Finding, Severity};
 use crate::suppress::SuppressionKind;
+use serde::Serialize;
 use serde_json::{Value, json};
+use std::io::Write;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -71,7 +73,8 @@ fn result(r: &Report, f: &Finding, index: Option<usize>) -> Value {
     res
 }
 
-pub fn render(r: &Report) -> String {
+/// Write the SARIF log as it is serialised: results one by one.
+pub fn write(r: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let rules: Vec<Value> = r
         .rules
         .iter()
@@ -116,39 +119,78 @@ pub fn render(r: &Report) -> String {
             d
         })
         .collect();
-    let results: Vec<Value> = r
-        .findings
-        .iter()
-        .map(|f| result(r, &f, r.rules.iter().position(|rule| *rule.id == *f.rule)))
-        .collect();
     let notifications: Vec<Value> = r
         .errors
         .iter()
         .map(|e| json!({"level": "error", "message": {"text": e}}))
         .collect();
-    let log = json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
+    // Keys in the order serde_json's maps print them (sorted), as before results streamed.
+    let log = Log {
+        schema: SCHEMA,
+        runs: [Run {
+            column_kind: "unicodeCodePoints",
+            invocations: json!([{
+                "executionSuccessful": r.errors.is_empty(),
+                "toolExecutionNotifications": notifications,
+            }]),
+            original_uri_base_ids: json!({"%SRCROOT%": {"uri": "./"}}),
+            results: Results(r),
+            tool: json!({"driver": {
                 "name": "onus",
                 "version": env!("CARGO_PKG_VERSION"),
                 "informationUri": "https://kubernetes.io/docs/concepts/security/",
                 "rules": rules,
-            }},
-            "invocations": [{
-                "executionSuccessful": r.errors.is_empty(),
-                "toolExecutionNotifications": notifications,
-            }],
-            "originalUriBaseIds": {"%SRCROOT%": {"uri": "./"}},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
+            }}),
         }],
-    });
-    let mut out =
-        serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    out.push('\n');
-    out
+        version: "2.1.0",
+    };
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut w, &log).map_err(std::io::Error::other)?;
+    w.write_all(b"\n")?;
+    w.flush()
+}
+
+/// The SARIF log as a string (tests and the fuzz checks read it whole).
+pub fn render(r: &Report) -> String {
+    let mut out = Vec::new();
+    if let Err(e) = write(r, &mut out) {
+        return format!("{{\"error\": \"{e}\"}}\n");
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
+#[derive(Serialize)]
+struct Log<'a, 'r> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    runs: [Run<'a, 'r>; 1],
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a, 'r> {
+    column_kind: &'static str,
+    invocations: Value,
+    original_uri_base_ids: Value,
+    results: Results<'a, 'r>,
+    tool: Value,
+}
+
+/// The results, serialised one by one as they are written: never all in memory.
+struct Results<'a, 'r>(&'r Report<'a>);
+
+impl Serialize for Results<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let r = self.0;
+        let mut seq = s.serialize_seq(None)?;
+        for f in r.findings.iter() {
+            let rule = r.rules.iter().position(|rule| *rule.id == *f.rule);
+            seq.serialize_element(&result(r, &f, rule))?;
+        }
+        seq.end()
+    }
 }
 
 #[cfg(test)]
