@@ -513,13 +513,11 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
         let to_terminal = output.is_none() && std::io::stdout().is_terminal();
         let text = match format {
             // Written as they are serialised, when emitted: never held whole in memory.
-            Format::Json | Format::Sarif => {
+            Format::Json | Format::Sarif | Format::Github | Format::Concise => {
                 written.push((Err(*format), output.clone()));
                 continue;
             }
             Format::Junit => report::junit::render(&report),
-            Format::Github => report::github::render(&report),
-            Format::Concise => report::concise::render(&report),
             Format::Markdown => report::markdown::render(&report),
             Format::Human => {
                 let style = human::Style {
@@ -552,10 +550,12 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
     for (text, output) in &written {
         let res = match text {
             Ok(text) => emit(text, output.as_deref()),
-            Err(Format::Sarif) => {
-                emit_with(output.as_deref(), |w| report::sarif::write(&report, w))
-            }
-            Err(_) => emit_with(output.as_deref(), |w| report::json::write(&report, w)),
+            Err(format) => emit_with(output.as_deref(), |w| match format {
+                Format::Sarif => report::sarif::write(&report, w),
+                Format::Github => report::github::write(&report, w),
+                Format::Concise => report::concise::write(&report, w),
+                _ => report::json::write(&report, w),
+            }),
         };
         if let Err(e) = res {
             return fail(e);

@@ -2,17 +2,23 @@
 //! editors, grep and reviewdog (`-efm="%f:%l:%c: %m"`).
 
 use super::Report;
+use std::io::Write;
 
-pub fn render(r: &Report) -> String {
-    let mut out = String::new();
-    let all = r.findings.all();
-    for f in all.iter().filter(|f| f.suppressed.is_none()) {
+/// Write the lines as the findings come (never all in memory).
+pub fn write(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
+    for f in r.findings.iter().filter(|f| f.suppressed.is_none()) {
         // One line each, whatever the message holds.
         let message = f.message.replace(['\n', '\r'], " ");
-        out.push_str(&format!(
-            "{}:{}:{}: {}[{}] {message}\n",
+        writeln!(
+            w,
+            "{}:{}:{}: {}[{}] {message}",
             f.file, f.line, f.column, f.severity, f.rule
-        ));
+        )?;
     }
-    out
+    w.flush()
+}
+
+pub fn render(r: &Report) -> String {
+    super::to_string(r, write)
 }

@@ -3,6 +3,7 @@
 
 use super::Report;
 use crate::finding::Severity;
+use std::io::Write;
 
 /// Escaping of a command's message, as the runner's toolkit does it.
 fn data(s: &str) -> String {
@@ -16,10 +17,10 @@ fn property(s: &str) -> String {
     data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-pub fn render(r: &Report) -> String {
-    let mut out = String::new();
-    let all = r.findings.all();
-    for f in all.iter().filter(|f| f.suppressed.is_none()) {
+/// Write the annotations as the findings come (never all in memory).
+pub fn write(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
+    for f in r.findings.iter().filter(|f| f.suppressed.is_none()) {
         let command = match f.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -29,8 +30,9 @@ pub fn render(r: &Report) -> String {
             Some(a) => format!("onus {} ({})", f.rule, a.section),
             None => format!("onus {}", f.rule),
         };
-        out.push_str(&format!(
-            "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+        writeln!(
+            w,
+            "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
             property(&f.file),
             f.line,
             f.column,
@@ -38,9 +40,13 @@ pub fn render(r: &Report) -> String {
             f.end_column,
             property(&title),
             data(&format!("{} (help: {})", f.message, f.help)),
-        ));
+        )?;
     }
-    out
+    w.flush()
+}
+
+pub fn render(r: &Report) -> String {
+    super::to_string(r, write)
 }
 
 #[cfg(test)]

@@ -75,6 +75,18 @@ pub struct Report<'a> {
     pub rules: &'a [&'a Rule],
 }
 
+/// What a streaming printer writes, as a string (tests and the fuzz checks read it whole).
+pub fn to_string(
+    r: &Report,
+    write: impl FnOnce(&Report, &mut dyn std::io::Write) -> std::io::Result<()>,
+) -> String {
+    let mut out = Vec::new();
+    match write(r, &mut out) {
+        Ok(()) => String::from_utf8(out).unwrap_or_default(),
+        Err(e) => format!("error: {e}\n"),
+    }
+}
+
 /// Words to wrap: a `code span` stays whole, so a suggested snippet can be copied, and so
 /// does a short parenthesis such as `(Customer: RA)`.
 fn atoms(text: &str) -> Vec<String> {
