@@ -513,11 +513,10 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
         let to_terminal = output.is_none() && std::io::stdout().is_terminal();
         let text = match format {
             // Written as they are serialised, when emitted: never held whole in memory.
-            Format::Json | Format::Sarif | Format::Github | Format::Concise => {
+            Format::Json | Format::Sarif | Format::Github | Format::Concise | Format::Junit => {
                 written.push((Err(*format), output.clone()));
                 continue;
             }
-            Format::Junit => report::junit::render(&report),
             Format::Markdown => report::markdown::render(&report),
             Format::Human => {
                 let style = human::Style {
@@ -554,6 +553,7 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
                 Format::Sarif => report::sarif::write(&report, w),
                 Format::Github => report::github::write(&report, w),
                 Format::Concise => report::concise::write(&report, w),
+                Format::Junit => report::junit::write(&report, w),
                 _ => report::json::write(&report, w),
             }),
         };
