@@ -14,8 +14,21 @@ fn cell(s: &str) -> String {
 
 pub fn render(r: &Report) -> String {
     let s = r.summary;
-    let all = r.findings.all();
-    let active: Vec<_> = all.iter().filter(|f| f.suppressed.is_none()).collect();
+    // Counts of all the findings that count, and the first few of them: never all held.
+    let mut by_duty: BTreeMap<String, usize> = BTreeMap::new();
+    let mut by_rule: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut listed = Vec::new();
+    let mut active = 0;
+    for f in r.findings.iter().filter(|f| f.suppressed.is_none()) {
+        active += 1;
+        *by_duty.entry(f.responsibility.to_string()).or_default() += 1;
+        *by_rule
+            .entry((f.rule.to_string(), f.severity.to_string()))
+            .or_default() += 1;
+        if listed.len() < LISTED {
+            listed.push(f.into_owned());
+        }
+    }
     let mut out = format!(
         "## onus: {} error{}, {} warning{}, {} info in {} file{}\n\n",
         s.errors,
@@ -34,14 +47,6 @@ pub fn render(r: &Report) -> String {
     }
     for e in r.errors {
         out.push_str(&format!("> **run error:** {}\n\n", cell(e)));
-    }
-    let mut by_duty: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut by_rule: BTreeMap<(&str, String), usize> = BTreeMap::new();
-    for f in &active {
-        *by_duty.entry(&*f.responsibility).or_default() += 1;
-        *by_rule
-            .entry((&*f.rule, f.severity.to_string()))
-            .or_default() += 1;
     }
     // Every duty the run checks, with both parties' letters, its rules and its count: the
     // page a team can hand to an auditor. Findings of a duty no rule of the run cites
@@ -86,7 +91,7 @@ pub fn render(r: &Report) -> String {
             }
         ));
     }
-    if active.is_empty() {
+    if active == 0 {
         out.push_str("\nNo finding: every duty onus checks is met.\n");
         return out;
     }
@@ -95,7 +100,7 @@ pub fn render(r: &Report) -> String {
         out.push_str(&format!("| `{rule}` | {sev} | {n} |\n"));
     }
     out.push_str("\n### Findings\n\n| where | rule | message |\n|---|---|---|\n");
-    for f in active.iter().take(LISTED) {
+    for f in &listed {
         out.push_str(&format!(
             "| `{}:{}:{}` | `{}` | {} |\n",
             cell(&f.file),
@@ -105,10 +110,10 @@ pub fn render(r: &Report) -> String {
             cell(&f.message)
         ));
     }
-    if active.len() > LISTED {
+    if active > LISTED {
         out.push_str(&format!(
             "\n…and {} more: see the annotations or the SARIF report.\n",
-            active.len() - LISTED
+            active - LISTED
         ));
     }
     out
