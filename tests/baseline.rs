@@ -28,9 +28,12 @@ spec:
   containers: [{name: c, image: \"busybox:1.36\", ports: [{containerPort: 80, hostPort: 80}]}]
 ";
 
-fn check(dir: &Path, extra: &[&str]) -> (i32, Value) {
+/// `budget`: the bytes of findings onus keeps in memory (`ONUS_FINDINGS_BYTES`); past it they
+/// wait on disk, and the baseline must mark the same findings.
+fn check_with(budget: &str, dir: &Path, extra: &[&str]) -> (i32, Value) {
     let out = Command::new(env!("CARGO_BIN_EXE_onus"))
         .current_dir(dir)
+        .env("ONUS_FINDINGS_BYTES", budget)
         .args(["check", "manifests.yaml", "--format", "json"])
         .args(extra)
         .output()
@@ -57,8 +60,22 @@ fn rules(v: &Value) -> Vec<String> {
     r
 }
 
+fn check(dir: &Path, extra: &[&str]) -> (i32, Value) {
+    check_with("4194304", dir, extra)
+}
+
 #[test]
 fn recorded_findings_survive_unrelated_edits_and_only_new_ones_are_reported() {
+    recorded_findings_with("4194304");
+}
+
+#[test]
+fn recorded_findings_survive_when_findings_wait_on_disk() {
+    recorded_findings_with("0");
+}
+
+fn recorded_findings_with(budget: &str) {
+    let check = |dir: &Path, extra: &[&str]| check_with(budget, dir, extra);
     let dir = tempfile::tempdir().unwrap();
     let manifests = dir.path().join("manifests.yaml");
     std::fs::write(&manifests, BEFORE).unwrap();

@@ -65,7 +65,9 @@ fn a_panicking_rule_becomes_a_finding_and_the_run_goes_on() {
 fn reading_files_again_changes_no_report() {
     let root = common::root();
     let real = root.join("../shared/corpus/real");
-    for format in ["json", "human", "sarif"] {
+    for format in [
+        "json", "human", "sarif", "junit", "github", "concise", "markdown",
+    ] {
         let mut dirs = vec![root.join("examples"), root.join("fixtures")];
         // The whole corpus once (debug builds are slow), the fixtures in every format.
         if format == "json" && real.is_dir() {
