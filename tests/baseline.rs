@@ -60,10 +60,6 @@ fn rules(v: &Value) -> Vec<String> {
     r
 }
 
-fn check(dir: &Path, extra: &[&str]) -> (i32, Value) {
-    check_with("4194304", dir, extra)
-}
-
 #[test]
 fn recorded_findings_survive_unrelated_edits_and_only_new_ones_are_reported() {
     recorded_findings_with("4194304");
