@@ -508,16 +508,23 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
         errors: &errors,
         rules: &run_rules,
     };
-    let mut written = Vec::new();
+    let mut failed = false;
+    for f in &errors {
+        eprintln!("error: {f}");
+        failed = true;
+    }
+    let mut phases = crate::phases::Phases::start();
+    // Every report is written as it is serialised: never held whole in memory.
     for (format, output) in &outputs {
         let to_terminal = output.is_none() && std::io::stdout().is_terminal();
-        let text = match format {
-            // Written as they are serialised, when emitted: never held whole in memory.
-            Format::Json | Format::Sarif | Format::Github | Format::Concise | Format::Junit => {
-                written.push((Err(*format), output.clone()));
-                continue;
-            }
-            Format::Markdown => report::markdown::render(&report),
+        let out = output.as_deref();
+        let res = match format {
+            Format::Json => emit_with(out, |w| report::json::write(&report, w)),
+            Format::Sarif => emit_with(out, |w| report::sarif::write(&report, w)),
+            Format::Github => emit_with(out, |w| report::github::write(&report, w)),
+            Format::Concise => emit_with(out, |w| report::concise::write(&report, w)),
+            Format::Junit => emit_with(out, |w| report::junit::write(&report, w)),
+            Format::Markdown => emit(&report::markdown::render(&report), out),
             Format::Human => {
                 let style = human::Style {
                     color: use_color(&args, to_terminal),
@@ -529,33 +536,10 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
                     show_suppressed: args.show_suppressed,
                     statistics: args.statistics,
                 };
-                let mut t = human::render(&report, &style, opts);
-                if to_terminal && !args.quiet {
-                    // Timing only on a terminal: piped output stays byte-identical across runs.
-                    t.pop();
-                    t.push_str(&format!(" · {:.2} s\n", started.elapsed().as_secs_f64()));
-                }
-                t
+                // Timing only on a terminal: piped output stays byte-identical across runs.
+                let elapsed = to_terminal.then(|| started.elapsed().as_secs_f64());
+                emit_with(out, |w| human::write(&report, &style, opts, elapsed, w))
             }
-        };
-        written.push((Ok(text), output.clone()));
-    }
-    let mut failed = false;
-    for f in &errors {
-        eprintln!("error: {f}");
-        failed = true;
-    }
-    let mut phases = crate::phases::Phases::start();
-    for (text, output) in &written {
-        let res = match text {
-            Ok(text) => emit(text, output.as_deref()),
-            Err(format) => emit_with(output.as_deref(), |w| match format {
-                Format::Sarif => report::sarif::write(&report, w),
-                Format::Github => report::github::write(&report, w),
-                Format::Concise => report::concise::write(&report, w),
-                Format::Junit => report::junit::write(&report, w),
-                _ => report::json::write(&report, w),
-            }),
         };
         if let Err(e) = res {
             return fail(e);

@@ -7,6 +7,7 @@ use crate::suppress::SuppressionKind;
 use crate::yaml::Span;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 use std::fmt;
+use std::io::Write as _;
 
 pub struct Style {
     pub color: bool,
@@ -202,12 +203,13 @@ fn plural(n: usize, word: &str) -> String {
 /// `--statistics`: findings (not suppressed) by rule, then by responsibility, most first.
 fn statistics(r: &Report) -> String {
     use std::collections::BTreeMap;
-    let mut by_rule: BTreeMap<(&str, &str), usize> = BTreeMap::new();
-    let mut by_duty: BTreeMap<&str, usize> = BTreeMap::new();
-    let all = r.findings.all();
-    for f in all.iter().filter(|f| f.suppressed.is_none()) {
-        *by_rule.entry((&*f.rule, f.severity.as_str())).or_default() += 1;
-        *by_duty.entry(&*f.responsibility).or_default() += 1;
+    let mut by_rule: BTreeMap<(String, &str), usize> = BTreeMap::new();
+    let mut by_duty: BTreeMap<String, usize> = BTreeMap::new();
+    for f in r.findings.iter().filter(|f| f.suppressed.is_none()) {
+        *by_rule
+            .entry((f.rule.to_string(), f.severity.as_str()))
+            .or_default() += 1;
+        *by_duty.entry(f.responsibility.to_string()).or_default() += 1;
     }
     let sorted = |m: Vec<(String, usize)>| {
         let mut v = m;
@@ -224,12 +226,7 @@ fn statistics(r: &Report) -> String {
         out.push_str(&format!("{n:>6}  {name}\n"));
     }
     out.push_str("findings by responsibility:\n");
-    for (id, n) in sorted(
-        by_duty
-            .into_iter()
-            .map(|(d, n)| (d.to_string(), n))
-            .collect(),
-    ) {
+    for (id, n) in sorted(by_duty.into_iter().collect()) {
         let name = r.model.get(&id).map_or(id.clone(), |a| {
             format!("{id} ({}: {})", a.section, a.roles(&r.model.provider))
         });
@@ -276,16 +273,29 @@ pub struct Options {
 }
 
 pub fn render(r: &Report, style: &Style, opts: Options) -> String {
+    super::to_string(r, |r, w| write(r, style, opts, None, w))
+}
+
+/// Write the report as the findings come (one at a time in memory). `elapsed`: the run's
+/// time, said at the end of the summary line (on a terminal only: piped output stays
+/// byte-identical across runs).
+pub fn write(
+    r: &Report,
+    style: &Style,
+    opts: Options,
+    elapsed: Option<f64>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let (quiet, show_skipped) = (opts.quiet, opts.show_skipped);
-    let mut out = String::new();
-    let all = r.findings.all();
-    for f in all.iter() {
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
+    for f in r.findings.iter() {
         if f.suppressed.is_some() && !opts.show_suppressed {
             continue;
         }
-        out.push_str(&render_finding(r, f, style));
-        out.push('\n');
+        w.write_all(render_finding(r, &f, style).as_bytes())?;
+        w.write_all(b"\n")?;
     }
+    let mut out = String::new();
     if opts.statistics {
         out.push_str(&statistics(r));
     }
@@ -308,7 +318,11 @@ pub fn render(r: &Report, style: &Style, opts: Options) -> String {
     }
     if !quiet {
         out.push_str(&summary_line(r));
+        if let Some(t) = elapsed {
+            out.push_str(&format!(" · {t:.2} s"));
+        }
         out.push('\n');
     }
-    out
+    w.write_all(out.as_bytes())?;
+    w.flush()
 }
