@@ -372,7 +372,8 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(engine::KEEP_BYTES),
-        snippets: args.format.is_empty() || args.format.contains(&Format::Human),
+        // The human report reads the texts of files with findings again, one at a time.
+        snippets: false,
     };
     let context: Vec<String> = config
         .context

@@ -717,7 +717,8 @@ struct Trees {
     bytes: usize,
     /// By the hash of the file's name.
     list: Vec<(u64, Box<Loaded>)>,
-    /// Kustomizations: always kept (every file's objects read them), never counted.
+    /// Kustomizations (every file's objects read them) and standard input (it cannot be read
+    /// again): always kept, never counted.
     kustomizations: Vec<(u64, Box<Loaded>)>,
 }
 
@@ -732,9 +733,9 @@ impl Kept {
         allowed(settings, files)
     }
 
-    /// Offer a file's tree: kept if the budget allows (a kustomization's always); trees
+    /// Offer a file's tree: kept if the budget allows (or `always`); trees
     /// the budget no longer allows are dropped.
-    fn offer(&self, loaded: Loaded, kust: bool, settings: &Settings) {
+    fn offer(&self, loaded: Loaded, always: bool, settings: &Settings) {
         use std::sync::atomic::Ordering::Relaxed;
         let bytes = loaded.source.text.len();
         self.read.fetch_add(bytes, Relaxed);
@@ -745,7 +746,7 @@ impl Kept {
         let Ok(mut t) = self.trees.lock() else {
             return;
         };
-        if kust {
+        if always {
             t.kustomizations.push((key, Box::new(loaded)));
         } else if t.bytes.saturating_add(bytes) <= allowed {
             t.bytes += bytes;
@@ -1019,6 +1020,19 @@ fn gather(
     }
 }
 
+/// A file's text read again (the human report's snippets of a file whose text was not
+/// kept), decoded as when it was linted; None when it cannot be read.
+pub fn read_again(source: &SourceFile) -> Option<Arc<SourceFile>> {
+    let path = std::path::Path::new(&*source.name);
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > MAX_FILE_BYTES {
+        return None;
+    }
+    let bytes = std::fs::read(path).ok()?;
+    let text = decode(bytes).text;
+    Some(Arc::new(SourceFile::new(source.name.clone(), text)))
+}
+
 /// The text of a file not kept: one empty text for all of them.
 fn empty_text() -> Arc<str> {
     static EMPTY: std::sync::OnceLock<Arc<str>> = std::sync::OnceLock::new();
@@ -1050,7 +1064,12 @@ fn first_read(
     let early = gather(0, &loaded, &KustView::default(), settings, reads);
     // The slot holds the name; the tree, if kept, waits in `kept` until the set is known.
     let source = Arc::new(SourceFile::new(loaded.source.name.clone(), empty_text()));
-    kept.offer(loaded, kust, settings);
+    // Standard input cannot be read again: kept whatever the budget, like a kustomization.
+    kept.offer(
+        loaded,
+        kust || matches!(input, Input::Text { .. }),
+        settings,
+    );
     Ok(Slot {
         input: n,
         source,

@@ -8,6 +8,7 @@ use crate::yaml::Span;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 use std::fmt;
 use std::io::Write as _;
+use std::sync::Arc;
 
 pub struct Style {
     pub color: bool,
@@ -85,6 +86,11 @@ impl Diagnostic for Diag<'_> {
 }
 
 pub fn render_finding(r: &Report, f: &Finding, style: &Style) -> String {
+    render_with(r, f, r.files.get(f.file_index), style)
+}
+
+/// A finding with its file's text (`source`) for the snippet.
+fn render_with(r: &Report, f: &Finding, source: Option<&Arc<SourceFile>>, style: &Style) -> String {
     let theme = if style.color {
         GraphicalTheme::unicode()
     } else {
@@ -114,7 +120,7 @@ pub fn render_finding(r: &Report, f: &Finding, style: &Style) -> String {
         header
     });
     out.push('\n');
-    if let Some(source) = r.files.get(f.file_index) {
+    if let Some(source) = source {
         let line = source.line_span(f.span.start);
         let long = line.end - line.start > MAX_SNIPPET_LINE;
         if long {
@@ -288,11 +294,25 @@ pub fn write(
 ) -> std::io::Result<()> {
     let (quiet, show_skipped) = (opts.quiet, opts.show_skipped);
     let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
+    // Findings come file by file: each file's text is read again at most once, when the
+    // engine did not keep it.
+    let mut current: Option<(usize, Arc<SourceFile>)> = None;
     for f in r.findings.iter() {
         if f.suppressed.is_some() && !opts.show_suppressed {
             continue;
         }
-        w.write_all(render_finding(r, &f, style).as_bytes())?;
+        if current.as_ref().is_none_or(|(i, _)| *i != f.file_index) {
+            current = r.files.get(f.file_index).map(|s| {
+                let text = if s.text.is_empty() {
+                    crate::engine::read_again(s).unwrap_or_else(|| s.clone())
+                } else {
+                    s.clone()
+                };
+                (f.file_index, text)
+            });
+        }
+        let source = current.as_ref().map(|(_, s)| s);
+        w.write_all(render_with(r, &f, source, style).as_bytes())?;
         w.write_all(b"\n")?;
     }
     let mut out = String::new();
