@@ -722,6 +722,19 @@ struct Trees {
     kustomizations: Vec<(u64, Box<Loaded>)>,
 }
 
+impl Trees {
+    /// Drop the latest trees until what is kept fits `allowed`; the caller frees them.
+    fn evict(&mut self, allowed: usize) -> Vec<(u64, Box<Loaded>)> {
+        let mut dropped = Vec::new();
+        while self.bytes > allowed {
+            let Some(last) = self.list.pop() else { break };
+            self.bytes = self.bytes.saturating_sub(last.1.source.text.len());
+            dropped.push(last);
+        }
+        dropped
+    }
+}
+
 impl Kept {
     fn allowed(&self, settings: &Settings) -> usize {
         use std::sync::atomic::Ordering::Relaxed;
@@ -742,7 +755,6 @@ impl Kept {
         self.files.fetch_add(1, Relaxed);
         let allowed = self.allowed(settings);
         let key = name_hash(&loaded.source.name);
-        let mut dropped = Vec::new();
         let Ok(mut t) = self.trees.lock() else {
             return;
         };
@@ -752,11 +764,7 @@ impl Kept {
             t.bytes += bytes;
             t.list.push((key, Box::new(loaded)));
         }
-        while t.bytes > allowed {
-            let Some(last) = t.list.pop() else { break };
-            t.bytes = t.bytes.saturating_sub(last.1.source.text.len());
-            dropped.push(last);
-        }
+        let dropped = t.evict(allowed);
         drop(t);
         // Freed outside the lock.
         drop(dropped);
@@ -767,14 +775,7 @@ impl Kept {
         use std::sync::atomic::Ordering::Relaxed;
         self.known.store(files, Relaxed);
         let allowed = self.allowed(settings);
-        let mut dropped = Vec::new();
-        if let Ok(mut t) = self.trees.lock() {
-            while t.bytes > allowed {
-                let Some(last) = t.list.pop() else { break };
-                t.bytes = t.bytes.saturating_sub(last.1.source.text.len());
-                dropped.push(last);
-            }
-        }
+        let dropped = self.trees.lock().map(|mut t| t.evict(allowed));
         drop(dropped);
     }
 
