@@ -404,7 +404,8 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
                 },
             );
             drop(tx);
-            let preloaded = reader.join().unwrap_or_default();
+            let mut preloaded = reader.join().unwrap_or_default();
+            drop(preloaded.take_paths());
             (found, preloaded)
         })
     } else {
@@ -450,14 +451,28 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
                 }));
             engine::dedup_inputs(&mut found.inputs);
         }
+        // Counted as they come: the store is not read again for the summary.
+        let mut counted = engine::Summary::default();
         let mut sink = |mut f: crate::finding::Finding| {
             config.mark(&rules, &mut f);
             if let Some(b) = &mut baseline {
                 b.mark(&mut f);
             }
+            counted.count_one(&f);
             store.push(f);
         };
         let mut outcome = engine::run_with(&found.inputs, preloaded, &chosen, &settings, &mut sink);
+        (
+            outcome.summary.errors,
+            outcome.summary.warnings,
+            outcome.summary.infos,
+            outcome.summary.suppressed,
+        ) = (
+            counted.errors,
+            counted.warnings,
+            counted.infos,
+            counted.suppressed,
+        );
         // Files left unread while walking (Helm templates, FIFOs) are listed with the
         // skipped documents, never silently dropped.
         outcome.skipped.extend(found.skipped);
@@ -489,10 +504,10 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
         // What was just recorded is set aside, as the next run with --baseline would.
         if let Ok(mut b) = Baseline::parse(path, &text) {
             store = store.map(|f| b.mark(f));
+            outcome.summary.count(store.iter());
         }
     }
     let store = &*Box::leak(Box::new(store));
-    outcome.summary.count(store.iter());
     let errors: Vec<String> = discovery_failures
         .iter()
         .chain(&outcome.failures)

@@ -122,6 +122,7 @@ impl Store {
             buf: Vec::new(),
             at: 0,
             store: self,
+            shared: Shared::default(),
         });
         spilled
             .into_iter()
@@ -246,6 +247,25 @@ struct Reader<'a> {
     /// Next byte of `buf` to decode.
     at: usize,
     store: &'a Store,
+    /// The last rule, file, duty and help read: most findings repeat them, and share them.
+    shared: Shared,
+}
+
+#[derive(Default)]
+struct Shared([Option<Arc<str>>; 4]);
+
+impl Shared {
+    fn get(&mut self, n: usize, s: &str) -> Arc<str> {
+        match self.0.get_mut(n) {
+            Some(Some(last)) if **last == *s => last.clone(),
+            Some(slot) => {
+                let a: Arc<str> = Arc::from(s);
+                *slot = Some(a.clone());
+                a
+            }
+            None => Arc::from(s),
+        }
+    }
 }
 
 const BLOCK: usize = 256 << 10;
@@ -296,7 +316,7 @@ impl Reader<'_> {
             .ok_or("short finding")?;
         self.at += len;
         let mut d = Decoder { bytes, at: 0 };
-        d.finding()
+        d.finding(&mut self.shared)
             .map(Some)
             .ok_or_else(|| "a finding does not decode".into())
     }
@@ -450,8 +470,8 @@ impl Decoder<'_> {
         }
     }
 
-    fn finding(&mut self) -> Option<Finding> {
-        let rule = Arc::from(self.str()?);
+    fn finding(&mut self, shared: &mut Shared) -> Option<Finding> {
+        let rule = shared.get(0, self.str()?);
         let severity = match self.byte()? {
             0 => Severity::Info,
             1 => Severity::Warning,
@@ -460,7 +480,7 @@ impl Decoder<'_> {
         };
         let message = self.string()?;
         let file_index = self.usize()?;
-        let file = Arc::from(self.str()?);
+        let file = shared.get(1, self.str()?);
         let span = Span {
             start: self.usize()?,
             end: self.usize()?,
@@ -490,8 +510,8 @@ impl Decoder<'_> {
             })),
             _ => return None,
         };
-        let responsibility = Arc::from(self.str()?);
-        let help = Arc::from(self.str()?);
+        let responsibility = shared.get(2, self.str()?);
+        let help = shared.get(3, self.str()?);
         let suppressed = match self.byte()? {
             0 => None,
             k => Some(Suppressed {
@@ -609,9 +629,9 @@ mod tests {
                 bytes: out.get(..cut).unwrap_or_default(),
                 at: 0,
             };
-            assert!(d.finding().is_none(), "cut at {cut}");
+            assert!(d.finding(&mut Shared::default()).is_none(), "cut at {cut}");
         }
         let mut d = Decoder { bytes: &out, at: 0 };
-        assert!(d.finding().is_some());
+        assert!(d.finding(&mut Shared::default()).is_some());
     }
 }

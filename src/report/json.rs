@@ -29,6 +29,15 @@ impl Serialize for Findings<'_, '_> {
         use serde::ser::SerializeSeq;
         let r = self.report;
         let mut seq = s.serialize_seq(None)?;
+        // None of these: the findings are not read for them.
+        let none = if self.suppressed {
+            r.summary.suppressed == 0
+        } else {
+            r.summary.errors + r.summary.warnings + r.summary.infos == 0
+        };
+        if none {
+            return seq.end();
+        }
         for f in r.findings.iter() {
             if f.suppressed.is_some() == self.suppressed {
                 seq.serialize_element(&one(r, &f))?;
