@@ -42,11 +42,6 @@ impl Store {
         }
     }
 
-    /// All in memory (no budget).
-    pub fn in_memory() -> Store {
-        Store::new(usize::MAX)
-    }
-
     pub fn len(&self) -> usize {
         self.len
     }
@@ -153,15 +148,6 @@ impl Store {
         if let Ok(mut g) = self.failure.lock() {
             g.get_or_insert(e);
         }
-    }
-}
-
-impl From<Vec<Finding>> for Store {
-    fn from(v: Vec<Finding>) -> Store {
-        let mut s = Store::in_memory();
-        s.len = v.len();
-        s.mem = v;
-        s
     }
 }
 

@@ -4,7 +4,6 @@ use super::Report;
 use crate::finding::{Finding, ResourceRef, Severity};
 use crate::suppress::Suppressed;
 use serde::Serialize;
-use std::io::Write;
 
 #[derive(Serialize)]
 struct Json<'a, 'r> {
@@ -155,16 +154,9 @@ pub fn write(r: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
             .collect(),
         errors: r.errors,
     };
-    let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
-    serde_json::to_writer_pretty(&mut w, &doc).map_err(std::io::Error::other)?;
-    w.write_all(b"\n")?;
-    w.flush()
+    super::write_json(&doc, out)
 }
 
 pub fn render(r: &Report) -> String {
-    let mut out = Vec::new();
-    if let Err(e) = write(r, &mut out) {
-        return format!("{{\"error\": \"{e}\"}}\n");
-    }
-    String::from_utf8(out).unwrap_or_default()
+    super::json_to_string(r, write)
 }

@@ -80,11 +80,34 @@ pub fn to_string(
     r: &Report,
     write: impl FnOnce(&Report, &mut dyn std::io::Write) -> std::io::Result<()>,
 ) -> String {
+    written(r, write).unwrap_or_else(|e| format!("error: {e}\n"))
+}
+
+/// A JSON printer's output as a string; if it cannot be written, a JSON object saying why.
+pub fn json_to_string(
+    r: &Report,
+    write: impl FnOnce(&Report, &mut dyn std::io::Write) -> std::io::Result<()>,
+) -> String {
+    written(r, write).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}\n"))
+}
+
+fn written(
+    r: &Report,
+    write: impl FnOnce(&Report, &mut dyn std::io::Write) -> std::io::Result<()>,
+) -> std::io::Result<String> {
     let mut out = Vec::new();
-    match write(r, &mut out) {
-        Ok(()) => String::from_utf8(out).unwrap_or_default(),
-        Err(e) => format!("error: {e}\n"),
-    }
+    write(r, &mut out)?;
+    Ok(String::from_utf8(out).unwrap_or_default())
+}
+
+/// A document as indented JSON and a newline, written as it is serialised (the JSON and
+/// SARIF reports).
+fn write_json(doc: &impl serde::Serialize, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut w, doc).map_err(std::io::Error::other)?;
+    w.write_all(b"\n")?;
+    w.flush()
 }
 
 /// Words to wrap: a `code span` stays whole, so a suggested snippet can be copied, and so

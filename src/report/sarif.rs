@@ -7,7 +7,6 @@ use crate::finding::{Finding, Severity};
 use crate::suppress::SuppressionKind;
 use serde::Serialize;
 use serde_json::{Value, json};
-use std::io::Write;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -144,19 +143,12 @@ pub fn write(r: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         }],
         version: "2.1.0",
     };
-    let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
-    serde_json::to_writer_pretty(&mut w, &log).map_err(std::io::Error::other)?;
-    w.write_all(b"\n")?;
-    w.flush()
+    super::write_json(&log, out)
 }
 
 /// The SARIF log as a string (tests and the fuzz checks read it whole).
 pub fn render(r: &Report) -> String {
-    let mut out = Vec::new();
-    if let Err(e) = write(r, &mut out) {
-        return format!("{{\"error\": \"{e}\"}}\n");
-    }
-    String::from_utf8(out).unwrap_or_default()
+    super::json_to_string(r, write)
 }
 
 #[derive(Serialize)]
