@@ -23,6 +23,7 @@ pub mod path;
 pub mod phases;
 pub mod pod;
 pub mod registry;
+pub mod render;
 pub mod report;
 pub mod rule;
 pub mod secrets;

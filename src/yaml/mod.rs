@@ -1080,6 +1080,19 @@ impl<'a> NodeRef<'a> {
         }
     }
 
+    /// A scalar's text whatever its type (null included); None for collections.
+    pub fn scalar_text(self) -> Option<&'a str> {
+        self.scalar_str()
+    }
+
+    /// A scalar's explicit core tag.
+    pub fn tag(self) -> Option<Tag> {
+        match self.kind()? {
+            Kind::Scalar { tag, .. } => Some(tag),
+            _ => None,
+        }
+    }
+
     pub fn style(self) -> Option<Style> {
         match self.kind()? {
             Kind::Scalar { style, .. } => Some(style),
@@ -1209,6 +1222,11 @@ pub fn resolve_plain(v: &str) -> ScalarType {
         return ScalarType::Float;
     }
     ScalarType::Str
+}
+
+/// A YAML 1.1 integer's value (`0x1F`, `1_000`, `-3`).
+pub fn parse_int_text(v: &str) -> Option<i64> {
+    parse_int(v)
 }
 
 fn parse_int(v: &str) -> Option<i64> {
