@@ -108,8 +108,33 @@ pub fn run(cli: Cli) -> u8 {
             crate::docs::responsibilities(&model, &rules, format)
         }
         Command::Init { force } => return init(force),
+        Command::Build { dir, origins } => return build(Path::new(&dir), origins),
     };
     match emit(&printed, None) {
+        Ok(()) => CLEAN,
+        Err(e) => fail(e),
+    }
+}
+
+/// `onus build DIR`: the rendered set on standard output; what was not rendered and why on
+/// standard error; exit 2 when the build fails.
+fn build(dir: &Path, origins: bool) -> u8 {
+    let set = match crate::render::build(dir) {
+        Ok(s) => s,
+        Err(e) => return fail(crate::render::describe_error(&e, None)),
+    };
+    for u in &set.unsupported {
+        eprintln!(
+            "onus: {}",
+            crate::render::describe(&set, u.origin, &u.reason)
+        );
+    }
+    let text = if origins {
+        crate::render::emit_with_origins(&set)
+    } else {
+        crate::render::emit::emit(&set.objects)
+    };
+    match emit(&text, None) {
         Ok(()) => CLEAN,
         Err(e) => fail(e),
     }

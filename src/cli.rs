@@ -40,6 +40,13 @@ pub enum Command {
     /// Test your own rules: each rule file of DIR against `DIR/<id>/bad` (flagged exactly on
     /// the lines marked `# expect: <id>`) and `DIR/<id>/good` (not flagged).
     TestRules { dir: String },
+    /// Print the kustomization of DIR rendered as onus lints it (like `kubectl kustomize DIR`).
+    Build {
+        dir: String,
+        /// Also say, as a comment before each object, which files wrote it.
+        #[arg(long)]
+        origins: bool,
+    },
     /// Write a commented starter `.onus.yaml` in the current directory.
     Init {
         /// Replace an existing `.onus.yaml`.

@@ -15,6 +15,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+mod sets;
+
 /// Files larger than this are reported, not parsed: memory stays bounded.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -836,12 +838,14 @@ struct FileObjects<'a> {
 struct KustView {
     patches: std::collections::HashSet<usize>,
     namespaces: std::collections::HashMap<usize, String>,
+    /// Files whose objects are linted as a rendered set deploys them, not as written.
+    rendered: std::collections::HashSet<usize>,
 }
 
 impl KustView {
     /// A kustomization says something of file `i` (its objects are read differently).
     fn names(&self, i: usize) -> bool {
-        self.patches.contains(&i) || self.namespaces.contains_key(&i)
+        self.patches.contains(&i) || self.namespaces.contains_key(&i) || self.rendered.contains(&i)
     }
 }
 
@@ -852,6 +856,13 @@ fn file_objects<'a>(
     settings: &'a Settings,
     offset: usize,
 ) -> FileObjects<'a> {
+    if kust.rendered.contains(&i) {
+        return FileObjects {
+            resources: Vec::new(),
+            skipped: Vec::new(),
+            skaffold: Vec::new(),
+        };
+    }
     let patch = kust.patches.contains(&i);
     let namespaces = (
         settings.default_namespace.as_str(),
@@ -1054,6 +1065,38 @@ pub fn read_again(source: &SourceFile) -> Option<Arc<SourceFile>> {
     Some(Arc::new(SourceFile::new(source.name.clone(), text)))
 }
 
+/// A file read for a kustomization (a resource, a patch, a generator's data): never blocks
+/// (FIFOs refused), at most `MAX_FILE_BYTES`, decoded as any linted file is; NUL bytes are
+/// refused (kubectl reads no binary manifest; a binary generator file is not supported).
+pub fn read_source(path: &std::path::Path, name: Arc<str>) -> Result<Arc<SourceFile>, String> {
+    let mut file = open_nonblocking(path).map_err(|e| format!("{name}: {e}"))?;
+    let meta = file.metadata().map_err(|e| format!("{name}: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!(
+            "{name}: {}, not a regular file",
+            crate::discover::describe_special(meta.file_type())
+        ));
+    }
+    let mut bytes =
+        Vec::with_capacity(usize::try_from(meta.len().min(MAX_FILE_BYTES)).unwrap_or(0));
+    file.by_ref()
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{name}: {e}"))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!(
+            "{name}: larger than {} MiB, not read",
+            MAX_FILE_BYTES / (1024 * 1024)
+        ));
+    }
+    if utf16_body(&bytes).is_none() && bytes.contains(&0) {
+        return Err(format!(
+            "{name}: a binary file (it holds NUL bytes), not read"
+        ));
+    }
+    Ok(Arc::new(SourceFile::new(name, decode(bytes).text)))
+}
+
 /// The text of a file not kept: one empty text for all of them.
 fn empty_text() -> Arc<str> {
     static EMPTY: std::sync::OnceLock<Arc<str>> = std::sync::OnceLock::new();
@@ -1216,6 +1259,27 @@ pub fn run_with(
             });
         }
     }
+    // Each top-level kustomization whose file was linted (not only read as context) is
+    // rendered and linted as the set it deploys.
+    let shared: Vec<Shared> = rules.iter().map(|r| Shared::of(r)).collect();
+    let roots: Vec<PathBuf> = kust
+        .roots
+        .iter()
+        .filter(|dir| {
+            slots.iter().any(|s| {
+                s.kust
+                    && !s.context
+                    && matches!(inputs.get(s.input), Some(Input::Path { .. }))
+                    && kustomize::dir_of(&s.source.name) == **dir
+            })
+        })
+        .cloned()
+        .collect();
+    let rendered = sets::lint_sets(&roots, rules, &shared, settings, &reads);
+    phases.mark("kustomizations rendered and linted");
+    let member = |i: usize, s: &Slot| -> Option<usize> {
+        rendered.members.contains(&s.source.name).then_some(i)
+    };
     let view = KustView {
         patches: kust.patches.clone(),
         namespaces: kust
@@ -1223,8 +1287,72 @@ pub fn run_with(
             .iter()
             .map(|(f, ns)| (*f, ns.to_string()))
             .collect(),
+        rendered: slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| member(i, s))
+            .collect(),
     };
     drop(kust);
+    // A rendered set says itself what it did not render.
+    skipped.retain(|s| {
+        !(s.kind.as_deref() == Some("Kustomization") && rendered.members.contains(s.file.as_str()))
+    });
+    let sets::Rendered {
+        findings: rendered_findings,
+        files: rendered_files,
+        skipped: rendered_skipped,
+        objects: rendered_objects,
+        ..
+    } = rendered;
+    skipped.extend(rendered_skipped);
+    // Findings on the run's files join those files' own (their comments may mark them);
+    // those on files outside the linted paths come last, each file with its text.
+    let slot_of: std::collections::HashMap<&str, usize> = slots
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (&*s.source.name, i))
+        .collect();
+    let mut by_file: std::collections::HashMap<usize, Vec<Finding>> =
+        std::collections::HashMap::new();
+    let mut outside: Vec<Finding> = Vec::new();
+    let mut extra_files: Vec<Arc<SourceFile>> = Vec::new();
+    for mut f in rendered_findings {
+        if let Some(&i) = slot_of.get(&*f.file) {
+            f.file_index = i;
+            by_file.entry(i).or_default().push(f);
+        } else if let Some(source) = rendered_files.get(&f.file) {
+            let at = match extra_files.iter().position(|e| e.name == source.name) {
+                Some(at) => at,
+                None => {
+                    extra_files.push(source.clone());
+                    extra_files.len() - 1
+                }
+            };
+            f.file_index = slots.len() + at;
+            outside.push(f);
+        }
+    }
+    drop(slot_of);
+    // Comments in files outside the linted paths still set their findings aside.
+    for source in &extra_files {
+        let comments = suppress::comments(source);
+        let mut group: Vec<Finding> = Vec::new();
+        let mut rest = Vec::new();
+        for f in outside.drain(..) {
+            if f.file == source.name {
+                group.push(f);
+            } else {
+                rest.push(f);
+            }
+        }
+        group.sort_by_key(|f| (f.span.start, f.span.end));
+        let mut unused = Vec::new();
+        mark_comments(&comments, &mut group, &mut unused, 0);
+        rest.extend(group);
+        outside = rest;
+    }
+    outside.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
 
     // First pass: each file's objects, what they give the index, what is not an object.
     let with_tree = |slot: &Slot, f: &mut dyn FnMut(&Loaded)| -> Result<(), String> {
@@ -1276,7 +1404,6 @@ pub fn run_with(
     phases.mark("objects and what they give the index");
     let index = Index::build(gathered, &reads);
     phases.mark("index");
-    let shared: Vec<Shared> = rules.iter().map(|r| Shared::of(r)).collect();
     let sources: Vec<Arc<SourceFile>> = slots.iter().map(|s| s.source.clone()).collect();
 
     // Second pass: every rule, file by file (objects of a file in parallel too), in report
@@ -1300,7 +1427,9 @@ pub fn run_with(
             .par_iter()
             .map(|&fi| {
                 let mut result = FileResult {
-                    findings: Vec::new(),
+                    // What rendered sets found in this file, marked by its comments with
+                    // the rest.
+                    findings: by_file.get(&fi).cloned().unwrap_or_default(),
                     annotations: Vec::new(),
                     reloaded: None,
                     failure: None,
@@ -1347,6 +1476,8 @@ pub fn run_with(
         findings.into_iter().for_each(&mut *sink);
         start = end;
     }
+    outside.into_iter().for_each(&mut *sink);
+    sources.extend(extra_files);
     late_failures.sort_by_key(|(fi, _)| *fi);
     failures.extend(late_failures.into_iter().map(|(_, e)| e));
     phases.mark("rules, findings sorted");
@@ -1359,7 +1490,7 @@ pub fn run_with(
 
     let summary = Summary {
         files: context.iter().filter(|c| !**c).count(),
-        resources: total,
+        resources: total + rendered_objects,
         skipped_documents: skipped.len(),
         ..Summary::default()
     };
@@ -1399,7 +1530,7 @@ fn lint_file(
         source: &f.source,
         name: f.source.name.clone(),
     };
-    let mut findings = Vec::new();
+    let mut findings = std::mem::take(&mut result.findings);
     for (rule, strings) in rules.iter().zip(shared) {
         let mut hits = Vec::new();
         let res = catch_unwind(AssertUnwindSafe(|| {
@@ -1410,7 +1541,7 @@ fn lint_file(
         }
         findings.extend(hits.into_iter().map(|h| {
             let root = doc_root(&f.stream, h.span);
-            finding(rule, strings, h, &at, None, root)
+            finding(rule, strings, h, &at, None, Place::Root(root))
         }));
     }
     // Object rules: one task per object; a panic becomes a finding on that object. Every
@@ -1440,10 +1571,16 @@ fn lint_file(
                 if let Err(p) = r {
                     hits = vec![crash_hit(rule, &*p, res.name_span())];
                 }
-                out.extend(
-                    hits.into_iter()
-                        .map(|h| finding(rule, strings, h, &at, Some(&reference), Some(res.root))),
-                );
+                out.extend(hits.into_iter().map(|h| {
+                    finding(
+                        rule,
+                        strings,
+                        h,
+                        &at,
+                        Some(&reference),
+                        Place::Root(Some(res.root)),
+                    )
+                }));
             }
             let mut annotations: Vec<Applied> = suppress::annotations(res)
                 .into_iter()
@@ -1492,7 +1629,7 @@ fn lint_file(
             rule.check.check_unused(&unused, &mut hits);
             findings.extend(
                 hits.into_iter()
-                    .map(|h| finding(rule, strings, h, &at, None, None)),
+                    .map(|h| finding(rule, strings, h, &at, None, Place::Root(None))),
             );
         }
     }
@@ -1535,20 +1672,29 @@ struct At<'a> {
     name: Arc<str>,
 }
 
+/// How a finding's YAML path is found: from the object's root (None: no object), or given.
+enum Place<'a> {
+    Root(Option<NodeRef<'a>>),
+    Path(String),
+}
+
 fn finding(
     rule: &Rule,
     shared: &Shared,
     hit: Hit,
     at: &At,
     reference: Option<&Arc<crate::finding::ResourceRef>>,
-    root: Option<NodeRef>,
+    place: Place,
 ) -> Finding {
     let source = at.source;
     let len = source.text.len();
     let span = Span::new(hit.span.start.min(len), hit.span.end.min(len));
-    let path = root
-        .map(|r| crate::path::path_to(r, span))
-        .unwrap_or_default();
+    let path = match place {
+        Place::Root(root) => root
+            .map(|r| crate::path::path_to(r, span))
+            .unwrap_or_default(),
+        Place::Path(p) => p,
+    };
     let (kind, ns, name) = reference.as_ref().map_or(("", "", ""), |r| {
         (
             r.kind.as_str(),

@@ -15,6 +15,9 @@ pub struct Kustomize<'a> {
     /// What a kustomization asks for that onus does not read: (its file, the node, why).
     /// Said, never dropped silently.
     pub unsupported: Vec<(usize, NodeRef<'a>, String)>,
+    /// Directories of the kustomizations no other one of the set includes (components
+    /// aside), sorted: each is rendered as one set.
+    pub roots: Vec<PathBuf>,
 }
 
 /// `a/./b/../c.yaml` → `a/c.yaml`, lexically (the files may not share a root).
@@ -37,6 +40,11 @@ fn normalize(p: &Path) -> PathBuf {
     out
 }
 
+/// The directory of a kustomization file, as `analyse` names it.
+pub fn dir_of(name: &str) -> PathBuf {
+    normalize(Path::new(name).parent().unwrap_or(Path::new("")))
+}
+
 /// No `.` at the start and no `..` after a name: what `normalize` would give back.
 fn is_normal(p: &Path) -> bool {
     let mut named = false;
@@ -53,6 +61,7 @@ fn is_normal(p: &Path) -> bool {
 
 struct Kust<'a> {
     dir: PathBuf,
+    component: bool,
     namespace: Option<&'a str>,
     resources: Vec<PathBuf>,
 }
@@ -170,6 +179,7 @@ pub fn analyse<'a>(files: &[(usize, &str, &'a [Document])]) -> Kustomize<'a> {
                 dir.clone(),
                 Kust {
                     dir,
+                    component: root.get("kind").and_then(|k| k.as_str()) == Some("Component"),
                     namespace,
                     resources,
                 },
@@ -178,6 +188,12 @@ pub fn analyse<'a>(files: &[(usize, &str, &'a [Document])]) -> Kustomize<'a> {
     }
     // Depth of each kustomization below the ones nobody includes.
     let included: HashSet<&PathBuf> = kusts.values().flat_map(|k| k.resources.iter()).collect();
+    result.roots = kusts
+        .values()
+        .filter(|k| !k.component && !included.contains(&k.dir))
+        .map(|k| k.dir.clone())
+        .collect();
+    result.roots.sort();
     let mut depth: HashMap<&PathBuf, usize> = HashMap::new();
     let mut queue: Vec<&PathBuf> = kusts.keys().filter(|d| !included.contains(d)).collect();
     queue.sort();

@@ -4,7 +4,7 @@ use crate::finding::ResourceRef;
 use crate::yaml::{NodeRef, ScalarType, Span};
 
 /// Kinds that live outside namespaces (a finding on them names no namespace).
-const CLUSTER_SCOPED: &[&str] = &[
+pub const CLUSTER_SCOPED: &[&str] = &[
     "APIService",
     "CSIDriver",
     "CSINode",

@@ -9,6 +9,9 @@ const MAX_DEPTH: usize = 300;
 
 /// The path, from `root`, of the innermost node holding `span` ("" for the root).
 pub fn path_to(root: NodeRef, span: Span) -> String {
+    if root.doc.rendered {
+        return rendered_path_to(root, span);
+    }
     let mut path = String::new();
     let mut node = root;
     let at = span.start;
@@ -35,6 +38,50 @@ pub fn path_to(root: NodeRef, span: Span) -> String {
         node = value;
     }
     path
+}
+
+/// In a rendered object children come from several files, out of source order: the path
+/// is that of the node (key or value) whose span is the finding's, else of the smallest
+/// one holding its start, found by a walk of the whole object (objects are small).
+fn rendered_path_to(root: NodeRef, span: Span) -> String {
+    // (node, its path, depth); the best: (exact, extent, path).
+    let mut best: Option<(bool, usize, String)> = None;
+    let mut consider = |node_span: Span, path: &str| {
+        let exact = node_span == span;
+        if !exact && !contains(node_span, span.start) {
+            return;
+        }
+        let extent = node_span.end - node_span.start;
+        let better = match &best {
+            None => true,
+            Some((e, x, _)) => (exact && !e) || (exact == *e && extent < *x),
+        };
+        if better {
+            best = Some((exact, extent, path.to_string()));
+        }
+    };
+    let mut stack: Vec<(NodeRef, String, usize)> = vec![(root, String::new(), 0)];
+    while let Some((node, path, depth)) = stack.pop() {
+        if depth > MAX_DEPTH {
+            continue;
+        }
+        for i in 0..node.child_count() {
+            let Some((k, v)) = node.child(i) else {
+                continue;
+            };
+            let mut p = path.clone();
+            match k {
+                Some(k) => {
+                    push_key(&mut p, k.as_str().unwrap_or("?"));
+                    consider(k.span(), &p);
+                }
+                None => push_item(&mut p, v, i),
+            }
+            consider(v.span(), &p);
+            stack.push((v, p, depth + 1));
+        }
+    }
+    best.map(|b| b.2).unwrap_or_default()
 }
 
 fn contains(s: Span, at: usize) -> bool {

@@ -273,7 +273,9 @@ fn non_kubernetes_yaml_is_skipped_and_counted() {
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["summary"]["files"], 3);
     assert_eq!(v["summary"]["resources"], 0);
-    assert_eq!(v["summary"]["skipped_documents"], 4);
+    // The kustomization's document, and the kustomization itself, which cannot be rendered
+    // (its resource is missing).
+    assert_eq!(v["summary"]["skipped_documents"], 5, "{v}");
 }
 
 #[test]
@@ -493,10 +495,38 @@ fn kustomizations_set_namespaces_and_mark_patches() {
         "base/patch.yaml",
         b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app}\nspec:\n  template:\n    spec:\n      hostNetwork: true\n      containers: [{name: c, env: [{name: DB_PASSWORD, value: hunter2}]}]\n",
     );
-    let (code, v) = json(onus().args(["check", d.to_str().unwrap()]));
-    assert_eq!(code, 0, "{v}");
+    // Rendered as kustomize deploys it: what the patch adds is reported at the patch's
+    // lines, on the object it patches (in the kustomization's namespace).
+    let (code, v) = json(onus().args([
+        "check",
+        "--select",
+        "host-network,secret-in-env-literal,missing-network-policy",
+        d.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 1, "{v}");
     assert_eq!(v["summary"]["resources"], 2);
-    assert_eq!(v["summary"]["skipped_documents"], 2);
+    let got: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{} {} {}",
+                f["file"].as_str().unwrap().rsplit_once("base/").unwrap().1,
+                f["line"],
+                f["rule"].as_str().unwrap(),
+                f["resource"]["namespace"].as_str().unwrap_or("-")
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "patch.yaml:7 host-network base",
+            "patch.yaml:8 secret-in-env-literal base"
+        ],
+        "{v}"
+    );
     // An overlay including the base gives its own namespace to everything below.
     write(
         d,

@@ -274,6 +274,10 @@ impl Node {
     }
 }
 
+/// Characters no plain scalar holds: those YAML cannot hold unescaped (a byte order mark,
+/// U+FFFE/U+FFFF) and those YAML 1.1 reads as line breaks (U+2028, U+2029; NEL is a control).
+const UNPLAIN: [char; 5] = ['\u{FEFF}', '\u{FFFE}', '\u{FFFF}', '\u{2028}', '\u{2029}'];
+
 /// Text that can be written as a plain scalar in block context and read back the same.
 pub fn plain_safe(text: &str) -> bool {
     let Some(first) = text.chars().next() else {
@@ -295,7 +299,7 @@ pub fn plain_safe(text: &str) -> bool {
         || text.contains(" #")
         || text.contains('\n')
         || text.contains('\t')
-        || text.chars().any(|c| c.is_control())
+        || text.chars().any(|c| c.is_control() || UNPLAIN.contains(&c))
         || text == "-"
         || text.starts_with("---")
         || text.starts_with("..."))
@@ -345,4 +349,32 @@ fn convert(node: NodeRef, file: u32, budget: &mut usize, depth: usize) -> Result
         })
     };
     Ok(Node { value, origin })
+}
+
+/// The value as JSON, scalars typed as Kubernetes reads them (what two renderings are
+/// compared by).
+pub fn to_json(node: &Node) -> serde_json::Value {
+    use serde_json::Value as J;
+    match &node.value {
+        Value::Scalar(_) => match node.typed() {
+            Some(Typed::Null) | None => J::Null,
+            Some(Typed::Bool(b)) => J::Bool(b),
+            Some(Typed::Int(i)) => J::from(i),
+            Some(Typed::Float(f)) => serde_json::Number::from_f64(f).map_or(J::Null, J::Number),
+            Some(Typed::Str(s)) => J::String(s.to_string()),
+        },
+        Value::Seq(items) => J::Array(items.iter().map(to_json).collect()),
+        Value::Map(entries) => J::Object(
+            entries
+                .iter()
+                .map(|(k, v)| {
+                    let key = match &k.value {
+                        Value::Scalar(s) => s.text.clone(),
+                        _ => String::new(),
+                    };
+                    (key, to_json(v))
+                })
+                .collect(),
+        ),
+    }
 }

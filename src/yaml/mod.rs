@@ -100,6 +100,87 @@ pub struct Document {
     merged: Vec<[NodeId; 3]>,
     /// Where each merged mapping's effective entries lie in `merged`.
     merged_at: HashMap<NodeId, (u32, u32)>,
+    /// Built from a rendered tree: its nodes come from several files (spans are offsets in
+    /// the set's texts laid end to end), so children are not in source order.
+    pub rendered: bool,
+}
+
+/// A document made node by node (a rendered kustomization's object): every scalar value in
+/// the side buffer, every node with the span given.
+pub struct DocumentBuilder {
+    doc: Document,
+}
+
+impl DocumentBuilder {
+    pub fn new(text: Arc<str>) -> Self {
+        DocumentBuilder {
+            doc: Document {
+                text,
+                nodes: Vec::new(),
+                children: Vec::new(),
+                owned: String::new(),
+                root: None,
+                start: 0,
+                duplicates: Vec::new(),
+                merged: Vec::new(),
+                merged_at: HashMap::new(),
+                rendered: true,
+            },
+        }
+    }
+
+    fn push(&mut self, kind: Kind, span: Span) -> Option<NodeId> {
+        let id = NodeId::try_from(self.doc.nodes.len()).ok()?;
+        self.doc.nodes.push(Node { kind, span });
+        Some(id)
+    }
+
+    pub fn scalar(&mut self, value: &str, style: Style, tag: Tag, span: Span) -> Option<NodeId> {
+        let at = u32::try_from(self.doc.owned.len()).ok()?;
+        let len = u32::try_from(value.len()).ok()?;
+        self.doc.owned.push_str(value);
+        self.push(
+            Kind::Scalar {
+                at,
+                len,
+                owned: true,
+                style,
+                tag,
+            },
+            span,
+        )
+    }
+
+    /// A sequence of nodes already made.
+    pub fn seq(&mut self, items: &[NodeId], span: Span) -> Option<NodeId> {
+        let first = u32::try_from(self.doc.children.len()).ok()?;
+        let len = u32::try_from(items.len()).ok()?;
+        self.doc.children.extend_from_slice(items);
+        self.push(Kind::Seq { first, len }, span)
+    }
+
+    /// A mapping of (key, value) nodes already made, given flat: key, value, key, ...
+    pub fn map(&mut self, pairs: &[NodeId], span: Span) -> Option<NodeId> {
+        let first = u32::try_from(self.doc.children.len()).ok()?;
+        let len = u32::try_from(pairs.len() / 2).ok()?;
+        self.doc
+            .children
+            .extend_from_slice(pairs.get(..pairs.len() / 2 * 2)?);
+        self.push(
+            Kind::Map {
+                first,
+                len,
+                merged: false,
+            },
+            span,
+        )
+    }
+
+    pub fn finish(mut self, root: NodeId, start: usize) -> Document {
+        self.doc.root = Some(root);
+        self.doc.start = start;
+        self.doc
+    }
 }
 
 impl Document {
@@ -270,6 +351,7 @@ impl Builder {
                 duplicates: Vec::new(),
                 merged: Vec::new(),
                 merged_at: HashMap::new(),
+                rendered: false,
             },
             stack: Vec::new(),
             scratch: Vec::new(),
