@@ -1275,11 +1275,8 @@ pub fn run_with(
         })
         .cloned()
         .collect();
-    let rendered = sets::lint_sets(&roots, rules, &shared, settings, &reads);
-    phases.mark("kustomizations rendered and linted");
-    let member = |i: usize, s: &Slot| -> Option<usize> {
-        rendered.members.contains(&s.source.name).then_some(i)
-    };
+    let built = sets::build_sets(&roots);
+    phases.mark("kustomizations rendered");
     let view = KustView {
         patches: kust.patches.clone(),
         namespaces: kust
@@ -1290,69 +1287,16 @@ pub fn run_with(
         rendered: slots
             .iter()
             .enumerate()
-            .filter_map(|(i, s)| member(i, s))
+            .filter(|(_, s)| built.members.contains(&s.source.name))
+            .map(|(i, _)| i)
             .collect(),
     };
     drop(kust);
     // A rendered set says itself what it did not render.
     skipped.retain(|s| {
-        !(s.kind.as_deref() == Some("Kustomization") && rendered.members.contains(s.file.as_str()))
+        !(s.kind.as_deref() == Some("Kustomization") && built.members.contains(s.file.as_str()))
     });
-    let sets::Rendered {
-        findings: rendered_findings,
-        files: rendered_files,
-        skipped: rendered_skipped,
-        objects: rendered_objects,
-        ..
-    } = rendered;
-    skipped.extend(rendered_skipped);
-    // Findings on the run's files join those files' own (their comments may mark them);
-    // those on files outside the linted paths come last, each file with its text.
-    let slot_of: std::collections::HashMap<&str, usize> = slots
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (&*s.source.name, i))
-        .collect();
-    let mut by_file: std::collections::HashMap<usize, Vec<Finding>> =
-        std::collections::HashMap::new();
-    let mut outside: Vec<Finding> = Vec::new();
-    let mut extra_files: Vec<Arc<SourceFile>> = Vec::new();
-    for mut f in rendered_findings {
-        if let Some(&i) = slot_of.get(&*f.file) {
-            f.file_index = i;
-            by_file.entry(i).or_default().push(f);
-        } else if let Some(source) = rendered_files.get(&f.file) {
-            let at = match extra_files.iter().position(|e| e.name == source.name) {
-                Some(at) => at,
-                None => {
-                    extra_files.push(source.clone());
-                    extra_files.len() - 1
-                }
-            };
-            f.file_index = slots.len() + at;
-            outside.push(f);
-        }
-    }
-    drop(slot_of);
-    // Comments in files outside the linted paths still set their findings aside.
-    for source in &extra_files {
-        let comments = suppress::comments(source);
-        let mut group: Vec<Finding> = Vec::new();
-        let mut rest = Vec::new();
-        for f in outside.drain(..) {
-            if f.file == source.name {
-                group.push(f);
-            } else {
-                rest.push(f);
-            }
-        }
-        group.sort_by_key(|f| (f.span.start, f.span.end));
-        let mut unused = Vec::new();
-        mark_comments(&comments, &mut group, &mut unused, 0);
-        rest.extend(group);
-        outside = rest;
-    }
-    outside.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    skipped.extend(built.skipped.iter().cloned());
 
     // First pass: each file's objects, what they give the index, what is not an object.
     let with_tree = |slot: &Slot, f: &mut dyn FnMut(&Loaded)| -> Result<(), String> {
@@ -1404,12 +1348,66 @@ pub fn run_with(
     phases.mark("objects and what they give the index");
     let index = Index::build(gathered, &reads);
     phases.mark("index");
-    let sources: Vec<Arc<SourceFile>> = slots.iter().map(|s| s.source.clone()).collect();
+    let mut sources: Vec<Arc<SourceFile>> = slots.iter().map(|s| s.source.clone()).collect();
+
+    // The rendered sets, linted: findings on the run's files join those files' own in the
+    // second pass (their comments may mark them); files a set read outside the linted paths
+    // are added to the run's files, and their findings come last.
+    let slot_of: std::collections::HashMap<Arc<str>, usize> = slots
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.source.name.clone(), i))
+        .collect();
+    let extra_files = sets::outside_files(&built, &|n| slot_of.contains_key(n));
+    let first_extra = sources.len();
+    let extra_of: std::collections::HashMap<Arc<str>, usize> = extra_files
+        .iter()
+        .enumerate()
+        .map(|(k, f)| (f.name.clone(), first_extra + k))
+        .collect();
+    sources.extend(extra_files.iter().cloned());
+    let position = |n: &str| slot_of.get(n).or_else(|| extra_of.get(n)).copied();
+    let rendered = sets::lint_sets(
+        built, &sources, &position, &index, rules, &shared, settings, &reads,
+    );
+    drop((slot_of, extra_of));
+    phases.mark("kustomizations linted");
+    let rendered_objects = rendered.objects;
+    let mut by_file: std::collections::HashMap<usize, Vec<Finding>> =
+        std::collections::HashMap::new();
+    let mut outside: Vec<Finding> = Vec::new();
+    for f in rendered.findings {
+        if f.file_index < first_extra {
+            by_file.entry(f.file_index).or_default().push(f);
+        } else {
+            outside.push(f);
+        }
+    }
+    // Comments in files outside the linted paths still set their findings aside.
+    let mut marked: Vec<Finding> = Vec::with_capacity(outside.len());
+    for (k, source) in extra_files.iter().enumerate() {
+        let (mut group, rest): (Vec<Finding>, Vec<Finding>) = outside
+            .into_iter()
+            .partition(|f| f.file_index == first_extra + k);
+        outside = rest;
+        group.sort_by_key(|f| (f.span.start, f.span.end));
+        let mut unused = Vec::new();
+        mark_comments(
+            &suppress::comments(source),
+            &mut group,
+            &mut unused,
+            first_extra + k,
+        );
+        marked.extend(group);
+    }
+    marked.extend(outside);
+    marked.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let outside = marked;
+    drop(extra_files);
 
     // Second pass: every rule, file by file (objects of a file in parallel too), in report
     // order: files by name (a finding's first sort key is its file), a chunk of files at a
     // time, so that each chunk's findings go to the sink before the next is linted.
-    let mut sources = sources;
     let mut order: Vec<usize> = (0..slots.len()).collect();
     order.sort_by(|a, b| name_of_slot(&slots, *a).cmp(name_of_slot(&slots, *b)));
     let mut late_failures: Vec<(usize, String)> = Vec::new();
@@ -1477,7 +1475,6 @@ pub fn run_with(
         start = end;
     }
     outside.into_iter().for_each(&mut *sink);
-    sources.extend(extra_files);
     late_failures.sort_by_key(|(fi, _)| *fi);
     failures.extend(late_failures.into_iter().map(|(_, e)| e));
     phases.mark("rules, findings sorted");

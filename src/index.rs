@@ -212,6 +212,13 @@ impl Gathered {
         }
     }
 
+    /// Images Skaffold configs of the run build (they hold for every set of the run).
+    pub fn add_skaffold_images(&mut self, images: &[(usize, String)]) {
+        if !images.is_empty() {
+            self.rest().skaffold_images.extend_from_slice(images);
+        }
+    }
+
     /// Nothing gathered.
     pub fn is_empty(&self) -> bool {
         self.workloads.is_empty() && self.rest.is_none()

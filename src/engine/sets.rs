@@ -17,32 +17,23 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// What the rendered sets give the run.
-#[derive(Default)]
-pub(super) struct Rendered {
+/// The top-level kustomizations of the run, rendered (before the run's index is built:
+/// the files they reach are then linted through them, not as written).
+pub(super) struct Built {
+    sets: Vec<(String, render::Set)>,
     /// Names of the files whose objects (or fragments, or data) reach a cluster through a
     /// rendered set: linted there, not as written.
     pub members: HashSet<Arc<str>>,
-    /// Findings, in report order (file names first): `file_index` is still to be set.
-    pub findings: Vec<Finding>,
-    /// Files read by a set that the run does not list (outside the linted paths).
-    pub files: BTreeMap<Arc<str>, Arc<SourceFile>>,
     pub skipped: Vec<Skipped>,
-    /// Objects linted through sets.
-    pub objects: usize,
 }
 
-/// Where a finding is: (file, start, end, rule).
-type Place = (Arc<str>, usize, usize, Arc<str>);
-
-/// One set's outcome.
-struct One {
-    dir: String,
-    findings: Vec<Finding>,
-    files: Vec<Arc<SourceFile>>,
-    members: Vec<Arc<str>>,
-    skipped: Vec<Skipped>,
-    objects: usize,
+/// What the rendered sets give the run.
+#[derive(Default)]
+pub(super) struct Rendered {
+    /// Findings, in report order (file names first), `file_index` set.
+    pub findings: Vec<Finding>,
+    /// Objects linted through sets.
+    pub objects: usize,
 }
 
 /// The name a report gives a kustomization directory (`.` for the current one).
@@ -51,35 +42,110 @@ fn dir_name(dir: &Path) -> String {
     if s.is_empty() { ".".into() } else { s }
 }
 
+/// Where a finding is: (file, start, end, rule).
+type Place = (Arc<str>, usize, usize, Arc<str>);
+
+pub(super) fn build_sets(roots: &[PathBuf]) -> Built {
+    let built: Vec<(String, Result<render::Set, Skipped>)> = roots
+        .par_iter()
+        .map(|dir| (dir_name(dir), build_one(dir)))
+        .collect();
+    let mut out = Built {
+        sets: Vec::new(),
+        members: HashSet::new(),
+        skipped: Vec::new(),
+    };
+    for (name, set) in built {
+        match set {
+            Ok(set) => {
+                for u in &set.unsupported {
+                    let (file, line) = match set.files.get(u.origin.file as usize) {
+                        Some(f) => (f.name.to_string(), Some(f.position(u.origin.span.start).0)),
+                        None => (name.clone(), None),
+                    };
+                    out.skipped.push(Skipped {
+                        file,
+                        line,
+                        kind: Some("Kustomization".into()),
+                        reason: u.reason.clone(),
+                    });
+                }
+                out.members.extend(set.files.iter().map(|f| f.name.clone()));
+                out.sets.push((name, set));
+            }
+            Err(s) => out.skipped.push(s),
+        }
+    }
+    out
+}
+
+fn build_one(dir: &Path) -> Result<render::Set, Skipped> {
+    let kfile = render::build::kustomization_file(dir)
+        .map(|p| crate::discover::name_of(&p))
+        .unwrap_or_else(|| dir_name(dir));
+    let why = match catch_unwind(AssertUnwindSafe(|| render::build(dir))) {
+        Ok(Ok(set)) => return Ok(set),
+        Ok(Err(e)) => e.message,
+        Err(_) => "internal error; please report it".into(),
+    };
+    Err(Skipped {
+        file: kfile,
+        line: None,
+        kind: Some("Kustomization".into()),
+        reason: format!("not rendered ({why}): the files it names are linted as written"),
+    })
+}
+
+/// The files sets read that the run does not list (outside the linted paths), by name.
+pub(super) fn outside_files(built: &Built, listed: &dyn Fn(&str) -> bool) -> Vec<Arc<SourceFile>> {
+    let mut out: BTreeMap<Arc<str>, Arc<SourceFile>> = BTreeMap::new();
+    for (_, set) in &built.sets {
+        for f in &set.files {
+            if !listed(&f.name) {
+                out.entry(f.name.clone()).or_insert_with(|| f.clone());
+            }
+        }
+    }
+    out.into_values().collect()
+}
+
+/// Lint every rendered set. `files`: the run's files (the listed ones, then those outside),
+/// whose positions findings and objects are given; `global`: the run's index, for what holds
+/// for every set (the images Skaffold builds).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn lint_sets(
-    roots: &[PathBuf],
+    built: Built,
+    files: &[Arc<SourceFile>],
+    position: &(dyn Fn(&str) -> Option<usize> + Sync),
+    global: &Index,
     rules: &[&Rule],
     shared: &[Shared],
     settings: &super::Settings,
     reads: &[Vec<String>],
 ) -> Rendered {
-    let ones: Vec<One> = roots
-        .par_iter()
-        .map(|dir| lint_one(dir, rules, shared, settings, reads))
+    let ones: Vec<(String, usize, Vec<Finding>)> = built
+        .sets
+        .into_par_iter()
+        .map(|(name, set)| {
+            let (objects, findings) = lint_one(
+                &set, files, position, global, rules, shared, settings, reads,
+            );
+            (name, objects, findings)
+        })
         .collect();
     let mut out = Rendered::default();
     // One finding per place: the same rule at the same bytes from several sets (a base
     // under several overlays) is one finding, the first set's, naming them all.
     let mut by_place: BTreeMap<Place, (Finding, Vec<String>)> = BTreeMap::new();
-    for one in ones {
-        out.objects += one.objects;
-        out.members.extend(one.members);
-        out.skipped.extend(one.skipped);
-        for f in one.files {
-            out.files.entry(f.name.clone()).or_insert(f);
-        }
-        for f in one.findings {
+    for (dir, objects, findings) in ones {
+        out.objects += objects;
+        for f in findings {
             let key = (f.file.clone(), f.span.start, f.span.end, f.rule.clone());
             by_place
                 .entry(key)
                 .or_insert_with(|| (f, Vec::new()))
                 .1
-                .push(one.dir.clone());
+                .push(dir.clone());
         }
     }
     out.findings = by_place
@@ -110,112 +176,53 @@ pub(super) fn lint_sets(
     out
 }
 
-fn skipped_at(
-    set: Option<&render::Set>,
-    origin: render::tree::Origin,
-    fallback: &str,
-) -> (String, Option<usize>) {
-    match set.and_then(|s| s.files.get(origin.file as usize)) {
-        Some(f) => (f.name.to_string(), Some(f.position(origin.span.start).0)),
-        None => (fallback.to_string(), None),
-    }
-}
-
+#[allow(clippy::too_many_arguments)]
 fn lint_one(
-    dir: &Path,
+    set: &render::Set,
+    files: &[Arc<SourceFile>],
+    position: &(dyn Fn(&str) -> Option<usize> + Sync),
+    global: &Index,
     rules: &[&Rule],
     shared: &[Shared],
     settings: &super::Settings,
     reads: &[Vec<String>],
-) -> One {
-    let name = dir_name(dir);
-    let kfile = render::build::kustomization_file(dir)
-        .map(|p| crate::discover::name_of(&p))
-        .unwrap_or_else(|| name.clone());
-    let mut one = One {
-        dir: name,
-        findings: Vec::new(),
-        files: Vec::new(),
-        members: Vec::new(),
-        skipped: Vec::new(),
-        objects: 0,
-    };
-    let set = match catch_unwind(AssertUnwindSafe(|| render::build(dir))) {
-        Ok(Ok(set)) => set,
-        Ok(Err(e)) => {
-            one.skipped.push(Skipped {
-                file: kfile,
-                line: None,
-                kind: Some("Kustomization".into()),
-                reason: format!(
-                    "not rendered ({}): the files it names are linted as written",
-                    e.message
-                ),
-            });
-            return one;
-        }
-        Err(_) => {
-            one.skipped.push(Skipped {
-                file: kfile,
-                line: None,
-                kind: Some("Kustomization".into()),
-                reason: "not rendered (internal error; please report it): the files it names \
-                         are linted as written"
-                    .into(),
-            });
-            return one;
-        }
-    };
-    for u in &set.unsupported {
-        let (file, line) = skipped_at(Some(&set), u.origin, &kfile);
-        one.skipped.push(Skipped {
-            file,
-            line,
-            kind: Some("Kustomization".into()),
-            reason: u.reason.clone(),
-        });
-    }
-    one.members = set.files.iter().map(|f| f.name.clone()).collect();
-    let laid = render::lay_out(&set);
+) -> (usize, Vec<Finding>) {
+    // Each file of the set by its position in the run.
+    let run_file: Vec<usize> = set
+        .files
+        .iter()
+        .map(|f| position(&f.name).unwrap_or(usize::MAX))
+        .collect();
+    let laid = render::lay_out(set);
     // Each object's own file: the one that wrote its root.
-    let home = |root: NodeRef| laid.locate(root.span().start).map_or(0, |(f, _)| f);
+    let home = |root: NodeRef| {
+        laid.locate(root.span().start)
+            .and_then(|(f, _)| run_file.get(f).copied())
+            .unwrap_or(usize::MAX)
+    };
     let mut resources = Vec::new();
     for doc in &laid.documents {
         let Some(root) = NodeRef::root(doc) else {
             continue;
         };
-        match object_of(
+        // Kustomize's output holds objects only (the renderer refuses other documents);
+        // tool configuration among them is left out, as in a file.
+        if let Ok(mut r) = object_of(
             home(root),
             root,
             (settings.default_namespace.as_str(), None),
             false,
             None,
         ) {
-            Ok(mut r) => {
-                r.ordinal = resources.len();
-                resources.push(r);
-            }
-            Err((node, kind, reason)) => {
-                let origin = laid.locate(node.span().start);
-                let (file, line) =
-                    match origin.and_then(|(f, at)| set.files.get(f).map(|s| (s, at))) {
-                        Some((s, at)) => (s.name.to_string(), Some(s.position(at).0)),
-                        None => (kfile.clone(), None),
-                    };
-                one.skipped.push(Skipped {
-                    file,
-                    line,
-                    kind: kind.map(str::to_string),
-                    reason,
-                });
-            }
+            r.ordinal = resources.len();
+            resources.push(r);
         }
     }
-    one.objects = resources.len();
     let mut gathered = Gathered::new(reads.len());
     for r in &resources {
         gathered.add(r, reads);
     }
+    gathered.add_skaffold_images(&global.skaffold_images);
     let index = Index::build(gathered, reads);
     let per_object: Vec<Vec<Finding>> = resources
         .par_iter()
@@ -225,7 +232,7 @@ fn lint_one(
             let memo = crate::rule::Memo::default();
             let cx = Cx {
                 index: &index,
-                files: &set.files,
+                files,
                 pod: pod.as_ref(),
                 kube_version: settings.kube_version,
                 object_memo: Some(&memo),
@@ -242,7 +249,9 @@ fn lint_one(
                     hits = vec![crash_hit(rule, &*p, res.name_span())];
                 }
                 for h in hits {
-                    if let Some(f) = place(rule, strings, h, &laid, &set, &reference, res.root) {
+                    if let Some(f) = place(
+                        rule, strings, h, &laid, set, &run_file, &reference, res.root,
+                    ) {
                         out.push(f);
                     }
                 }
@@ -266,20 +275,20 @@ fn lint_one(
             out
         })
         .collect();
-    one.findings = per_object.into_iter().flatten().collect();
-    one.files = set.files.clone();
-    one
+    (resources.len(), per_object.into_iter().flatten().collect())
 }
 
 /// A finding of a rendered object, moved from the set's laid-out text to the file and bytes
 /// that wrote it. Related places in other files than the finding's are left out (a related
 /// span is read in the finding's file).
+#[allow(clippy::too_many_arguments)]
 fn place(
     rule: &Rule,
     strings: &Shared,
     mut hit: crate::rule::Hit,
     laid: &render::Laid,
     set: &render::Set,
+    run_file: &[usize],
     reference: &Arc<crate::finding::ResourceRef>,
     root: NodeRef,
 ) -> Option<Finding> {
@@ -302,7 +311,7 @@ fn place(
         })
         .collect();
     let at = At {
-        file_index: 0,
+        file_index: run_file.get(file).copied().unwrap_or(usize::MAX),
         source,
         name: source.name.clone(),
     };

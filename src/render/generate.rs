@@ -170,7 +170,7 @@ pub fn generate(
     let o = name_node.origin;
     let mut top: Vec<(Node, Node)> = vec![(Node::string("apiVersion", o), Node::string("v1", o))];
     if secret || !data.is_empty() {
-        let entries = data
+        let entries: Vec<(Node, Node)> = data
             .into_values()
             .map(|p| {
                 let value = if secret {
@@ -184,7 +184,10 @@ pub fn generate(
                 )
             })
             .collect();
-        top.push((Node::string("data", o), Node::new(Value::Map(entries), o)));
+        // The data as a whole is blamed on its first value (a literal's line, an env
+        // file's line): what a finding on the Secret's data should point at.
+        let d = entries.first().map_or(o, |(_, v)| v.origin);
+        top.push((Node::string("data", d), Node::new(Value::Map(entries), d)));
     }
     if let Some(n) = opts.immutable {
         top.push((
