@@ -1275,8 +1275,27 @@ pub fn run_with(
         })
         .cloned()
         .collect();
-    let built = sets::build_sets(&roots);
-    phases.mark("kustomizations rendered");
+    // Images Skaffold configs build hold for every set (their facts were read early).
+    let skaffold: Vec<(Arc<str>, String)> = slots
+        .iter()
+        .zip(&earlies)
+        .flat_map(|(s, e)| {
+            e.iter()
+                .flat_map(|e| e.gathered.skaffold_images())
+                .map(|(_, image)| (s.source.name.clone(), image.clone()))
+        })
+        .collect();
+    let rendered = sets::lint_sets(
+        &roots,
+        &sets::Linting {
+            rules,
+            shared: &shared,
+            settings,
+            reads: &reads,
+            skaffold,
+        },
+    );
+    phases.mark("kustomizations rendered and linted");
     let view = KustView {
         patches: kust.patches.clone(),
         namespaces: kust
@@ -1287,16 +1306,22 @@ pub fn run_with(
         rendered: slots
             .iter()
             .enumerate()
-            .filter(|(_, s)| built.members.contains(&s.source.name))
+            .filter(|(_, s)| rendered.members.contains(&s.source.name))
             .map(|(i, _)| i)
             .collect(),
     };
     drop(kust);
     // A rendered set says itself what it did not render.
     skipped.retain(|s| {
-        !(s.kind.as_deref() == Some("Kustomization") && built.members.contains(s.file.as_str()))
+        !(s.kind.as_deref() == Some("Kustomization") && rendered.members.contains(s.file.as_str()))
     });
-    skipped.extend(built.skipped.iter().cloned());
+    let sets::Rendered {
+        findings: rendered_findings,
+        skipped: rendered_skipped,
+        objects: rendered_objects,
+        ..
+    } = rendered;
+    skipped.extend(rendered_skipped);
 
     // First pass: each file's objects, what they give the index, what is not an object.
     let with_tree = |slot: &Slot, f: &mut dyn FnMut(&Loaded)| -> Result<(), String> {
@@ -1314,6 +1339,14 @@ pub fn run_with(
         .zip(earlies)
         .enumerate()
         .map(|(i, (slot, early))| {
+            // A file linted through a rendered set gives nothing of its own.
+            if view.rendered.contains(&i) {
+                return Ok(Box::new(Early {
+                    count: 0,
+                    gathered: Gathered::new(reads.len()),
+                    skipped: Vec::new(),
+                }));
+            }
             // A file no kustomization names gave its facts when first read.
             if let Some(mut e) = early.filter(|_| !view.names(i)) {
                 e.gathered.set_file(i);
@@ -1350,60 +1383,61 @@ pub fn run_with(
     phases.mark("index");
     let mut sources: Vec<Arc<SourceFile>> = slots.iter().map(|s| s.source.clone()).collect();
 
-    // The rendered sets, linted: findings on the run's files join those files' own in the
-    // second pass (their comments may mark them); files a set read outside the linted paths
-    // are added to the run's files, and their findings come last.
+    // Findings of the rendered sets on the run's files join those files' own in the second
+    // pass (their comments may mark them); files a set read outside the linted paths are
+    // added to the run's files, and their findings come last.
     let slot_of: std::collections::HashMap<Arc<str>, usize> = slots
         .iter()
         .enumerate()
         .map(|(i, s)| (s.source.name.clone(), i))
         .collect();
-    let extra_files = sets::outside_files(&built, &|n| slot_of.contains_key(n));
+    let extra_names = sets::outside(&rendered_findings, &|n| slot_of.contains_key(n));
     let first_extra = sources.len();
-    let extra_of: std::collections::HashMap<Arc<str>, usize> = extra_files
+    let extra_of: std::collections::HashMap<Arc<str>, usize> = extra_names
         .iter()
         .enumerate()
-        .map(|(k, f)| (f.name.clone(), first_extra + k))
+        .map(|(k, n)| (n.clone(), first_extra + k))
         .collect();
-    sources.extend(extra_files.iter().cloned());
-    let position = |n: &str| slot_of.get(n).or_else(|| extra_of.get(n)).copied();
-    let rendered = sets::lint_sets(
-        built, &sources, &position, &index, rules, &shared, settings, &reads,
-    );
-    drop((slot_of, extra_of));
-    phases.mark("kustomizations linted");
-    let rendered_objects = rendered.objects;
-    let mut by_file: std::collections::HashMap<usize, Vec<Finding>> =
+    // Taken (not copied) when the file is linted: held no longer than needed.
+    let mut by_file: std::collections::HashMap<usize, std::sync::Mutex<Vec<Finding>>> =
         std::collections::HashMap::new();
-    let mut outside: Vec<Finding> = Vec::new();
-    for f in rendered.findings {
-        if f.file_index < first_extra {
-            by_file.entry(f.file_index).or_default().push(f);
-        } else {
-            outside.push(f);
+    let mut outside: Vec<Vec<Finding>> = vec![Vec::new(); extra_names.len()];
+    for mut f in rendered_findings {
+        if let Some(&i) = slot_of.get(&f.file) {
+            f.file_index = i;
+            by_file
+                .entry(i)
+                .or_default()
+                .get_mut()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(f);
+        } else if let Some(&i) = extra_of.get(&f.file) {
+            f.file_index = i;
+            if let Some(group) = outside.get_mut(i - first_extra) {
+                group.push(f);
+            }
         }
     }
+    drop((slot_of, extra_of));
     // Comments in files outside the linted paths still set their findings aside.
-    let mut marked: Vec<Finding> = Vec::with_capacity(outside.len());
-    for (k, source) in extra_files.iter().enumerate() {
-        let (mut group, rest): (Vec<Finding>, Vec<Finding>) = outside
-            .into_iter()
-            .partition(|f| f.file_index == first_extra + k);
-        outside = rest;
+    let mut marked: Vec<Finding> = Vec::new();
+    for (k, (name, mut group)) in extra_names.into_iter().zip(outside).enumerate() {
+        let source = read_again(&SourceFile::new(name.clone(), ""))
+            .unwrap_or_else(|| Arc::new(SourceFile::new(name, "")));
         group.sort_by_key(|f| (f.span.start, f.span.end));
         let mut unused = Vec::new();
         mark_comments(
-            &suppress::comments(source),
+            &suppress::comments(&source),
             &mut group,
             &mut unused,
             first_extra + k,
         );
         marked.extend(group);
+        // The human report reads the text again when it shows a snippet.
+        sources.push(Arc::new(SourceFile::new(source.name.clone(), empty_text())));
     }
-    marked.extend(outside);
     marked.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let outside = marked;
-    drop(extra_files);
 
     // Second pass: every rule, file by file (objects of a file in parallel too), in report
     // order: files by name (a finding's first sort key is its file), a chunk of files at a
@@ -1427,7 +1461,10 @@ pub fn run_with(
                 let mut result = FileResult {
                     // What rendered sets found in this file, marked by its comments with
                     // the rest.
-                    findings: by_file.get(&fi).cloned().unwrap_or_default(),
+                    findings: by_file
+                        .get(&fi)
+                        .map(|m| std::mem::take(&mut *m.lock().unwrap_or_else(|p| p.into_inner())))
+                        .unwrap_or_default(),
                     annotations: Vec::new(),
                     reloaded: None,
                     failure: None,

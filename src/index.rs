@@ -212,6 +212,13 @@ impl Gathered {
         }
     }
 
+    /// The images Skaffold configs of these files build: (file, image).
+    pub fn skaffold_images(&self) -> &[(usize, String)] {
+        self.rest
+            .as_ref()
+            .map_or(&[], |r| r.skaffold_images.as_slice())
+    }
+
     /// Images Skaffold configs of the run build (they hold for every set of the run).
     pub fn add_skaffold_images(&mut self, images: &[(usize, String)]) {
         if !images.is_empty() {

@@ -2,7 +2,8 @@
 //! is rendered (`crate::render`) and its objects linted as one set, with an index of their
 //! own; every finding lands on the file and line that wrote the value, whatever file that is
 //! (a base, a patch, the kustomization), and a base reached through several overlays gives
-//! one finding per place, naming the overlays.
+//! one finding per place, naming the overlays. A set is rendered, linted and dropped in one
+//! go: only its findings and the names of its files outlive it.
 
 use super::{At, Finding, Shared, Skipped, crash_hit, finding, mark_used, object_of};
 use crate::index::{Gathered, Index};
@@ -12,28 +13,31 @@ use crate::source::SourceFile;
 use crate::suppress::{self, SuppressionKind};
 use crate::yaml::{NodeRef, Span};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// The top-level kustomizations of the run, rendered (before the run's index is built:
-/// the files they reach are then linted through them, not as written).
-pub(super) struct Built {
-    sets: Vec<(String, render::Set)>,
-    /// Names of the files whose objects (or fragments, or data) reach a cluster through a
-    /// rendered set: linted there, not as written.
-    pub members: HashSet<Arc<str>>,
-    pub skipped: Vec<Skipped>,
-}
-
 /// What the rendered sets give the run.
 #[derive(Default)]
 pub(super) struct Rendered {
-    /// Findings, in report order (file names first), `file_index` set.
+    /// Names of the files whose objects (or fragments, or data) reach a cluster through a
+    /// rendered set: linted there, not as written.
+    pub members: HashSet<Arc<str>>,
+    /// Findings in report order; `file_index` is the run's to set (by `file`).
     pub findings: Vec<Finding>,
+    pub skipped: Vec<Skipped>,
     /// Objects linted through sets.
     pub objects: usize,
+}
+
+/// One set's outcome.
+struct One {
+    dir: String,
+    members: Vec<Arc<str>>,
+    findings: Vec<Finding>,
+    skipped: Vec<Skipped>,
+    objects: usize,
 }
 
 /// The name a report gives a kustomization directory (`.` for the current one).
@@ -45,107 +49,38 @@ fn dir_name(dir: &Path) -> String {
 /// Where a finding is: (file, start, end, rule).
 type Place = (Arc<str>, usize, usize, Arc<str>);
 
-pub(super) fn build_sets(roots: &[PathBuf]) -> Built {
-    let built: Vec<(String, Result<render::Set, Skipped>)> = roots
+/// What every set is linted with.
+pub(super) struct Linting<'a> {
+    pub rules: &'a [&'a Rule],
+    pub shared: &'a [Shared],
+    pub settings: &'a super::Settings,
+    pub reads: &'a [Vec<String>],
+    /// Images Skaffold configs of the run build: (the config's file name, image).
+    pub skaffold: Vec<(Arc<str>, String)>,
+}
+
+/// Render and lint the kustomizations of `roots`.
+pub(super) fn lint_sets(roots: &[PathBuf], with: &Linting) -> Rendered {
+    let files = render::build::Shared::default();
+    let ones: Vec<One> = roots
         .par_iter()
-        .map(|dir| (dir_name(dir), build_one(dir)))
-        .collect();
-    let mut out = Built {
-        sets: Vec::new(),
-        members: HashSet::new(),
-        skipped: Vec::new(),
-    };
-    for (name, set) in built {
-        match set {
-            Ok(set) => {
-                for u in &set.unsupported {
-                    let (file, line) = match set.files.get(u.origin.file as usize) {
-                        Some(f) => (f.name.to_string(), Some(f.position(u.origin.span.start).0)),
-                        None => (name.clone(), None),
-                    };
-                    out.skipped.push(Skipped {
-                        file,
-                        line,
-                        kind: Some("Kustomization".into()),
-                        reason: u.reason.clone(),
-                    });
-                }
-                out.members.extend(set.files.iter().map(|f| f.name.clone()));
-                out.sets.push((name, set));
-            }
-            Err(s) => out.skipped.push(s),
-        }
-    }
-    out
-}
-
-fn build_one(dir: &Path) -> Result<render::Set, Skipped> {
-    let kfile = render::build::kustomization_file(dir)
-        .map(|p| crate::discover::name_of(&p))
-        .unwrap_or_else(|| dir_name(dir));
-    let why = match catch_unwind(AssertUnwindSafe(|| render::build(dir))) {
-        Ok(Ok(set)) => return Ok(set),
-        Ok(Err(e)) => e.message,
-        Err(_) => "internal error; please report it".into(),
-    };
-    Err(Skipped {
-        file: kfile,
-        line: None,
-        kind: Some("Kustomization".into()),
-        reason: format!("not rendered ({why}): the files it names are linted as written"),
-    })
-}
-
-/// The files sets read that the run does not list (outside the linted paths), by name.
-pub(super) fn outside_files(built: &Built, listed: &dyn Fn(&str) -> bool) -> Vec<Arc<SourceFile>> {
-    let mut out: BTreeMap<Arc<str>, Arc<SourceFile>> = BTreeMap::new();
-    for (_, set) in &built.sets {
-        for f in &set.files {
-            if !listed(&f.name) {
-                out.entry(f.name.clone()).or_insert_with(|| f.clone());
-            }
-        }
-    }
-    out.into_values().collect()
-}
-
-/// Lint every rendered set. `files`: the run's files (the listed ones, then those outside),
-/// whose positions findings and objects are given; `global`: the run's index, for what holds
-/// for every set (the images Skaffold builds).
-#[allow(clippy::too_many_arguments)]
-pub(super) fn lint_sets(
-    built: Built,
-    files: &[Arc<SourceFile>],
-    position: &(dyn Fn(&str) -> Option<usize> + Sync),
-    global: &Index,
-    rules: &[&Rule],
-    shared: &[Shared],
-    settings: &super::Settings,
-    reads: &[Vec<String>],
-) -> Rendered {
-    let ones: Vec<(String, usize, Vec<Finding>)> = built
-        .sets
-        .into_par_iter()
-        .map(|(name, set)| {
-            let (objects, findings) = lint_one(
-                &set, files, position, global, rules, shared, settings, reads,
-            );
-            (name, objects, findings)
-        })
+        .map(|dir| lint_one(dir, &files, with))
         .collect();
     let mut out = Rendered::default();
     // One finding per place: the same rule at the same bytes from several sets (a base
     // under several overlays) is one finding, the first set's, naming them all.
     let mut by_place: BTreeMap<Place, (Finding, Vec<String>)> = BTreeMap::new();
-    for (dir, objects, findings) in ones {
-        out.objects += objects;
-        for f in findings {
+    for one in ones {
+        out.objects += one.objects;
+        out.members.extend(one.members);
+        out.skipped.extend(one.skipped);
+        for f in one.findings {
             let key = (f.file.clone(), f.span.start, f.span.end, f.rule.clone());
             by_place
                 .entry(key)
                 .or_insert_with(|| (f, Vec::new()))
                 .1
-                .push(dir.clone());
+                .push(one.dir.clone());
         }
     }
     out.findings = by_place
@@ -176,29 +111,90 @@ pub(super) fn lint_sets(
     out
 }
 
-#[allow(clippy::too_many_arguments)]
-fn lint_one(
-    set: &render::Set,
-    files: &[Arc<SourceFile>],
-    position: &(dyn Fn(&str) -> Option<usize> + Sync),
-    global: &Index,
-    rules: &[&Rule],
-    shared: &[Shared],
-    settings: &super::Settings,
-    reads: &[Vec<String>],
-) -> (usize, Vec<Finding>) {
-    // Each file of the set by its position in the run.
-    let run_file: Vec<usize> = set
+fn not_rendered(dir: &Path, why: &str) -> Skipped {
+    let file = render::build::kustomization_file(dir)
+        .map(|p| crate::discover::name_of(&p))
+        .unwrap_or_else(|| dir_name(dir));
+    Skipped {
+        file,
+        line: None,
+        kind: Some("Kustomization".into()),
+        reason: format!("not rendered ({why}): the files it names are linted as written"),
+    }
+}
+
+fn lint_one(dir: &Path, files: &render::build::Shared, with: &Linting) -> One {
+    let mut one = One {
+        dir: dir_name(dir),
+        members: Vec::new(),
+        findings: Vec::new(),
+        skipped: Vec::new(),
+        objects: 0,
+    };
+    let set = match catch_unwind(AssertUnwindSafe(|| render::build::build_with(dir, files))) {
+        Ok(Ok(set)) => set,
+        Ok(Err(e)) => {
+            one.skipped.push(not_rendered(dir, &e.message));
+            return one;
+        }
+        Err(_) => {
+            one.skipped
+                .push(not_rendered(dir, "internal error; please report it"));
+            return one;
+        }
+    };
+    for u in &set.unsupported {
+        let (file, line) = match set.file(u.origin.file as usize) {
+            Some(f) => (f.name.to_string(), Some(f.position(u.origin.span.start).0)),
+            None => (one.dir.clone(), None),
+        };
+        one.skipped.push(Skipped {
+            file,
+            line,
+            kind: Some("Kustomization".into()),
+            reason: u.reason.clone(),
+        });
+    }
+    one.members = set.own_files().map(|f| f.name.clone()).collect();
+    let caught = catch_unwind(AssertUnwindSafe(|| lint_set(&set, with)));
+    match caught {
+        Ok((objects, findings)) => {
+            one.objects = objects;
+            one.findings = findings;
+        }
+        Err(_) => one.skipped.push(not_rendered(
+            dir,
+            "internal error while linting it; please report it",
+        )),
+    }
+    one
+}
+
+/// Lint a rendered set: its objects, with an index of their own.
+fn lint_set(set: &render::Set, with: &Linting) -> (usize, Vec<Finding>) {
+    let settings = with.settings;
+    let laid = render::lay_out(set);
+    // The files rules see (`Cx::files`, `Resource::file`): the set's, by id (a file of the
+    // run the set does not read is a name-less stand-in), then the Skaffold configs.
+    let none: Arc<SourceFile> = Arc::new(SourceFile::new("", ""));
+    let mut files: Vec<Arc<SourceFile>> = set
         .files
         .iter()
-        .map(|f| position(&f.name).unwrap_or(usize::MAX))
+        .map(|f| f.clone().unwrap_or_else(|| none.clone()))
         .collect();
-    let laid = render::lay_out(set);
+    let mut skaffold: Vec<(usize, String)> = Vec::new();
+    let mut configs: BTreeMap<&str, usize> = BTreeMap::new();
+    for (name, image) in &with.skaffold {
+        let at = *configs.entry(name).or_insert_with(|| {
+            files.push(Arc::new(SourceFile::new(name.clone(), "")));
+            files.len() - 1
+        });
+        skaffold.push((at, image.clone()));
+    }
     // Each object's own file: the one that wrote its root.
     let home = |root: NodeRef| {
         laid.locate(root.span().start)
-            .and_then(|(f, _)| run_file.get(f).copied())
-            .unwrap_or(usize::MAX)
+            .map_or(usize::MAX, |(f, _)| f)
     };
     let mut resources = Vec::new();
     for doc in &laid.documents {
@@ -218,12 +214,12 @@ fn lint_one(
             resources.push(r);
         }
     }
-    let mut gathered = Gathered::new(reads.len());
+    let mut gathered = Gathered::new(with.reads.len());
     for r in &resources {
-        gathered.add(r, reads);
+        gathered.add(r, with.reads);
     }
-    gathered.add_skaffold_images(&global.skaffold_images);
-    let index = Index::build(gathered, reads);
+    gathered.add_skaffold_images(&skaffold);
+    let index = Index::build(gathered, with.reads);
     let per_object: Vec<Vec<Finding>> = resources
         .par_iter()
         .map(|res| {
@@ -232,15 +228,16 @@ fn lint_one(
             let memo = crate::rule::Memo::default();
             let cx = Cx {
                 index: &index,
-                files,
+                files: &files,
                 pod: pod.as_ref(),
                 kube_version: settings.kube_version,
                 object_memo: Some(&memo),
             };
             let mut out: Vec<Finding> = Vec::new();
-            for (rule, strings) in rules
+            for (rule, strings) in with
+                .rules
                 .iter()
-                .zip(shared)
+                .zip(with.shared)
                 .filter(|(r, _)| r.applies_to(res, pod.is_some()))
             {
                 let mut hits = Vec::new();
@@ -249,9 +246,7 @@ fn lint_one(
                     hits = vec![crash_hit(rule, &*p, res.name_span())];
                 }
                 for h in hits {
-                    if let Some(f) = place(
-                        rule, strings, h, &laid, set, &run_file, &reference, res.root,
-                    ) {
+                    if let Some(f) = place(rule, strings, h, &laid, set, &reference, res.root) {
                         out.push(f);
                     }
                 }
@@ -281,21 +276,19 @@ fn lint_one(
 /// A finding of a rendered object, moved from the set's laid-out text to the file and bytes
 /// that wrote it. Related places in other files than the finding's are left out (a related
 /// span is read in the finding's file).
-#[allow(clippy::too_many_arguments)]
 fn place(
     rule: &Rule,
     strings: &Shared,
     mut hit: crate::rule::Hit,
     laid: &render::Laid,
     set: &render::Set,
-    run_file: &[usize],
     reference: &Arc<crate::finding::ResourceRef>,
     root: NodeRef,
 ) -> Option<Finding> {
     let path = crate::path::path_to(root, hit.span);
     let (file, start) = laid.locate(hit.span.start)?;
-    let source = set.files.get(file)?;
-    let base = laid.bases.get(file).copied().unwrap_or(0);
+    let source = set.file(file)?;
+    let base = laid.base(file).unwrap_or(0);
     let local = |s: Span| -> Option<Span> {
         let end = s.end.checked_sub(base)?.min(source.text.len());
         let start = s.start.checked_sub(base)?;
@@ -311,7 +304,8 @@ fn place(
         })
         .collect();
     let at = At {
-        file_index: run_file.get(file).copied().unwrap_or(usize::MAX),
+        // The run's number for the file is set once every set is done.
+        file_index: usize::MAX,
         source,
         name: source.name.clone(),
     };
@@ -323,4 +317,14 @@ fn place(
         Some(reference),
         super::Place::Path(path),
     ))
+}
+
+/// The names of a set of findings' files that are not among `listed`, sorted.
+pub(super) fn outside(findings: &[Finding], listed: &dyn Fn(&str) -> bool) -> Vec<Arc<str>> {
+    let names: BTreeSet<Arc<str>> = findings
+        .iter()
+        .filter(|f| !listed(&f.file))
+        .map(|f| f.file.clone())
+        .collect();
+    names.into_iter().collect()
 }

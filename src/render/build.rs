@@ -18,11 +18,12 @@ pub const KUSTOMIZATION_FILES: [&str; 3] =
 const MAX_NESTING: usize = 64;
 
 /// What a build gives: the objects, the files they came from (an origin's `file` indexes
-/// `files`), what was not rendered, and which files were read as generator data.
+/// `files`; ids are shared by the builds of a run, so a set holds only its own), what was
+/// not rendered, and which files were read as generator data.
 #[derive(Default)]
 pub struct Set {
     pub objects: Vec<Node>,
-    pub files: Vec<Arc<SourceFile>>,
+    pub files: Vec<Option<Arc<SourceFile>>>,
     pub unsupported: Vec<Unsupported>,
     /// Files read as a generator's data (`files:`, `envs:`): data, never manifests.
     pub payloads: BTreeSet<u32>,
@@ -38,10 +39,21 @@ pub struct Unsupported {
 }
 
 /// Why a build failed, and where when a file says it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Error {
     pub message: String,
     pub at: Option<Origin>,
+}
+
+impl Set {
+    /// File `id` of the set.
+    pub fn file(&self, id: usize) -> Option<&Arc<SourceFile>> {
+        self.files.get(id).and_then(Option::as_ref)
+    }
+    /// The set's files.
+    pub fn own_files(&self) -> impl Iterator<Item = &Arc<SourceFile>> {
+        self.files.iter().flatten()
+    }
 }
 
 impl Error {
@@ -63,6 +75,9 @@ struct Res {
     ids: Vec<(String, String)>,
     /// A generated ConfigMap or Secret that gets kustomize's name hash at the end.
     hash: bool,
+    /// Prefixes and suffixes given to its name, innermost first (references pick by them).
+    prefixes: Vec<String>,
+    suffixes: Vec<String>,
 }
 
 impl Res {
@@ -71,6 +86,8 @@ impl Res {
             node,
             ids: Vec::new(),
             hash: false,
+            prefixes: Vec::new(),
+            suffixes: Vec::new(),
         }
     }
     fn kind(&self) -> &str {
@@ -111,6 +128,66 @@ fn ns_eq(a: &str, b: &str) -> bool {
     d(a) == d(b)
 }
 
+/// Kinds kustomize's namespace transformer leaves alone: cluster-scoped in the Kubernetes
+/// schema it ships, by API group and versions (at other versions, and for kinds it does not
+/// know, it sets the namespace).
+const KUSTOMIZE_CLUSTER_SCOPED: &[(&str, &[&str], &[&str])] = &[
+    (
+        "",
+        &["v1"],
+        &["Namespace", "Node", "PersistentVolume", "ComponentStatus"],
+    ),
+    (
+        "admissionregistration.k8s.io",
+        &["v1", "v1beta1"],
+        &[
+            "MutatingWebhookConfiguration",
+            "ValidatingWebhookConfiguration",
+        ],
+    ),
+    (
+        "apiextensions.k8s.io",
+        &["v1", "v1beta1"],
+        &["CustomResourceDefinition"],
+    ),
+    (
+        "apiregistration.k8s.io",
+        &["v1", "v1beta1"],
+        &["APIService"],
+    ),
+    (
+        "certificates.k8s.io",
+        &["v1", "v1beta1"],
+        &["CertificateSigningRequest"],
+    ),
+    (
+        "flowcontrol.apiserver.k8s.io",
+        &["v1beta1"],
+        &["FlowSchema", "PriorityLevelConfiguration"],
+    ),
+    ("networking.k8s.io", &["v1", "v1beta1"], &["IngressClass"]),
+    ("node.k8s.io", &["v1", "v1beta1"], &["RuntimeClass"]),
+    ("policy", &["v1beta1"], &["PodSecurityPolicy"]),
+    (
+        "rbac.authorization.k8s.io",
+        &["v1", "v1beta1"],
+        &["ClusterRole", "ClusterRoleBinding"],
+    ),
+    ("scheduling.k8s.io", &["v1", "v1beta1"], &["PriorityClass"]),
+    (
+        "storage.k8s.io",
+        &["v1", "v1beta1"],
+        &["CSIDriver", "CSINode", "StorageClass", "VolumeAttachment"],
+    ),
+];
+
+fn kustomize_cluster_scoped(api_version: &str, kind: &str) -> bool {
+    let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+    KUSTOMIZE_CLUSTER_SCOPED
+        .iter()
+        .any(|(g, vs, ks)| *g == group && vs.contains(&version) && ks.contains(&kind))
+}
+
 fn cluster_scoped(kind: &str) -> bool {
     crate::object::CLUSTER_SCOPED.contains(&kind)
 }
@@ -142,6 +219,108 @@ pub fn kustomization_file(dir: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// The fields of a kustomization (kustomize refuses any other).
+const FIELDS: &[&str] = &[
+    "apiVersion",
+    "kind",
+    "metadata",
+    "openapi",
+    "namePrefix",
+    "nameSuffix",
+    "namespace",
+    "commonLabels",
+    "labels",
+    "commonAnnotations",
+    "patchesStrategicMerge",
+    "patchesJson6902",
+    "patches",
+    "images",
+    "imageTags",
+    "replacements",
+    "replicas",
+    "vars",
+    "sortOptions",
+    "resources",
+    "components",
+    "crds",
+    "bases",
+    "configMapGenerator",
+    "secretGenerator",
+    "helmGlobals",
+    "helmCharts",
+    "helmChartInflationGenerator",
+    "generatorOptions",
+    "configurations",
+    "generators",
+    "transformers",
+    "validators",
+    "buildMetadata",
+];
+
+/// What kustomize's strict decoding refuses: an unknown field, or a number or boolean where
+/// a string is expected.
+fn validate(k: &Node) -> Result<()> {
+    let not_string = |n: &Node| n.is_null().then_some(()).is_none() && n.as_string().is_none();
+    let wrong = |n: &Node, what: &str| {
+        Error::new(
+            format!("invalid Kustomization: {what} must be a string"),
+            Some(n.origin),
+        )
+    };
+    for (key, v) in k.entries() {
+        let Some(name) = key.as_str() else { continue };
+        if !FIELDS.contains(&name) {
+            return Err(Error::new(
+                format!("invalid Kustomization: unknown field \"{name}\""),
+                Some(key.origin),
+            ));
+        }
+        match name {
+            "namespace" | "namePrefix" | "nameSuffix" if not_string(v) => {
+                return Err(wrong(v, &format!("`{name}`")));
+            }
+            "commonLabels" | "commonAnnotations" => {
+                if let Some((k, _)) = v.entries().iter().find(|(_, x)| not_string(x)) {
+                    return Err(wrong(k, &format!("a value of `{name}`")));
+                }
+            }
+            "images" => {
+                for i in v.items() {
+                    for f in ["name", "newName", "newTag", "digest"] {
+                        if let Some(x) = i.get(f).filter(|x| not_string(x)) {
+                            return Err(wrong(x, &format!("`{f}` of an image")));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// kustomize's default load restrictor: a file (a resource, a patch, a replacement list)
+/// must be in or below the kustomization's directory; directories (other kustomizations)
+/// may be anywhere.
+fn restrict(dir: &Path, path: &Path, at: Origin) -> Result<()> {
+    let outside = if dir.as_os_str().is_empty() {
+        path.components().next() == Some(Component::ParentDir)
+    } else {
+        !path.starts_with(dir)
+    };
+    if outside {
+        return Err(Error::new(
+            format!(
+                "security; file '{}' is not in or below '{}'",
+                path.display(),
+                dir.display()
+            ),
+            Some(at),
+        ));
+    }
+    Ok(())
+}
+
 /// Is this reference remote (kustomize would fetch it)?
 fn is_remote(s: &str) -> bool {
     s.contains("://") || s.starts_with("git@") || s.starts_with("github.com/")
@@ -149,7 +328,48 @@ fn is_remote(s: &str) -> bool {
 
 /// Render the kustomization of `dir` as `kubectl kustomize dir` would.
 pub fn build(dir: &Path) -> Result<Set> {
-    let mut r = Renderer::default();
+    build_with(dir, &Shared::default())
+}
+
+/// Files and parsed documents shared by the builds of one run: a base under several
+/// overlays is read and parsed once. File ids (an origin's `file`) are the run's.
+#[derive(Default)]
+pub struct Shared {
+    inner: std::sync::Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    /// Every file read, by id: its name, and its text while a build holds it (texts are not
+    /// kept for the run: memory stays bounded by the sets being rendered).
+    files: Vec<(Arc<str>, std::sync::Weak<SourceFile>)>,
+    by_path: HashMap<PathBuf, u32>,
+    /// Each file's documents as trees (or why not), while they fit in `CACHE_BYTES`.
+    docs: HashMap<u32, Arc<Result<Vec<Node>>>>,
+    cached: usize,
+}
+
+/// Source bytes whose trees the shared cache keeps (beyond, files are parsed each time).
+const CACHE_BYTES: usize = 1024 * 1024;
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic elsewhere leaves the data whole (every update is one insertion).
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Render the kustomization of `dir`, sharing files and trees with other builds.
+pub fn build_with(dir: &Path, shared: &Shared) -> Result<Set> {
+    let mut r = Renderer {
+        shared,
+        held: HashMap::new(),
+        budget: 0,
+        unsupported: Vec::new(),
+        payloads: BTreeSet::new(),
+        patches: BTreeSet::new(),
+        visiting: Vec::new(),
+    };
     let dir = normalize(dir);
     let mut list = Vec::new();
     if let Err(e) = r.apply(&dir, &mut list, false) {
@@ -166,20 +386,28 @@ pub fn build(dir: &Path) -> Result<Set> {
     fix_references(&mut list);
     let mut objects: Vec<Node> = list.into_iter().map(|r| r.node).collect();
     sort_legacy(&mut objects);
+    let count = shared.lock().files.len();
+    let mut files = vec![None; count];
+    for (id, f) in r.held {
+        if let Some(slot) = files.get_mut(id as usize) {
+            *slot = Some(f);
+        }
+    }
     Ok(Set {
         objects,
-        files: r.files,
+        files,
         unsupported: r.unsupported,
         payloads: r.payloads,
         patches: r.patches,
     })
 }
 
-#[derive(Default)]
-struct Renderer {
-    files: Vec<Arc<SourceFile>>,
-    by_path: HashMap<PathBuf, u32>,
-    /// Nodes left to make: aliases are expanded, so a small file could make a huge tree.
+struct Renderer<'s> {
+    shared: &'s Shared,
+    /// The files this build read, by id: their texts live as long as the build's set.
+    held: HashMap<u32, Arc<SourceFile>>,
+    /// Nodes left to make for inline patches (aliases are expanded: a small text could make
+    /// a huge tree).
     budget: usize,
     unsupported: Vec<Unsupported>,
     payloads: BTreeSet<u32>,
@@ -194,11 +422,11 @@ struct Docs {
     roots: Vec<Node>,
 }
 
-impl Renderer {
+impl Renderer<'_> {
     /// The error's message prefixed with the file, line and column it points at.
     fn locate(&self, e: Error) -> Error {
         let Some(at) = e.at else { return e };
-        match self.files.get(at.file as usize) {
+        match self.held.get(&at.file) {
             Some(f) if !e.message.starts_with(&*f.name) => {
                 let (line, col) = f.position(at.span.start);
                 Error::new(format!("{}:{line}:{col}: {}", f.name, e.message), e.at)
@@ -207,80 +435,117 @@ impl Renderer {
         }
     }
 
-    /// Read a file once per build.
+    /// Read a file: once per build, and its id once per run.
     fn read(&mut self, path: &Path) -> std::result::Result<(u32, Arc<SourceFile>), String> {
         let path = normalize(path);
-        if let Some(&i) = self.by_path.get(&path)
-            && let Some(s) = self.files.get(i as usize)
-        {
-            return Ok((i, s.clone()));
+        let known = {
+            let inner = self.shared.lock();
+            inner.by_path.get(&path).and_then(|&i| {
+                let (_, weak) = inner.files.get(i as usize)?;
+                Some((i, weak.upgrade()))
+            })
+        };
+        if let Some((i, alive)) = &known {
+            if let Some(s) = self.held.get(i) {
+                return Ok((*i, s.clone()));
+            }
+            if let Some(s) = alive {
+                self.held.insert(*i, s.clone());
+                return Ok((*i, s.clone()));
+            }
         }
         let name: Arc<str> = crate::discover::name_of(&path).into();
-        let source = crate::engine::read_source(&path, name)?;
-        // Budget of nodes: proportional to what was read, as YAML libraries budget aliases.
+        let source = crate::engine::read_source(&path, name.clone())?;
+        // Budget of nodes for inline patches: proportional to what was read.
         self.budget = self
             .budget
             .saturating_add(4096 + 4 * source.text.len())
             .min(50_000_000);
-        let i = u32::try_from(self.files.len()).map_err(|_| "too many files".to_string())?;
-        self.files.push(source.clone());
-        self.by_path.insert(path, i);
+        let mut inner = self.shared.lock();
+        let i = match inner.by_path.get(&path) {
+            // Known (read before, its text since dropped, or read meanwhile by another
+            // build): the same id.
+            Some(&i) => {
+                if let Some(entry) = inner.files.get_mut(i as usize) {
+                    match entry.1.upgrade() {
+                        Some(theirs) => {
+                            drop(inner);
+                            self.held.insert(i, theirs.clone());
+                            return Ok((i, theirs));
+                        }
+                        None => entry.1 = Arc::downgrade(&source),
+                    }
+                }
+                i
+            }
+            None => {
+                let i =
+                    u32::try_from(inner.files.len()).map_err(|_| "too many files".to_string())?;
+                inner.files.push((name, Arc::downgrade(&source)));
+                inner.by_path.insert(path, i);
+                i
+            }
+        };
+        drop(inner);
+        self.held.insert(i, source.clone());
         Ok((i, source))
     }
 
     /// A YAML file's documents as trees; a syntax error fails the build, as in kustomize.
     fn docs(&mut self, path: &Path, at: Option<Origin>) -> Result<Docs> {
         let (file, source) = self.read(path).map_err(|e| Error::new(e, at))?;
-        self.parse(file, &source)
-    }
-
-    fn parse(&mut self, file: u32, source: &SourceFile) -> Result<Docs> {
-        let stream = yaml::parse_shared(&source.text);
-        if let Some(e) = stream.errors.first() {
-            let (line, col) = source.position(e.offset);
-            return Err(Error::new(
-                format!("{}:{line}:{col}: {}", source.name, e.message),
-                Some(Origin {
-                    file,
-                    span: Span::new(e.offset, e.offset),
-                }),
-            ));
-        }
-        let mut roots = Vec::new();
-        for doc in &stream.documents {
-            let Some(root) = NodeRef::root(doc) else {
-                continue;
-            };
-            if root.is_null() {
-                continue;
+        let cached = self.shared.lock().docs.get(&file).cloned();
+        let parsed = match cached {
+            Some(p) => p,
+            None => {
+                let p = Arc::new(parse(file, &source));
+                let mut inner = self.shared.lock();
+                if inner.cached + source.text.len() <= CACHE_BYTES {
+                    inner.cached += source.text.len();
+                    inner.docs.insert(file, p.clone());
+                }
+                p
             }
-            let node = tree::from_yaml(root, file, &mut self.budget).map_err(|e| {
-                Error::new(
-                    format!("{}: {}", source.name, e.0),
-                    Some(Origin {
-                        file,
-                        span: root.span(),
-                    }),
-                )
-            })?;
-            roots.push(node);
+        };
+        match &*parsed {
+            Ok(roots) => Ok(Docs {
+                file,
+                roots: roots.clone(),
+            }),
+            Err(e) => Err(e.clone()),
         }
-        Ok(Docs { file, roots })
     }
-
     /// Run the kustomization of `dir` on `list`: its resources are added, then its
     /// components, generators and transformers act on the whole list. A component runs on
     /// the list of the kustomization that names it; a resource directory on a list of its own.
     fn apply(&mut self, dir: &Path, list: &mut Vec<Res>, component: bool) -> Result<()> {
-        if self.visiting.iter().any(|d| d == dir) {
+        // A kustomization including itself, or a directory above one being rendered (its
+        // walk would meet it again): kustomize's cycle.
+        if self.visiting.iter().any(|d| d.starts_with(dir)) {
             return Err(Error::new(
-                format!("cycle: {} includes itself", dir.display()),
+                format!(
+                    "cycle detected: {} contains a kustomization being rendered",
+                    dir.display()
+                ),
                 None,
             ));
         }
         if self.visiting.len() >= MAX_NESTING {
             return Err(Error::new(
                 format!("kustomizations nested more than {MAX_NESTING} deep"),
+                None,
+            ));
+        }
+        let found = KUSTOMIZATION_FILES
+            .iter()
+            .filter(|f| dir.join(f).is_file())
+            .count();
+        if found > 1 {
+            return Err(Error::new(
+                format!(
+                    "Found multiple kustomization files under: {}",
+                    dir.display()
+                ),
                 None,
             ));
         }
@@ -300,6 +565,16 @@ impl Renderer {
             return Ok(());
         };
         let kind = k.str_at(&["kind"]).unwrap_or("Kustomization");
+        // Built on its own, a Component renders; listed as a resource, it is refused.
+        if !component && kind == "Component" && !self.visiting.is_empty() {
+            return Err(Error::new(
+                format!(
+                    "{}: a Component is listed under `components`, not `resources`",
+                    path.display()
+                ),
+                Some(k.origin),
+            ));
+        }
         if component && kind != "Component" {
             return Err(Error::new(
                 format!(
@@ -316,6 +591,7 @@ impl Renderer {
     }
 
     fn apply_kustomization(&mut self, dir: &Path, k: &Node, list: &mut Vec<Res>) -> Result<()> {
+        validate(k)?;
         self.note_unsupported(k);
         for key in ["resources", "bases"] {
             for entry in k.get(key).map(Node::items).unwrap_or_default() {
@@ -397,23 +673,7 @@ impl Renderer {
                 .map_err(|e| with_origin(e, entry.origin))?;
             return self.add(list, sub, entry.origin);
         }
-        // kustomize's default load restrictor: a file must be in or below the
-        // kustomization's directory (directories, other kustomizations, may be anywhere).
-        let outside = if dir.as_os_str().is_empty() {
-            path.components().next() == Some(Component::ParentDir)
-        } else {
-            !path.starts_with(dir)
-        };
-        if outside {
-            return Err(Error::new(
-                format!(
-                    "security; file '{}' is not in or below '{}'",
-                    path.display(),
-                    dir.display()
-                ),
-                Some(entry.origin),
-            ));
-        }
+        restrict(dir, &path, entry.origin)?;
         let docs = self.docs(&path, Some(entry.origin))?;
         let mut objects = Vec::new();
         for root in docs.roots {
@@ -440,7 +700,7 @@ impl Renderer {
     /// Objects join the list; an id already there is an error, as in kustomize.
     fn add(&mut self, list: &mut Vec<Res>, new: Vec<Res>, at: Origin) -> Result<()> {
         for r in new {
-            if r.name().is_empty() && r.node.path(&["metadata", "generateName"]).is_none() {
+            if r.name().is_empty() {
                 return Err(Error::new(
                     format!("a {} without metadata.name", r.kind()),
                     Some(r.node.origin),
@@ -477,9 +737,8 @@ impl Renderer {
                 };
                 let kind = if secret { "Secret" } else { "ConfigMap" };
                 let made = Res {
-                    node: g.object,
-                    ids: Vec::new(),
                     hash: g.hash,
+                    ..Res::new(g.object)
                 };
                 let ns = made.namespace().to_string();
                 let existing = list
@@ -510,40 +769,45 @@ impl Renderer {
                             Some(entry.origin),
                         ));
                     }
-                    (Behavior::Merge, Some(old)) => {
-                        for field in ["data", "binaryData"] {
-                            for (key, v) in
-                                made.node.get(field).map(Node::entries).unwrap_or_default()
-                            {
-                                if let (Some(key), Some(map)) =
-                                    (key.as_str(), old.node.map_at(field, v.origin))
-                                {
-                                    map.set(key, v.clone());
-                                }
-                            }
+                    // As kustomize: the new object, with the old one's name and namespace,
+                    // its labels and annotations under the new ones, and (merging) its
+                    // data under the new data.
+                    (behavior, Some(old)) => {
+                        let mut new = made.node;
+                        let fields: &[&str] = if behavior == Behavior::Merge {
+                            &["data", "binaryData"]
+                        } else {
+                            &[]
+                        };
+                        for field in fields {
+                            under(&mut new, &[field], old.node.get(field));
                         }
                         for field in ["labels", "annotations"] {
-                            for (key, v) in made
-                                .node
-                                .path(&["metadata", field])
-                                .map(Node::entries)
-                                .unwrap_or_default()
-                            {
-                                if let (Some(key), Some(map)) = (
-                                    key.as_str(),
-                                    old.node
-                                        .map_at("metadata", v.origin)
-                                        .and_then(|m| m.map_at(field, v.origin)),
-                                ) {
-                                    map.set(key, v.clone());
+                            under(
+                                &mut new,
+                                &["metadata", field],
+                                old.node.path(&["metadata", field]),
+                            );
+                        }
+                        if let Some(name) = old.node.path(&["metadata", "name"]).cloned()
+                            && let Some(m) = new.map_at("metadata", name.origin)
+                        {
+                            m.set("name", name);
+                        }
+                        match old.node.path(&["metadata", "namespace"]).cloned() {
+                            Some(ns) => {
+                                if let Some(m) = new.map_at("metadata", ns.origin) {
+                                    m.set("namespace", ns);
+                                }
+                            }
+                            None => {
+                                if let Some(m) = new.get_mut("metadata") {
+                                    m.remove("namespace");
                                 }
                             }
                         }
+                        old.node = new;
                         old.hash = old.hash && made.hash;
-                    }
-                    (Behavior::Replace, Some(old)) => {
-                        let ids = std::mem::take(&mut old.ids);
-                        *old = Res { ids, ..made };
                     }
                 }
             }
@@ -560,7 +824,7 @@ impl Renderer {
         labels(k, list);
         annotations(k, list);
         self.patches_json6902(dir, k, list)?;
-        replicas(k, list);
+        replicas(k, list)?;
         images(k, list);
         self.replacements(dir, k, list)
     }
@@ -572,7 +836,9 @@ impl Renderer {
         for entry in k.get("replacements").map(Node::items).unwrap_or_default() {
             match entry.get("path").and_then(Node::as_str) {
                 Some(rel) => {
-                    let docs = self.docs(&normalize(&dir.join(rel)), Some(entry.origin))?;
+                    let file = normalize(&dir.join(rel));
+                    restrict(dir, &file, entry.origin)?;
+                    let docs = self.docs(&file, Some(entry.origin))?;
                     self.patches.insert(docs.file);
                     for d in docs.roots {
                         match &d.value {
@@ -599,7 +865,9 @@ impl Renderer {
     ) -> Result<Vec<Node>> {
         if let Some(p) = path {
             let rel = p.as_str().unwrap_or("");
-            let docs = self.docs(&normalize(&dir.join(rel)), Some(p.origin))?;
+            let file = normalize(&dir.join(rel));
+            restrict(dir, &file, p.origin)?;
+            let docs = self.docs(&file, Some(p.origin))?;
             self.patches.insert(docs.file);
             return Ok(docs.roots);
         }
@@ -666,14 +934,25 @@ impl Renderer {
                             Some(entry.origin),
                         ));
                     };
-                    let mut hit = false;
                     for r in list.iter_mut().filter(|r| selected(r, target)) {
-                        hit = true;
                         r.remember();
+                        // Under `patches:` kustomize's objects carry annotations of its own,
+                        // so `add /metadata/annotations/x` works on one that has none.
+                        let bare = r.node.path(&["metadata", "annotations"]).is_none();
+                        if bare && let Some(m) = r.node.map_at("metadata", p.origin) {
+                            m.set("annotations", Node::map(Origin::NONE));
+                        }
                         patch::json6902(&mut r.node, &p)
                             .map_err(|e| Error::new(e, Some(p.origin)))?;
+                        if bare
+                            && r.node
+                                .path(&["metadata", "annotations"])
+                                .is_some_and(|a| a.is_map() && a.entries().is_empty())
+                            && let Some(m) = r.node.get_mut("metadata")
+                        {
+                            m.remove("annotations");
+                        }
                     }
-                    let _ = hit;
                 } else if let Some(target) = target {
                     let mut deleted = Vec::new();
                     for (i, r) in list
@@ -683,20 +962,35 @@ impl Renderer {
                     {
                         r.remember();
                         let (api, kind) = (r.api_version().to_string(), r.kind().to_string());
-                        // The patch's own name and kind do not choose: the target does.
+                        // The patch's own name and kind do not choose: the target does (they
+                        // change it only when the options allow).
                         let mut p = p.clone();
-                        for key in ["name", "namespace"] {
-                            if let Some(m) = p.get_mut("metadata") {
-                                m.remove(key);
+                        let allows = |o: &str| {
+                            entry.path(&["options", o]).and_then(Node::as_str) == Some("true")
+                        };
+                        if let Some(m) = p.get_mut("metadata") {
+                            if !allows("allowNameChange") {
+                                m.remove("name");
                             }
+                            m.remove("namespace");
                         }
-                        p.remove("kind");
-                        p.remove("apiVersion");
+                        if !allows("allowKindChange") {
+                            p.remove("kind");
+                            p.remove("apiVersion");
+                        }
+                        let renamed = allows("allowNameChange")
+                            .then(|| p.path(&["metadata", "name"]).cloned())
+                            .flatten();
                         match patch::strategic_merge(&mut r.node, &p, &api, &kind)
                             .map_err(|e| Error::new(e, Some(p.origin)))?
                         {
                             Merged::Kept => {}
                             Merged::Deleted => deleted.push(i),
+                        }
+                        if let Some(name) = renamed
+                            && let Some(m) = r.node.get_mut("metadata")
+                        {
+                            m.set("name", name);
                         }
                     }
                     delete_at(list, &deleted);
@@ -733,15 +1027,36 @@ impl Renderer {
 }
 
 /// The renderer as the generators' file reader: what they read is data.
-struct Reading<'r> {
-    r: &'r mut Renderer,
+struct Reading<'r, 's> {
+    r: &'r mut Renderer<'s>,
 }
 
-impl generate::Reader for Reading<'_> {
+impl generate::Reader for Reading<'_, '_> {
     fn read(&mut self, path: &Path) -> std::result::Result<(u32, Arc<SourceFile>), String> {
         let (i, s) = self.r.read(path)?;
         self.r.payloads.insert(i);
         Ok((i, s))
+    }
+}
+
+/// Put the entries of `old` (a map) under the map at `path` of `node`: those it lacks.
+fn under(node: &mut Node, path: &[&str], old: Option<&Node>) {
+    let Some(old) = old.filter(|o| o.is_map() && !o.entries().is_empty()) else {
+        return;
+    };
+    let mut n = node;
+    for key in path {
+        let Some(next) = n.map_at(key, old.origin) else {
+            return;
+        };
+        n = next;
+    }
+    for (k, v) in old.entries() {
+        if let Some(k) = k.as_str()
+            && n.get(k).is_none()
+        {
+            n.set(k, v.clone());
+        }
     }
 }
 
@@ -764,15 +1079,20 @@ fn delete_at(list: &mut [Res], at: &[usize]) {
 
 /// A strategic merge patch that names its target by apiVersion, kind, name, namespace.
 fn apply_smp_by_id(list: &mut [Res], p: &Node, at: Origin) -> Result<()> {
+    // kustomize finds the target by its whole id, now or before: apiVersion, kind, name and
+    // namespace (none is `default`).
     let kind = p.str_at(&["kind"]).unwrap_or("");
-    let group = crate::object::group_of(p.str_at(&["apiVersion"]).unwrap_or(""));
+    let api = p.str_at(&["apiVersion"]).unwrap_or("");
     let name = p.str_at(&["metadata", "name"]).unwrap_or("");
-    let ns = p.str_at(&["metadata", "namespace"]);
+    let ns = p.str_at(&["metadata", "namespace"]).unwrap_or("");
     let found: Vec<usize> = list
         .iter()
         .enumerate()
         .filter(|(_, r)| {
-            !r.node.is_null() && r.kind() == kind && r.group() == group && r.known_as(name, ns)
+            !r.node.is_null()
+                && r.kind() == kind
+                && r.api_version() == api
+                && r.known_as(name, Some(ns))
         })
         .map(|(i, _)| i)
         .collect();
@@ -849,8 +1169,17 @@ fn selected(r: &Res, target: &Node) -> bool {
     {
         return false;
     }
+    // The namespace as it is or was (none reads as `default`).
+    let effective = |n: &str| {
+        if n.is_empty() {
+            "default".to_string()
+        } else {
+            n.to_string()
+        }
+    };
     if let Some(ns) = field("namespace")
-        && !matches(ns, r.namespace())
+        && !matches(ns, &effective(r.namespace()))
+        && !r.ids.iter().any(|(_, was)| matches(ns, &effective(was)))
     {
         return false;
     }
@@ -932,20 +1261,27 @@ fn namespace(k: &Node, list: &mut [Res]) {
     let ns = ns_node.as_str().unwrap_or("").to_string();
     for r in list.iter_mut().filter(|r| !r.node.is_null()) {
         let kind = r.kind().to_string();
+        // kustomize's namespace transformer gives bindings' subjects named `default` the
+        // namespace (those of ServiceAccounts of the build follow them as references).
         if matches!(kind.as_str(), "RoleBinding" | "ClusterRoleBinding")
             && let Some(Value::Seq(subjects)) = r.node.get_mut("subjects").map(|s| &mut s.value)
         {
-            {
-                for s in subjects.iter_mut() {
-                    let sa = s.str_at(&["kind"]) == Some("ServiceAccount");
-                    let default = s.str_at(&["namespace"]).is_none_or(|n| n == "default");
-                    if sa && default {
-                        s.set("namespace", Node::string(ns.clone(), ns_node.origin));
-                    }
+            for s in subjects.iter_mut() {
+                if s.str_at(&["name"]) == Some("default") {
+                    s.set("namespace", Node::string(ns.clone(), ns_node.origin));
                 }
             }
         }
-        if cluster_scoped(&kind) {
+        if kind == "APIService"
+            && r.group() == "apiregistration.k8s.io"
+            && let Some(svc) = r
+                .node
+                .map_at("spec", ns_node.origin)
+                .and_then(|s| s.map_at("service", ns_node.origin))
+        {
+            svc.set("namespace", Node::string(ns.clone(), ns_node.origin));
+        }
+        if kustomize_cluster_scoped(r.api_version(), &kind) {
             continue;
         }
         r.remember();
@@ -972,6 +1308,12 @@ fn prefix_suffix(k: &Node, list: &mut [Res]) {
         r.remember();
         let name = format!("{prefix}{}{suffix}", r.name());
         rename(&mut r.node, name);
+        if !prefix.is_empty() {
+            r.prefixes.push(prefix.to_string());
+        }
+        if !suffix.is_empty() {
+            r.suffixes.push(suffix.to_string());
+        }
     }
 }
 
@@ -1078,23 +1420,25 @@ fn pairs_of(map: Option<&Node>) -> Vec<(String, &Node)> {
 /// `commonLabels` (metadata, templates and selectors) and `labels` (metadata; templates
 /// and selectors when asked).
 fn labels(k: &Node, list: &mut [Res]) {
-    // (pairs, to templates, to selectors)
-    type Set<'k> = (Vec<(String, &'k Node)>, bool, bool);
+    // (pairs, to templates, to selectors, extra field specs)
+    type Set<'k> = (Vec<(String, &'k Node)>, bool, bool, &'k [Node]);
     let mut sets: Vec<Set> = Vec::new();
-    let common = pairs_of(k.get("commonLabels"));
-    if !common.is_empty() {
-        sets.push((common, true, true));
-    }
+    // kustomize runs the `labels` entries first, `commonLabels` last (it wins a clash).
     for l in k.get("labels").map(Node::items).unwrap_or_default() {
         let pairs = pairs_of(l.get("pairs"));
         let selectors = l.get("includeSelectors").and_then(|b| b.as_str()) == Some("true");
         let templates =
             selectors || l.get("includeTemplates").and_then(|b| b.as_str()) == Some("true");
+        let fields = l.get("fields").map(Node::items).unwrap_or_default();
         if !pairs.is_empty() {
-            sets.push((pairs, templates, selectors));
+            sets.push((pairs, templates, selectors, fields));
         }
     }
-    for (pairs, templates, selectors) in &sets {
+    let common = pairs_of(k.get("commonLabels"));
+    if !common.is_empty() {
+        sets.push((common, true, true, &[]));
+    }
+    for (pairs, templates, selectors, fields) in &sets {
         for r in list.iter_mut().filter(|r| !r.node.is_null()) {
             let kind = r.kind().to_string();
             set_pairs(&mut r.node, &["metadata", "labels"], true, pairs);
@@ -1104,22 +1448,78 @@ fn labels(k: &Node, list: &mut [Res]) {
                     set_pairs(&mut r.node, path, *create, pairs);
                 }
             }
-            if *selectors
+            if *selectors {
+                for (kinds, path) in LABEL_SELECTORS_IN_LISTS {
+                    if kinds.contains(&kind.as_str()) {
+                        visit_path(&mut r.node, path, &mut |m| {
+                            if m.is_map() {
+                                set_pairs(m, &[], false, pairs);
+                            }
+                        });
+                    }
+                }
+            }
+            if *templates
                 && kind == "StatefulSet"
                 && let Some(Value::Seq(claims)) = r
                     .node
                     .path_mut(&["spec", "volumeClaimTemplates"])
                     .map(|v| &mut v.value)
             {
-                {
-                    for c in claims.iter_mut() {
-                        set_pairs(c, &["metadata", "labels"], true, pairs);
-                    }
+                for c in claims.iter_mut() {
+                    set_pairs(c, &["metadata", "labels"], true, pairs);
                 }
+            }
+            // `fields`: field specs of the user's own (path, and the kind they apply to).
+            for f in fields.iter() {
+                let Some(path) = f.str_at(&["path"]) else {
+                    continue;
+                };
+                if f.str_at(&["kind"]).is_some_and(|k| k != kind)
+                    || f.str_at(&["group"]).is_some_and(|g| g != r.group())
+                {
+                    continue;
+                }
+                let create = f.get("create").and_then(Node::as_str) == Some("true");
+                let steps: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+                set_pairs(&mut r.node, &steps, create, pairs);
             }
         }
     }
 }
+
+/// Label selectors inside lists, given labels only where they exist (kustomize's
+/// commonLabels field specs with `create: false`).
+const LABEL_SELECTORS_IN_LISTS: &[(&[&str], &str)] = &[
+    (
+        &["Deployment", "StatefulSet"],
+        "spec/template/spec/affinity/podAffinity/preferredDuringSchedulingIgnoredDuringExecution[]/podAffinityTerm/labelSelector/matchLabels",
+    ),
+    (
+        &["Deployment", "StatefulSet"],
+        "spec/template/spec/affinity/podAffinity/requiredDuringSchedulingIgnoredDuringExecution[]/labelSelector/matchLabels",
+    ),
+    (
+        &["Deployment", "StatefulSet"],
+        "spec/template/spec/affinity/podAntiAffinity/preferredDuringSchedulingIgnoredDuringExecution[]/podAffinityTerm/labelSelector/matchLabels",
+    ),
+    (
+        &["Deployment", "StatefulSet"],
+        "spec/template/spec/affinity/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution[]/labelSelector/matchLabels",
+    ),
+    (
+        &["Deployment", "StatefulSet"],
+        "spec/template/spec/topologySpreadConstraints[]/labelSelector/matchLabels",
+    ),
+    (
+        &["NetworkPolicy"],
+        "spec/ingress[]/from[]/podSelector/matchLabels",
+    ),
+    (
+        &["NetworkPolicy"],
+        "spec/egress[]/to[]/podSelector/matchLabels",
+    ),
+];
 
 /// Where annotations go beside metadata.annotations: pod templates.
 const ANNOTATION_PATHS: &[(&[&str], &[&str])] = &[
@@ -1167,22 +1567,39 @@ fn annotations(k: &Node, list: &mut [Res]) {
     }
 }
 
-fn replicas(k: &Node, list: &mut [Res]) {
+fn replicas(k: &Node, list: &mut [Res]) -> Result<()> {
     for entry in k.get("replicas").map(Node::items).unwrap_or_default() {
         let (Some(name), Some(count)) = (entry.str_at(&["name"]), entry.get("count")) else {
             continue;
         };
+        let mut scaled = false;
         for r in list.iter_mut().filter(|r| {
             matches!(
                 r.kind(),
                 "Deployment" | "ReplicationController" | "ReplicaSet" | "StatefulSet"
             ) && r.known_as(name, None)
         }) {
+            scaled = true;
             if let Some(spec) = r.node.map_at("spec", count.origin) {
                 spec.set("replicas", count.clone());
             }
         }
+        // Named, but not a kind with replicas: kustomize refuses it.
+        if !scaled
+            && list
+                .iter()
+                .any(|r| !r.node.is_null() && r.known_as(name, None))
+        {
+            return Err(Error::new(
+                format!(
+                    "`replicas`: `{name}` is not a Deployment, StatefulSet, ReplicaSet or \
+                     ReplicationController"
+                ),
+                Some(entry.origin),
+            ));
+        }
     }
+    Ok(())
 }
 
 /// An image reference split into name, tag and digest (`host:5000/a/b:1.2@sha256:..`).
@@ -1242,7 +1659,9 @@ fn retag(img: &mut Node, rules: &[Node]) {
         let new_name = rule.str_at(&["newName"]).unwrap_or(name);
         let new_tag = rule.get("newTag").and_then(Node::as_str);
         let new_digest = rule.get("digest").and_then(Node::as_str);
-        let value = if let Some(d) = new_digest {
+        let value = if let (Some(t), Some(d)) = (new_tag, new_digest) {
+            format!("{new_name}:{t}@{d}")
+        } else if let Some(d) = new_digest {
             format!("{new_name}@{d}")
         } else if let Some(t) = new_tag {
             format!("{new_name}:{t}")
@@ -1298,10 +1717,12 @@ fn field_path(path: &str) -> Vec<Step> {
         .into_iter()
         .filter(|p| !p.is_empty())
         .map(|p| {
-            if let Some(inner) = p.strip_prefix('[').and_then(|q| q.strip_suffix(']'))
-                && let Some((k, v)) = inner.split_once('=')
-            {
-                return Step::Item(k.to_string(), v.to_string());
+            // `[k=v]`: the item whose k is v; `[a.b/c]`: a key with dots or slashes.
+            if let Some(inner) = p.strip_prefix('[').and_then(|q| q.strip_suffix(']')) {
+                return match inner.split_once('=') {
+                    Some((k, v)) => Step::Item(k.to_string(), v.to_string()),
+                    None => Step::Key(inner.to_string()),
+                };
             }
             match p.parse::<usize>() {
                 Ok(i) => Step::Index(i),
@@ -1365,7 +1786,23 @@ fn lookup_mut<'n>(
 
 /// Does a replacement's `select` (or `reject`) entry pick this object?
 fn picks(r: &Res, sel: &Node) -> bool {
-    selected(r, sel)
+    // Names and namespaces are exact here (not patterns, as in a patch's target).
+    let ns_ok = sel
+        .get("namespace")
+        .and_then(Node::as_str)
+        .is_none_or(|want| {
+            ns_eq(r.namespace(), want) || r.ids.iter().any(|(_, was)| ns_eq(was, want))
+        });
+    let name_ok = sel
+        .get("name")
+        .and_then(Node::as_str)
+        .is_none_or(|want| r.name() == want || r.ids.iter().any(|(was, _)| was == want));
+    name_ok && ns_ok && {
+        let mut rest = sel.clone();
+        rest.remove("name");
+        rest.remove("namespace");
+        selected(r, &rest)
+    }
 }
 
 fn replace(rep: &Node, list: &mut [Res]) -> Result<()> {
@@ -1428,9 +1865,9 @@ fn replace(rep: &Node, list: &mut [Res]) -> Result<()> {
                 .unwrap_or_default()
             {
                 let Some(fp_text) = fp.as_str() else { continue };
-                let Some(slot) =
-                    lookup_mut(&mut r.node, &field_path(fp_text), create, value.origin)
-                else {
+                let steps = field_path(fp_text);
+                let existed = lookup(&r.node, &steps).is_some();
+                let Some(slot) = lookup_mut(&mut r.node, &steps, create, value.origin) else {
                     return Err(Error::new(
                         format!("unable to find field `{fp_text}` in replacement target"),
                         Some(fp.origin),
@@ -1451,6 +1888,11 @@ fn replace(rep: &Node, list: &mut [Res]) -> Result<()> {
                             parts.push(new);
                         }
                         *slot = Node::string(parts.join(d), value.origin);
+                    }
+                    // A field made for it takes the text as written, typed anew (kustomize
+                    // writes `42` from a source "42").
+                    (_, None, Some(text)) if !existed => {
+                        *slot = Node::plain(text, value.origin);
                     }
                     // A scalar keeps the target's type: a number put in a string field is
                     // the number's text (as kustomize does).
@@ -1492,7 +1934,6 @@ const POD_REFERENCES: &[(&str, &str)] = &[
     ("Secret", "initContainers[]/envFrom[]/secretRef/name"),
     ("Secret", "imagePullSecrets[]/name"),
     ("ServiceAccount", "serviceAccountName"),
-    ("ServiceAccount", "serviceAccount"),
     (
         "PersistentVolumeClaim",
         "volumes[]/persistentVolumeClaim/claimName",
@@ -1516,16 +1957,22 @@ const REFERENCES: &[(&[&str], &str, &str)] = &[
     (&["Ingress"], "Service", "spec/defaultBackend/service/name"),
     (&["Ingress"], "Service", "spec/backend/serviceName"),
     (&["Ingress"], "Secret", "spec/tls[]/secretName"),
-    (&["APIService"], "Service", "spec/service/name"),
     (
-        &[
-            "ValidatingWebhookConfiguration",
-            "MutatingWebhookConfiguration",
-        ],
-        "Service",
-        "webhooks[]/clientConfig/service/name",
+        &["StatefulSet"],
+        "StorageClass",
+        "spec/volumeClaimTemplates[]/spec/storageClassName",
     ),
-    (&["ServiceAccount"], "Secret", "secrets[]/name"),
+    (
+        &["PersistentVolumeClaim", "PersistentVolume"],
+        "StorageClass",
+        "spec/storageClassName",
+    ),
+    (
+        &["PersistentVolumeClaim"],
+        "PersistentVolume",
+        "spec/volumeName",
+    ),
+    (&["APIService"], "Service", "spec/service/name"),
     (&["ServiceAccount"], "Secret", "imagePullSecrets[]/name"),
 ];
 
@@ -1573,61 +2020,134 @@ fn visit_path(node: &mut Node, path: &str, f: &mut dyn FnMut(&mut Node)) {
     }
 }
 
-/// A rename: (kind, a name it had, the namespace it had then, its name now, namespace now).
-type Rename = (String, String, String, String, String);
+/// An object references may name: what kustomize's name reference transformer knows of it.
+struct Cand {
+    kind: String,
+    /// Names it had before (prefixes, suffixes, hashes), oldest first.
+    was: Vec<String>,
+    /// Its namespace when first read.
+    org_ns: String,
+    name: String,
+    ns: String,
+    prefixes: Vec<String>,
+    suffixes: Vec<String>,
+}
+
+/// kustomize's `SameEndingSubSlice`: the shorter list ends the longer one.
+fn same_ending(a: &[String], b: &[String]) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if short.is_empty() {
+        long.is_empty()
+    } else {
+        long.ends_with(short)
+    }
+}
+
+/// Of the candidates a reference may mean, the one kustomize picks: those the referrer's
+/// prefixes and suffixes end, when several; then the only one, or the first when all now
+/// have one name. None when it cannot tell (kustomize fails there; the value is left).
+fn pick<'c>(mut cands: Vec<&'c Cand>, referrer: &Res) -> Option<&'c Cand> {
+    if cands.len() > 1 {
+        cands.retain(|c| {
+            same_ending(&c.prefixes, &referrer.prefixes)
+                && same_ending(&c.suffixes, &referrer.suffixes)
+        });
+    }
+    let first = *cands.first()?;
+    cands.iter().all(|c| c.name == first.name).then_some(first)
+}
 
 /// References to renamed objects (prefixes, suffixes, hashes) follow the new names, as
-/// kustomize's name reference transformer does, within a referrer's namespace.
+/// kustomize's name reference transformer does: a candidate in the referrer's namespace
+/// (any, for a cluster-scoped referrer or candidate, or a ServiceAccount).
 fn fix_references(list: &mut [Res]) {
-    let mut renames: Vec<Rename> = Vec::new();
-    for r in list.iter().filter(|r| !r.node.is_null()) {
-        for (name, ns) in &r.ids {
-            if name != r.name() {
-                renames.push((
-                    r.kind().to_string(),
-                    name.clone(),
-                    ns.clone(),
-                    r.name().to_string(),
-                    r.namespace().to_string(),
-                ));
-            }
-        }
-    }
-    if renames.is_empty() {
+    let cands: Vec<Cand> = list
+        .iter()
+        .filter(|r| !r.node.is_null())
+        .map(|r| Cand {
+            kind: r.kind().to_string(),
+            was: r.ids.iter().map(|(n, _)| n.clone()).collect(),
+            org_ns: r
+                .ids
+                .first()
+                .map_or_else(|| r.namespace().to_string(), |(_, ns)| ns.clone()),
+            name: r.name().to_string(),
+            ns: r.namespace().to_string(),
+            prefixes: r.prefixes.clone(),
+            suffixes: r.suffixes.clone(),
+        })
+        .collect();
+    if cands.iter().all(|c| c.was.is_empty()) {
         return;
     }
     for r in list.iter_mut().filter(|r| !r.node.is_null()) {
         let kind = r.kind().to_string();
         let ns = r.namespace().to_string();
-        let old_ns: Vec<String> = r.ids.iter().map(|(_, n)| n.clone()).collect();
+        let any_ns = cluster_scoped(&kind);
+        let referrer = Res {
+            node: Node::null(Origin::NONE),
+            ids: Vec::new(),
+            hash: false,
+            prefixes: r.prefixes.clone(),
+            suffixes: r.suffixes.clone(),
+        };
         let update = |named: &str, n: &mut Node| {
             let Some(value) = n.as_str() else { return };
-            let scoped = cluster_scoped(named);
-            let mut new: Vec<&str> = renames
+            let found: Vec<&Cand> = cands
                 .iter()
-                .filter(|(k, old, was_ns, _, now_ns)| {
-                    k == named
-                        && old == value
-                        && (scoped
-                            || ns_eq(now_ns, &ns)
-                            || ns_eq(was_ns, &ns)
-                            || old_ns.iter().any(|o| ns_eq(o, was_ns)))
+                .filter(|c| {
+                    c.kind == named
+                        && c.was.iter().any(|w| w == value)
+                        && (any_ns
+                            || cluster_scoped(&c.kind)
+                            || c.kind == "ServiceAccount"
+                            || ns_eq(&c.ns, &ns))
                 })
-                .map(|(_, _, _, now, _)| now.as_str())
                 .collect();
-            new.sort_unstable();
-            new.dedup();
-            if let [one] = new.as_slice() {
+            if let Some(c) = pick(found, &referrer)
+                && c.name != value
+            {
                 let origin = n.origin;
-                *n = Node::string(*one, origin);
+                *n = Node::string(c.name.clone(), origin);
             }
         };
         if let Some(pod) = pod_spec_path(&kind) {
             for (named, path) in POD_REFERENCES {
-                visit_path(&mut r.node, &format!("{pod}/{path}"), &mut |n| {
-                    update(named, n)
-                });
+                // kustomize's table names ConfigMaps and Secrets from every pod template but
+                // a ReplicationController's, the rest from Pods and the usual workloads only.
+                let refers = match *named {
+                    "ConfigMap" | "Secret" => kind != "ReplicationController",
+                    _ => !matches!(kind.as_str(), "ReplicaSet" | "PodTemplate"),
+                };
+                if refers {
+                    visit_path(&mut r.node, &format!("{pod}/{path}"), &mut |n| {
+                        update(named, n)
+                    });
+                }
             }
+        }
+        if kind == "Ingress"
+            && let Some(annotations) = r.node.path_mut(&["metadata", "annotations"])
+        {
+            for (key, named) in [
+                ("ingress.kubernetes.io/auth-secret", "Secret"),
+                ("nginx.ingress.kubernetes.io/auth-secret", "Secret"),
+                ("nginx.ingress.kubernetes.io/auth-tls-secret", "Secret"),
+                (
+                    "nginx.ingress.kubernetes.io/fastcgi-params-configmap",
+                    "ConfigMap",
+                ),
+            ] {
+                if let Some(n) = annotations.get_mut(key) {
+                    update(named, n);
+                }
+            }
+        }
+        if matches!(kind.as_str(), "Role" | "ClusterRole") {
+            visit_path(&mut r.node, "rules[]/resourceNames[]", &mut |n| {
+                update("ConfigMap", n);
+                update("Secret", n);
+            });
         }
         for (kinds, named, path) in REFERENCES {
             if kinds.contains(&kind.as_str()) {
@@ -1643,26 +2163,16 @@ fn fix_references(list: &mut [Res]) {
             if matches!(role_kind.as_str(), "Role" | "ClusterRole") {
                 visit_path(&mut r.node, "roleRef/name", &mut |n| update(&role_kind, n));
             }
-            visit_path(&mut r.node, "subjects[]", &mut |s| {
-                if s.str_at(&["kind"]) == Some("ServiceAccount") {
-                    let sns = s.str_at(&["namespace"]).unwrap_or("").to_string();
-                    if let Some(n) = s.get_mut("name") {
-                        let Some(value) = n.as_str() else { return };
-                        let new: Vec<&str> = renames
-                            .iter()
-                            .filter(|(k, old, was, _, now)| {
-                                k == "ServiceAccount"
-                                    && old == value
-                                    && (ns_eq(now, &sns) || ns_eq(was, &sns))
-                            })
-                            .map(|(_, _, _, now, _)| now.as_str())
-                            .collect();
-                        if let Some(one) = new.first().filter(|o| new.iter().all(|x| x == *o)) {
-                            let origin = n.origin;
-                            *n = Node::string(*one, origin);
-                        }
-                    }
-                }
+            visit_path(&mut r.node, "subjects[]", &mut |m| {
+                set_mapping(m, "ServiceAccount", &cands, &referrer)
+            });
+        }
+        if matches!(
+            kind.as_str(),
+            "ValidatingWebhookConfiguration" | "MutatingWebhookConfiguration"
+        ) {
+            visit_path(&mut r.node, "webhooks[]/clientConfig/service", &mut |m| {
+                set_mapping(m, "Service", &cands, &referrer)
             });
         }
         if kind == "HorizontalPodAutoscaler" {
@@ -1674,6 +2184,44 @@ fn fix_references(list: &mut [Res]) {
             visit_path(&mut r.node, "spec/scaleTargetRef/name", &mut |n| {
                 update(&target, n)
             });
+        }
+    }
+}
+
+/// A reference written as a map of name and namespace (a binding's subject, a webhook's
+/// service): the candidates in the namespace it names (as first read, else now), and both
+/// fields set to the one picked.
+fn set_mapping(m: &mut Node, kind: &str, cands: &[Cand], referrer: &Res) {
+    let Some(name) = m.str_at(&["name"]).map(str::to_string) else {
+        return;
+    };
+    let named: Vec<&Cand> = cands
+        .iter()
+        .filter(|c| c.kind == kind && (c.was.contains(&name) || c.name == name))
+        .collect();
+    let pool: Vec<&Cand> = match m.str_at(&["namespace"]).map(str::to_string) {
+        None => named,
+        Some(ns) => {
+            let first: Vec<&Cand> = named
+                .iter()
+                .copied()
+                .filter(|c| ns_eq(&c.org_ns, &ns))
+                .collect();
+            if first.is_empty() {
+                named.into_iter().filter(|c| ns_eq(&c.ns, &ns)).collect()
+            } else {
+                first
+            }
+        }
+    };
+    if let Some(c) = pick(pool, referrer) {
+        let origin = m.get("name").map_or(m.origin, |n| n.origin);
+        if c.name != name {
+            m.set("name", Node::string(c.name.clone(), origin));
+        }
+        if !c.ns.is_empty() && m.str_at(&["namespace"]) != Some(c.ns.as_str()) {
+            let origin = m.get("namespace").map_or(origin, |n| n.origin);
+            m.set("namespace", Node::string(c.ns.clone(), origin));
         }
     }
 }
@@ -1711,6 +2259,8 @@ const ORDER_LAST: &[&str] = &[
 
 fn sort_legacy(objects: &mut Vec<Node>) {
     objects.retain(|o| !o.is_null());
+    // kustomize's order: the kind's rank, then `group_version_kind` (no group is `~G`, after
+    // every group), then `namespace|name` (no namespace is `~X`, last).
     let key = |o: &Node| {
         let kind = o.str_at(&["kind"]).unwrap_or("").to_string();
         let rank = match ORDER_FIRST.iter().position(|k| *k == kind) {
@@ -1720,15 +2270,97 @@ fn sort_legacy(objects: &mut Vec<Node>) {
                 None => ORDER_FIRST.len(),
             },
         };
+        let api = o.str_at(&["apiVersion"]).unwrap_or("");
+        let (group, version) = api.rsplit_once('/').unwrap_or(("", api));
+        let group = if group.is_empty() { "~G" } else { group };
+        let ns = o.str_at(&["metadata", "namespace"]).unwrap_or("");
+        let ns = if ns.is_empty() { "~X" } else { ns };
+        let name = o.str_at(&["metadata", "name"]).unwrap_or("");
         (
             rank,
-            kind,
-            o.str_at(&["apiVersion"]).unwrap_or("").to_string(),
-            o.str_at(&["metadata", "namespace"])
-                .unwrap_or("")
-                .to_string(),
-            o.str_at(&["metadata", "name"]).unwrap_or("").to_string(),
+            format!("{group}_{version}_{kind}"),
+            format!("{ns}|{name}"),
         )
     };
     objects.sort_by_cached_key(key);
+}
+
+/// A file's documents as trees, at most `4096 + 4 × its bytes` nodes (aliases expanded).
+fn parse(file: u32, source: &SourceFile) -> Result<Vec<Node>> {
+    let mut budget = 4096 + 4 * source.text.len();
+    let stream = yaml::parse_shared(&source.text);
+    if let Some(e) = stream.errors.first() {
+        let (line, col) = source.position(e.offset);
+        return Err(Error::new(
+            format!("{}:{line}:{col}: {}", source.name, e.message),
+            Some(Origin {
+                file,
+                span: Span::new(e.offset, e.offset),
+            }),
+        ));
+    }
+    let mut roots = Vec::new();
+    for doc in &stream.documents {
+        let Some(root) = NodeRef::root(doc) else {
+            continue;
+        };
+        if root.is_null() {
+            continue;
+        }
+        let node = tree::from_yaml(root, file, &mut budget).map_err(|e| {
+            Error::new(
+                format!("{}: {}", source.name, e.0),
+                Some(Origin {
+                    file,
+                    span: root.span(),
+                }),
+            )
+        })?;
+        roots.push(yaml12(node));
+    }
+    Ok(roots)
+}
+
+/// kustomize reads YAML 1.2, where `yes`, `no`, `on`, `off`, `y` and `n` are strings (not
+/// booleans, as in the YAML 1.1 kubectl applies files with): through kustomize they stay
+/// strings (it prints them quoted).
+fn yaml12(mut node: Node) -> Node {
+    let mut stack = vec![&mut node];
+    while let Some(n) = stack.pop() {
+        match &mut n.value {
+            Value::Scalar(s) => {
+                if s.style == crate::yaml::Style::Plain
+                    && s.tag == crate::yaml::Tag::None
+                    && matches!(
+                        s.text.as_str(),
+                        "y" | "Y"
+                            | "yes"
+                            | "Yes"
+                            | "YES"
+                            | "n"
+                            | "N"
+                            | "no"
+                            | "No"
+                            | "NO"
+                            | "on"
+                            | "On"
+                            | "ON"
+                            | "off"
+                            | "Off"
+                            | "OFF"
+                    )
+                {
+                    s.tag = crate::yaml::Tag::Str;
+                }
+            }
+            Value::Seq(items) => stack.extend(items.iter_mut()),
+            Value::Map(e) => {
+                for (k, v) in e.iter_mut() {
+                    stack.push(k);
+                    stack.push(v);
+                }
+            }
+        }
+    }
+    node
 }

@@ -13,7 +13,7 @@ use tree::{Node, Origin, Value};
 
 /// `file:line:col: message` for something at `origin` of the set.
 pub fn describe(set: &Set, origin: Origin, message: &str) -> String {
-    match set.files.get(origin.file as usize) {
+    match set.file(origin.file as usize) {
         Some(f) => {
             let (line, col) = f.position(origin.span.start);
             format!("{}:{line}:{col}: {message}", f.name)
@@ -50,7 +50,7 @@ pub fn origins_of(set: &Set, object: &Node) -> Vec<String> {
         }
     }
     seen.iter()
-        .filter_map(|f| set.files.get(*f as usize).map(|s| s.name.to_string()))
+        .filter_map(|f| set.file(*f as usize).map(|s| s.name.to_string()))
         .collect()
 }
 
@@ -67,31 +67,69 @@ pub fn emit_with_origins(set: &Set) -> String {
     out
 }
 
-/// A rendered set laid out for the rules: its files' texts end to end (each followed by a
-/// newline) as one text, and each object as a document whose spans are offsets in that text,
-/// so that a rule's span on a rendered node names a file and bytes of it.
+/// A rendered set laid out for the rules: the texts of the files its objects come from, end
+/// to end (each followed by a newline), as one text, and each object as a document whose
+/// spans are offsets in that text, so that a rule's span on a rendered node names a file and
+/// bytes of it.
 pub struct Laid {
     pub text: Arc<str>,
-    /// Where each file of the set starts in `text`.
-    pub bases: Vec<usize>,
+    /// (file, where it starts in `text`), by file and so by start.
+    pub bases: Vec<(u32, usize)>,
     pub documents: Vec<crate::yaml::Document>,
 }
 
 impl Laid {
-    /// The file of the set an offset of `text` falls in, and the offset in that file.
+    /// The file an offset of `text` falls in, and the offset in that file.
     pub fn locate(&self, at: usize) -> Option<(usize, usize)> {
-        let file = self.bases.partition_point(|b| *b <= at).checked_sub(1)?;
-        Some((file, at - self.bases.get(file)?))
+        let i = self
+            .bases
+            .partition_point(|(_, b)| *b <= at)
+            .checked_sub(1)?;
+        let (file, base) = self.bases.get(i)?;
+        Some((*file as usize, at - base))
+    }
+    /// Where file `file` starts in `text`.
+    pub fn base(&self, file: usize) -> Option<usize> {
+        base_in(&self.bases, file)
     }
 }
 
+fn base_in(bases: &[(u32, usize)], file: usize) -> Option<usize> {
+    let i = bases
+        .binary_search_by_key(&file, |(f, _)| *f as usize)
+        .ok()?;
+    bases.get(i).map(|(_, b)| *b)
+}
+
 pub fn lay_out(set: &Set) -> Laid {
+    // Only the files the objects come from (a set's file list is the run's).
+    let mut used = std::collections::BTreeSet::new();
+    for o in &set.objects {
+        let mut stack = vec![o];
+        while let Some(n) = stack.pop() {
+            if !n.origin.is_none() {
+                used.insert(n.origin.file);
+            }
+            match &n.value {
+                Value::Seq(items) => stack.extend(items.iter()),
+                Value::Map(e) => {
+                    for (k, v) in e {
+                        stack.push(k);
+                        stack.push(v);
+                    }
+                }
+                Value::Scalar(_) => {}
+            }
+        }
+    }
     let mut text = String::new();
-    let mut bases = Vec::with_capacity(set.files.len());
-    for f in &set.files {
-        bases.push(text.len());
-        text.push_str(&f.text);
-        text.push('\n');
+    let mut bases = Vec::with_capacity(used.len());
+    for f in used {
+        if let Some(source) = set.file(f as usize) {
+            bases.push((f, text.len()));
+            text.push_str(&source.text);
+            text.push('\n');
+        }
     }
     let text: Arc<str> = text.into();
     let documents = set
@@ -111,8 +149,12 @@ pub fn lay_out(set: &Set) -> Laid {
     }
 }
 
-fn virtual_span(bases: &[usize], origin: Origin, parent: crate::yaml::Span) -> crate::yaml::Span {
-    match bases.get(origin.file as usize) {
+fn virtual_span(
+    bases: &[(u32, usize)],
+    origin: Origin,
+    parent: crate::yaml::Span,
+) -> crate::yaml::Span {
+    match base_in(bases, origin.file as usize) {
         Some(b) if !origin.is_none() => {
             crate::yaml::Span::new(b + origin.span.start, b + origin.span.end)
         }
@@ -124,7 +166,7 @@ fn virtual_span(bases: &[usize], origin: Origin, parent: crate::yaml::Span) -> c
 fn lay(
     b: &mut crate::yaml::DocumentBuilder,
     n: &Node,
-    bases: &[usize],
+    bases: &[(u32, usize)],
     parent: crate::yaml::Span,
 ) -> Option<crate::yaml::NodeId> {
     let span = virtual_span(bases, n.origin, parent);
