@@ -60,6 +60,34 @@ fn canonical_text(text: &str) -> Vec<String> {
     out
 }
 
+/// Each object's (kind, namespace, name), in order: kubectl's output order is onus's too.
+fn order_of_text(text: &str) -> Vec<String> {
+    let stream = onus::yaml::parse(text);
+    let mut budget = usize::MAX;
+    let nodes: Vec<tree::Node> = stream
+        .documents
+        .iter()
+        .filter_map(onus::yaml::NodeRef::root)
+        .filter(|r| !r.is_null())
+        .filter_map(|r| tree::from_yaml(r, 0, &mut budget).ok())
+        .collect();
+    order(&nodes)
+}
+
+fn order(objects: &[tree::Node]) -> Vec<String> {
+    objects
+        .iter()
+        .map(|o| {
+            format!(
+                "{} {}/{}",
+                o.str_at(&["kind"]).unwrap_or(""),
+                o.str_at(&["metadata", "namespace"]).unwrap_or(""),
+                o.str_at(&["metadata", "name"]).unwrap_or("")
+            )
+        })
+        .collect()
+}
+
 fn canonical(objects: &[tree::Node]) -> Vec<String> {
     let mut out: Vec<String> = objects
         .iter()
@@ -110,6 +138,7 @@ fn compare(dirs: &[PathBuf], refusals: bool) -> (usize, usize, Vec<String>) {
             continue;
         };
         rendered += 1;
+        let expected_order = order_of_text(&expected);
         let expected = canonical_text(&expected);
         match render::build(dir) {
             Ok(set) => {
@@ -118,6 +147,13 @@ fn compare(dirs: &[PathBuf], refusals: bool) -> (usize, usize, Vec<String>) {
                 let got = canonical(&set.objects);
                 if got == expected && printed == got {
                     same += 1;
+                    let got_order = order(&set.objects);
+                    if got_order != expected_order {
+                        diffs.push(format!(
+                            "{}: same objects, another order\n  kubectl: {expected_order:?}\n  onus:    {got_order:?}",
+                            dir.display()
+                        ));
+                    }
                 } else {
                     let missing: Vec<&String> =
                         expected.iter().filter(|e| !got.contains(e)).collect();

@@ -369,6 +369,7 @@ pub fn build_with(dir: &Path, shared: &Shared) -> Result<Set> {
         payloads: BTreeSet::new(),
         patches: BTreeSet::new(),
         visiting: Vec::new(),
+        sort: None,
     };
     let dir = normalize(dir);
     let mut list = Vec::new();
@@ -385,7 +386,21 @@ pub fn build_with(dir: &Path, shared: &Shared) -> Result<Set> {
     }
     fix_references(&mut list);
     let mut objects: Vec<Node> = list.into_iter().map(|r| r.node).collect();
-    sort_legacy(&mut objects);
+    objects.retain(|o| !o.is_null());
+    let sort = r.sort.as_ref();
+    // `order: fifo` keeps the order objects were read in; `legacy` (the default) sorts.
+    if sort.and_then(|s| s.str_at(&["order"])) != Some("fifo") {
+        let names = |key: &str| -> Option<Vec<String>> {
+            let list = sort?.path(&["legacySortOptions", key])?;
+            Some(
+                list.items()
+                    .iter()
+                    .filter_map(|i| i.as_str().map(str::to_string))
+                    .collect(),
+            )
+        };
+        sort_legacy(&mut objects, names("orderFirst"), names("orderLast"));
+    }
     let count = shared.lock().files.len();
     let mut files = vec![None; count];
     for (id, f) in r.held {
@@ -414,6 +429,8 @@ struct Renderer<'s> {
     patches: BTreeSet<u32>,
     /// Kustomizations being rendered (a cycle is an error, as in kustomize).
     visiting: Vec<PathBuf>,
+    /// The top kustomization's `sortOptions`.
+    sort: Option<Node>,
 }
 
 /// A file's documents as trees.
@@ -583,6 +600,10 @@ impl Renderer<'_> {
                 ),
                 Some(k.origin),
             ));
+        }
+        if self.visiting.is_empty() {
+            // The output order is the top kustomization's to choose.
+            self.sort = k.get("sortOptions").cloned();
         }
         self.visiting.push(dir.to_path_buf());
         let result = self.apply_kustomization(dir, &k, list);
@@ -2257,17 +2278,20 @@ const ORDER_LAST: &[&str] = &[
     "ValidatingWebhookConfiguration",
 ];
 
-fn sort_legacy(objects: &mut Vec<Node>) {
-    objects.retain(|o| !o.is_null());
+fn sort_legacy(objects: &mut [Node], first: Option<Vec<String>>, last: Option<Vec<String>>) {
+    let first: Vec<String> =
+        first.unwrap_or_else(|| ORDER_FIRST.iter().map(|k| k.to_string()).collect());
+    let last: Vec<String> =
+        last.unwrap_or_else(|| ORDER_LAST.iter().map(|k| k.to_string()).collect());
     // kustomize's order: the kind's rank, then `group_version_kind` (no group is `~G`, after
     // every group), then `namespace|name` (no namespace is `~X`, last).
     let key = |o: &Node| {
         let kind = o.str_at(&["kind"]).unwrap_or("").to_string();
-        let rank = match ORDER_FIRST.iter().position(|k| *k == kind) {
+        let rank = match first.iter().position(|k| *k == kind) {
             Some(i) => i,
-            None => match ORDER_LAST.iter().position(|k| *k == kind) {
-                Some(i) => ORDER_FIRST.len() + 1 + i,
-                None => ORDER_FIRST.len(),
+            None => match last.iter().position(|k| *k == kind) {
+                Some(i) => first.len() + 1 + i,
+                None => first.len(),
             },
         };
         let api = o.str_at(&["apiVersion"]).unwrap_or("");
