@@ -819,6 +819,20 @@ pub struct Slot {
     context: bool,
 }
 
+/// The trees the first pass kept, by file name: kustomizations render from them.
+struct KeptTrees<'a>(std::collections::HashMap<&'a str, &'a Loaded>);
+
+impl crate::render::build::Known for KeptTrees<'_> {
+    fn known(&self, name: &str) -> Option<(Arc<SourceFile>, &yaml::Stream)> {
+        // A file with load errors (undecodable bytes, JSON grammar) is read by the renderer
+        // itself, which fails on it as kustomize would.
+        self.0
+            .get(name)
+            .filter(|l| l.load_errors.is_empty())
+            .map(|l| (l.source.clone(), &l.stream))
+    }
+}
+
 /// What a file's objects give the index, and what is not an object.
 struct Early {
     count: usize,
@@ -1285,6 +1299,12 @@ pub fn run_with(
                 .map(|(_, image)| (s.source.name.clone(), image.clone()))
         })
         .collect();
+    let kept = KeptTrees(
+        slots
+            .iter()
+            .filter_map(|s| s.loaded.as_deref().map(|l| (&*s.source.name, l)))
+            .collect(),
+    );
     let rendered = sets::lint_sets(
         &roots,
         &sets::Linting {
@@ -1293,8 +1313,10 @@ pub fn run_with(
             settings,
             reads: &reads,
             skaffold,
+            known: &kept,
         },
     );
+    drop(kept);
     phases.mark("kustomizations rendered and linted");
     let view = KustView {
         patches: kust.patches.clone(),

@@ -57,11 +57,13 @@ pub(super) struct Linting<'a> {
     pub reads: &'a [Vec<String>],
     /// Images Skaffold configs of the run build: (the config's file name, image).
     pub skaffold: Vec<(Arc<str>, String)>,
+    /// The trees the run keeps: not read and parsed again.
+    pub known: &'a dyn render::build::Known,
 }
 
 /// Render and lint the kustomizations of `roots`.
 pub(super) fn lint_sets(roots: &[PathBuf], with: &Linting) -> Rendered {
-    let files = render::build::Shared::default();
+    let files = render::build::Shared::with_known(with.known);
     let ones: Vec<One> = roots
         .par_iter()
         .map(|dir| lint_one(dir, &files, with))

@@ -334,8 +334,24 @@ pub fn build(dir: &Path) -> Result<Set> {
 /// Files and parsed documents shared by the builds of one run: a base under several
 /// overlays is read and parsed once. File ids (an origin's `file`) are the run's.
 #[derive(Default)]
-pub struct Shared {
+pub struct Shared<'k> {
     inner: std::sync::Mutex<Inner>,
+    known: Option<&'k dyn Known>,
+}
+
+/// Files the caller has read and parsed already (the engine's kept trees), by name: the
+/// renderer takes them instead of reading and parsing them again.
+pub trait Known: Sync {
+    fn known(&self, name: &str) -> Option<(Arc<SourceFile>, &yaml::Stream)>;
+}
+
+impl<'k> Shared<'k> {
+    pub fn with_known(known: &'k dyn Known) -> Self {
+        Shared {
+            inner: Default::default(),
+            known: Some(known),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -352,7 +368,7 @@ struct Inner {
 /// Source bytes whose trees the shared cache keeps (beyond, files are parsed each time).
 const CACHE_BYTES: usize = 1024 * 1024;
 
-impl Shared {
+impl Shared<'_> {
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         // A panic elsewhere leaves the data whole (every update is one insertion).
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
@@ -360,7 +376,7 @@ impl Shared {
 }
 
 /// Render the kustomization of `dir`, sharing files and trees with other builds.
-pub fn build_with(dir: &Path, shared: &Shared) -> Result<Set> {
+pub fn build_with(dir: &Path, shared: &Shared<'_>) -> Result<Set> {
     let mut r = Renderer {
         shared,
         held: HashMap::new(),
@@ -418,7 +434,7 @@ pub fn build_with(dir: &Path, shared: &Shared) -> Result<Set> {
 }
 
 struct Renderer<'s> {
-    shared: &'s Shared,
+    shared: &'s Shared<'s>,
     /// The files this build read, by id: their texts live as long as the build's set.
     held: HashMap<u32, Arc<SourceFile>>,
     /// Nodes left to make for inline patches (aliases are expanded: a small text could make
@@ -472,7 +488,10 @@ impl Renderer<'_> {
             }
         }
         let name: Arc<str> = crate::discover::name_of(&path).into();
-        let source = crate::engine::read_source(&path, name.clone())?;
+        let source = match self.shared.known.and_then(|k| k.known(&name)) {
+            Some((source, _)) => source,
+            None => crate::engine::read_source(&path, name.clone())?,
+        };
         // Budget of nodes for inline patches: proportional to what was read.
         self.budget = self
             .budget
@@ -515,7 +534,12 @@ impl Renderer<'_> {
         let parsed = match cached {
             Some(p) => p,
             None => {
-                let p = Arc::new(parse(file, &source));
+                // A tree the caller keeps is converted, not parsed again.
+                let known = self.shared.known.and_then(|k| k.known(&source.name));
+                let p = Arc::new(match known {
+                    Some((_, stream)) => convert(file, &source, stream),
+                    None => convert(file, &source, &yaml::parse_shared(&source.text)),
+                });
                 let mut inner = self.shared.lock();
                 if inner.cached + source.text.len() <= CACHE_BYTES {
                     inner.cached += source.text.len();
@@ -2310,9 +2334,8 @@ fn sort_legacy(objects: &mut [Node], first: Option<Vec<String>>, last: Option<Ve
 }
 
 /// A file's documents as trees, at most `4096 + 4 × its bytes` nodes (aliases expanded).
-fn parse(file: u32, source: &SourceFile) -> Result<Vec<Node>> {
+fn convert(file: u32, source: &SourceFile, stream: &yaml::Stream) -> Result<Vec<Node>> {
     let mut budget = 4096 + 4 * source.text.len();
-    let stream = yaml::parse_shared(&source.text);
     if let Some(e) = stream.errors.first() {
         let (line, col) = source.position(e.offset);
         return Err(Error::new(
