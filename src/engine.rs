@@ -1174,6 +1174,9 @@ pub fn run_preloaded(
     outcome
 }
 
+/// Findings of rendered sets held in memory before the rest go to disk.
+const HELD_BYTES: usize = 1 << 20;
+
 /// Files the second pass lints at a time: each chunk's findings are handed on before the
 /// next, so that a large set's findings need not all be held.
 const CHUNK_FILES: usize = 512;
@@ -1314,6 +1317,9 @@ pub fn run_with(
             reads: &reads,
             skaffold,
             known: &kept,
+            // What the keep budget leaves for this set's size, within the renderer's own:
+            // large sets render without a cache, in bounded memory.
+            cache: (allowed(settings, slots.len()) / 8).min(crate::render::build::CACHE_BYTES),
         },
     );
     drop(kept);
@@ -1420,19 +1426,14 @@ pub fn run_with(
         .enumerate()
         .map(|(k, n)| (n.clone(), first_extra + k))
         .collect();
-    // Taken (not copied) when the file is linted: held no longer than needed.
-    let mut by_file: std::collections::HashMap<usize, std::sync::Mutex<Vec<Finding>>> =
-        std::collections::HashMap::new();
+    // Held in report order in a store of their own (memory, then disk) until their files'
+    // chunk is linted: a large set of kustomizations costs no memory per finding.
+    let mut held = crate::store::Store::new(HELD_BYTES);
     let mut outside: Vec<Vec<Finding>> = vec![Vec::new(); extra_names.len()];
     for mut f in rendered_findings {
         if let Some(&i) = slot_of.get(&f.file) {
             f.file_index = i;
-            by_file
-                .entry(i)
-                .or_default()
-                .get_mut()
-                .unwrap_or_else(|p| p.into_inner())
-                .push(f);
+            held.push(f);
         } else if let Some(&i) = extra_of.get(&f.file) {
             f.file_index = i;
             if let Some(group) = outside.get_mut(i - first_extra) {
@@ -1467,6 +1468,7 @@ pub fn run_with(
     let mut order: Vec<usize> = (0..slots.len()).collect();
     order.sort_by(|a, b| name_of_slot(&slots, *a).cmp(name_of_slot(&slots, *b)));
     let mut late_failures: Vec<(usize, String)> = Vec::new();
+    let mut pending = held.iter().map(std::borrow::Cow::into_owned).peekable();
     let mut start = 0;
     while start < order.len() {
         // A chunk never splits files of one name (their findings sort together).
@@ -1477,6 +1479,19 @@ pub fn run_with(
             end += 1;
         }
         let chunk = order.get(start..end).unwrap_or_default();
+        // The rendered sets' findings on this chunk's files (they come in name order too);
+        // each file takes its own (not a copy).
+        let last = chunk.last().map_or("", |&i| name_of_slot(&slots, i));
+        let mut by_file: std::collections::HashMap<usize, std::sync::Mutex<Vec<Finding>>> =
+            std::collections::HashMap::new();
+        while let Some(f) = pending.next_if(|f| *f.file <= *last) {
+            by_file
+                .entry(f.file_index)
+                .or_default()
+                .get_mut()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(f);
+        }
         let results: Vec<(usize, FileResult)> = chunk
             .par_iter()
             .map(|&fi| {
@@ -1533,6 +1548,11 @@ pub fn run_with(
         findings.into_iter().for_each(&mut *sink);
         start = end;
     }
+    drop(pending);
+    if let Some(e) = held.failure() {
+        failures.push(e);
+    }
+    drop(held);
     outside.into_iter().for_each(&mut *sink);
     late_failures.sort_by_key(|(fi, _)| *fi);
     failures.extend(late_failures.into_iter().map(|(_, e)| e));

@@ -59,11 +59,13 @@ pub(super) struct Linting<'a> {
     pub skaffold: Vec<(Arc<str>, String)>,
     /// The trees the run keeps: not read and parsed again.
     pub known: &'a dyn render::build::Known,
+    /// Source bytes whose rendered trees the builds share.
+    pub cache: usize,
 }
 
 /// Render and lint the kustomizations of `roots`.
 pub(super) fn lint_sets(roots: &[PathBuf], with: &Linting) -> Rendered {
-    let files = render::build::Shared::with_known(with.known);
+    let files = render::build::Shared::with_known(with.known, with.cache);
     let ones: Vec<One> = roots
         .par_iter()
         .map(|dir| lint_one(dir, &files, with))

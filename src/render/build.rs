@@ -333,10 +333,21 @@ pub fn build(dir: &Path) -> Result<Set> {
 
 /// Files and parsed documents shared by the builds of one run: a base under several
 /// overlays is read and parsed once. File ids (an origin's `file`) are the run's.
-#[derive(Default)]
 pub struct Shared<'k> {
     inner: std::sync::Mutex<Inner>,
     known: Option<&'k dyn Known>,
+    /// Source bytes whose trees are cached.
+    cache: usize,
+}
+
+impl Default for Shared<'_> {
+    fn default() -> Self {
+        Shared {
+            inner: Default::default(),
+            known: None,
+            cache: CACHE_BYTES,
+        }
+    }
 }
 
 /// Files the caller has read and parsed already (the engine's kept trees), by name: the
@@ -346,10 +357,12 @@ pub trait Known: Sync {
 }
 
 impl<'k> Shared<'k> {
-    pub fn with_known(known: &'k dyn Known) -> Self {
+    /// Builds that take the caller's trees, and cache `cache` bytes' worth of trees.
+    pub fn with_known(known: &'k dyn Known, cache: usize) -> Self {
         Shared {
             inner: Default::default(),
             known: Some(known),
+            cache,
         }
     }
 }
@@ -360,13 +373,14 @@ struct Inner {
     /// kept for the run: memory stays bounded by the sets being rendered).
     files: Vec<(Arc<str>, std::sync::Weak<SourceFile>)>,
     by_path: HashMap<PathBuf, u32>,
-    /// Each file's documents as trees (or why not), while they fit in `CACHE_BYTES`.
+    /// Each file's documents as trees (or why not), while their text fits in the budget.
     docs: HashMap<u32, Arc<Result<Vec<Node>>>>,
     cached: usize,
 }
 
-/// Source bytes whose trees the shared cache keeps (beyond, files are parsed each time).
-const CACHE_BYTES: usize = 1024 * 1024;
+/// Source bytes whose trees the shared cache keeps by default (beyond, files are parsed
+/// each time): a tree costs several times its text.
+pub const CACHE_BYTES: usize = 1024 * 1024;
 
 impl Shared<'_> {
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -541,7 +555,7 @@ impl Renderer<'_> {
                     None => convert(file, &source, &yaml::parse_shared(&source.text)),
                 });
                 let mut inner = self.shared.lock();
-                if inner.cached + source.text.len() <= CACHE_BYTES {
+                if inner.cached + source.text.len() <= self.shared.cache {
                     inner.cached += source.text.len();
                     inner.docs.insert(file, p.clone());
                 }
