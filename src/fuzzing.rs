@@ -322,3 +322,164 @@ pub fn check_scanner(data: &[u8]) {
         }
     }
 }
+
+/// A rendered tree `render::emit` writes back as itself, as its tests require: no NaN (equal
+/// to nothing) and map keys that are distinct scalars, untagged or `!!str` (a tagged key is
+/// written from its value but maps compare keys by text), neither null (keyless) nor `<<` (a
+/// merge when read back). Collection keys are written, but `Node::same` cannot compare them.
+fn round_trips(tree: &crate::render::tree::Node) -> bool {
+    use crate::render::tree::{Typed, Value};
+    use crate::yaml::Tag;
+    let mut stack = vec![tree];
+    while let Some(n) = stack.pop() {
+        match &n.value {
+            Value::Scalar(_) => {
+                if matches!(n.typed(), Some(Typed::Float(f)) if f.is_nan()) {
+                    return false;
+                }
+            }
+            Value::Seq(items) => stack.extend(items),
+            Value::Map(entries) => {
+                let mut keys = std::collections::HashSet::new();
+                for (k, v) in entries {
+                    let Value::Scalar(s) = &k.value else {
+                        return false;
+                    };
+                    if !matches!(s.tag, Tag::None | Tag::Str) {
+                        return false;
+                    }
+                    match k.as_str() {
+                        Some(key) if key != "<<" && keys.insert(key) => {}
+                        _ => return false,
+                    }
+                    stack.push(k);
+                    stack.push(v);
+                }
+            }
+        }
+    }
+    true
+}
+
+/// How many nodes a tree has (keys included).
+fn tree_size(tree: &crate::render::tree::Node) -> usize {
+    use crate::render::tree::Value;
+    let mut count = 0;
+    let mut stack = vec![tree];
+    while let Some(n) = stack.pop() {
+        count += 1;
+        match &n.value {
+            Value::Scalar(_) => {}
+            Value::Seq(items) => stack.extend(items),
+            Value::Map(entries) => {
+                for (k, v) in entries {
+                    stack.push(k);
+                    stack.push(v);
+                }
+            }
+        }
+    }
+    count
+}
+
+/// The kustomize renderer on any bytes. The first three YAML documents become trees; the
+/// second is applied to the first as a strategic merge patch (as the first's kind, else a
+/// Deployment), then the third (else the second) as JSON 6902 operations: errors are fine,
+/// and leave the target as it was. The result is emitted and read back as the same tree
+/// (when it is one the emitter can write: `round_trips`) and hashed as a generated object
+/// would be. Last, the input is built as a kustomization (`check_build`). Nothing may panic.
+pub fn check_render(data: &[u8]) {
+    use crate::render::{emit, generate, patch, tree};
+    let text = String::from_utf8_lossy(data);
+    let stream = yaml::parse(&text);
+    let mut budget = 4096 + 4 * text.len();
+    let mut docs = stream
+        .documents
+        .iter()
+        .take(3)
+        .map(|d| NodeRef::root(d).and_then(|root| tree::from_yaml(root, 0, &mut budget).ok()));
+    let (first, second, third) = (docs.next().flatten(), docs.next().flatten(), docs.next());
+    let third = third.flatten();
+    if let Some(mut result) = first {
+        if let Some(p) = &second {
+            let api = result
+                .str_at(&["apiVersion"])
+                .unwrap_or("apps/v1")
+                .to_string();
+            let kind = result.str_at(&["kind"]).unwrap_or("Deployment").to_string();
+            let before = format!("{result:?}");
+            if patch::strategic_merge(&mut result, p, &api, &kind).is_err() {
+                assert_eq!(
+                    before,
+                    format!("{result:?}"),
+                    "a failed merge changed its target"
+                );
+            }
+        }
+        if let Some(ops) = third.as_ref().or(second.as_ref()) {
+            let before = format!("{result:?}");
+            if patch::json6902(&mut result, ops).is_err() {
+                assert_eq!(
+                    before,
+                    format!("{result:?}"),
+                    "a failed JSON patch changed its target"
+                );
+            }
+        }
+        let _ = generate::name_hash(&result);
+        if round_trips(&result) {
+            let out = emit::emit(std::slice::from_ref(&result));
+            let back = yaml::parse(&out);
+            assert!(
+                back.errors.is_empty(),
+                "emitted YAML does not parse: {:?}\n{out}",
+                back.errors
+            );
+            assert_eq!(
+                back.documents.len(),
+                1,
+                "emitted one tree, read back\n{out}"
+            );
+            let mut budget = 2 * tree_size(&result) + 16;
+            let again = back
+                .documents
+                .first()
+                .and_then(NodeRef::root)
+                .map(|root| tree::from_yaml(root, 0, &mut budget));
+            match again {
+                Some(Ok(again)) => assert!(
+                    result.same(&again),
+                    "emitted tree read back differs\n{out}\nfrom {result:?}\nto {again:?}"
+                ),
+                Some(Err(e)) => panic!("emitted tree does not convert back: {e:?}\n{out}"),
+                None => panic!("emitted tree read back has no root\n{out}"),
+            }
+        }
+    }
+    check_build(data, &text, &stream.documents);
+}
+
+/// `render::build` on a directory holding `data` as its kustomization, the text of its first
+/// document as `a.yaml` and the rest of it as `b.yaml` (the build reads the first document
+/// only: `resources: [b.yaml]` gives it objects): it returns, whatever it returns.
+fn check_build(data: &[u8], text: &str, documents: &[Document]) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "onus-fuzz-render-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let start = documents.first().map_or(0, |d| d.start);
+    let end = documents.get(1).map_or(text.len(), |d| d.start);
+    let a = text.get(start..end).unwrap_or_default();
+    let b = text.get(end..).unwrap_or_default();
+    let written = std::fs::create_dir_all(&dir).is_ok()
+        && std::fs::write(dir.join("kustomization.yaml"), data).is_ok()
+        && std::fs::write(dir.join("a.yaml"), a).is_ok()
+        && std::fs::write(dir.join("b.yaml"), b).is_ok();
+    if written {
+        let _ = crate::render::build::build(&dir);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

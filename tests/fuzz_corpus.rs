@@ -50,3 +50,8 @@ fn pipeline_target_corpus() {
 fn rule_target_corpus() {
     replay("rule", onus::fuzzing::check_rule);
 }
+
+#[test]
+fn render_target_corpus() {
+    replay("render", onus::fuzzing::check_render);
+}
