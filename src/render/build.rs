@@ -910,7 +910,7 @@ impl Renderer<'_> {
             }
         }
         for r in &all {
-            replace(r, list)?;
+            replace(r, list, &mut self.budget)?;
         }
         Ok(())
     }
@@ -1001,7 +1001,7 @@ impl Renderer<'_> {
                         if bare && let Some(m) = r.node.map_at("metadata", p.origin) {
                             m.set("annotations", Node::map(Origin::NONE));
                         }
-                        patch::json6902(&mut r.node, &p)
+                        patch::json6902_within(&mut r.node, &p, &mut self.budget)
                             .map_err(|e| Error::new(e, Some(p.origin)))?;
                         if bare
                             && r.node
@@ -1077,7 +1077,8 @@ impl Renderer<'_> {
             for p in docs {
                 for r in list.iter_mut().filter(|r| selected(r, target)) {
                     r.remember();
-                    patch::json6902(&mut r.node, &p).map_err(|e| Error::new(e, Some(p.origin)))?;
+                    patch::json6902_within(&mut r.node, &p, &mut self.budget)
+                        .map_err(|e| Error::new(e, Some(p.origin)))?;
                 }
             }
         }
@@ -1864,7 +1865,9 @@ fn picks(r: &Res, sel: &Node) -> bool {
     }
 }
 
-fn replace(rep: &Node, list: &mut [Res]) -> Result<()> {
+/// One replacement; the nodes it copies are taken from `budget` (a value copied into its
+/// own source doubles at each replacement).
+fn replace(rep: &Node, list: &mut [Res], budget: &mut usize) -> Result<()> {
     let Some(source) = rep.get("source") else {
         return Err(Error::new(
             "a replacement without a `source`",
@@ -1924,6 +1927,7 @@ fn replace(rep: &Node, list: &mut [Res]) -> Result<()> {
                 .unwrap_or_default()
             {
                 let Some(fp_text) = fp.as_str() else { continue };
+                patch::charge(&value, budget).map_err(|e| Error::new(e, Some(fp.origin)))?;
                 let steps = field_path(fp_text);
                 let existed = lookup(&r.node, &steps).is_some();
                 let Some(slot) = lookup_mut(&mut r.node, &steps, create, value.origin) else {

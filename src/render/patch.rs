@@ -1137,6 +1137,16 @@ fn append_list(into: &mut Vec<Node>, items: Vec<Node>, keys: &[String]) -> Resul
 /// copy and test) to `target`. Values are cloned from `ops` (they keep the patch's origins);
 /// a moved or copied value keeps its own.
 pub fn json6902(target: &mut Node, ops: &Node) -> Result<(), String> {
+    let mut budget = MAX_GROWTH;
+    json6902_within(target, ops, &mut budget)
+}
+
+/// Nodes one JSON patch may add by default: `copy` doubles a value at each operation, so
+/// growth is budgeted (as alias expansion is).
+pub const MAX_GROWTH: usize = 1_000_000;
+
+/// [`json6902`], the nodes it adds (values, copies) taken from `budget`: past it, an error.
+pub fn json6902_within(target: &mut Node, ops: &Node, budget: &mut usize) -> Result<(), String> {
     let Value::Seq(list) = &ops.value else {
         return Err(format!(
             "a JSON patch is a list of operations, not a {}",
@@ -1144,8 +1154,9 @@ pub fn json6902(target: &mut Node, ops: &Node) -> Result<(), String> {
         ));
     };
     let mut doc = target.clone();
+    let mut left = *budget;
     for (i, op) in list.iter().enumerate() {
-        apply_op(&mut doc, op).map_err(|e| {
+        apply_op(&mut doc, op, &mut left).map_err(|e| {
             let name = value_of(op, "op").map_or("?", text);
             let path = value_of(op, "path").map_or("", text);
             let what = match value_of(op, "from") {
@@ -1159,6 +1170,29 @@ pub fn json6902(target: &mut Node, ops: &Node) -> Result<(), String> {
         })?;
     }
     *target = doc;
+    *budget = left;
+    Ok(())
+}
+
+/// Take a value's nodes from `budget` (counting stops once it is exceeded).
+pub fn charge(value: &Node, budget: &mut usize) -> Result<(), String> {
+    let mut stack = vec![value];
+    while let Some(n) = stack.pop() {
+        *budget = budget.checked_sub(1).ok_or_else(|| {
+            "the patched object grows past the renderer's node budget (copies of copies)"
+                .to_string()
+        })?;
+        match &n.value {
+            Value::Seq(items) => stack.extend(items),
+            Value::Map(e) => {
+                for (k, v) in e {
+                    stack.push(k);
+                    stack.push(v);
+                }
+            }
+            Value::Scalar(_) => {}
+        }
+    }
     Ok(())
 }
 
@@ -1170,7 +1204,7 @@ fn string_field<'o>(op: &'o Node, field: &str) -> Result<&'o Node, String> {
     }
 }
 
-fn apply_op(doc: &mut Node, op: &Node) -> Result<(), String> {
+fn apply_op(doc: &mut Node, op: &Node, budget: &mut usize) -> Result<(), String> {
     if !op.is_map() {
         return Err(format!("an operation is a map, not a {}", kind_name(op)));
     }
@@ -1192,9 +1226,17 @@ fn apply_op(doc: &mut Node, op: &Node) -> Result<(), String> {
             .unwrap_or_else(|| Node::null(op.origin))
     };
     match name {
-        "add" => add(doc, path, value(), path_node.origin),
+        "add" => {
+            let v = value();
+            charge(&v, budget)?;
+            add(doc, path, v, path_node.origin)
+        }
         "remove" => remove(doc, path).map(drop),
-        "replace" => replace(doc, path, value(), path_node.origin),
+        "replace" => {
+            let v = value();
+            charge(&v, budget)?;
+            replace(doc, path, v, path_node.origin)
+        }
         "move" => {
             let from = text(string_field(op, "from")?);
             let moved = remove(doc, from).map_err(|e| format!("from: {e}"))?;
@@ -1205,10 +1247,12 @@ fn apply_op(doc: &mut Node, op: &Node) -> Result<(), String> {
             let (parents, key) = split_pointer(from).map_err(|e| format!("from: {e}"))?;
             let con = find_container(doc, &parents).ok_or_else(|| missing_parent(from))?;
             // A missing key of a map reads as null (as a JSON null does).
-            let copied = get(con, &key)
-                .map_err(|e| format!("from: {e}"))?
-                .cloned()
-                .unwrap_or_else(|| Node::null(op.origin));
+            // Counted before it is cloned: a copy of a copy doubles the tree.
+            let found = get(con, &key).map_err(|e| format!("from: {e}"))?;
+            if let Some(v) = found {
+                charge(v, budget)?;
+            }
+            let copied = found.cloned().unwrap_or_else(|| Node::null(op.origin));
             add(doc, path, copied, path_node.origin)
         }
         _ => test(doc, path, value_of(op, "value")),
