@@ -1308,6 +1308,23 @@ pub fn run_with(
             .filter_map(|s| s.loaded.as_deref().map(|l| (&*s.source.name, l)))
             .collect(),
     );
+    // The sets' findings on the run's files wait in a store of their own (memory, then disk)
+    // until their files' chunk is linted; those on files outside the linted paths (a base the
+    // paths given do not hold) are few and wait here.
+    let slot_of: std::collections::HashMap<Arc<str>, usize> = slots
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.source.name.clone(), i))
+        .collect();
+    let mut held = crate::store::Store::new(HELD_BYTES);
+    let mut outside_found: Vec<Finding> = Vec::new();
+    let mut route = |mut f: Finding| match slot_of.get(&f.file) {
+        Some(&i) => {
+            f.file_index = i;
+            held.push(f);
+        }
+        None => outside_found.push(f),
+    };
     let rendered = sets::lint_sets(
         &roots,
         &sets::Linting {
@@ -1321,8 +1338,10 @@ pub fn run_with(
             // large sets render without a cache, in bounded memory.
             cache: (allowed(settings, slots.len()) / 8).min(crate::render::build::CACHE_BYTES),
         },
+        &mut route,
     );
     drop(kept);
+    drop(slot_of);
     phases.mark("kustomizations rendered and linted");
     let view = KustView {
         patches: kust.patches.clone(),
@@ -1344,11 +1363,12 @@ pub fn run_with(
         !(s.kind.as_deref() == Some("Kustomization") && rendered.members.contains(s.file.as_str()))
     });
     let sets::Rendered {
-        findings: rendered_findings,
         skipped: rendered_skipped,
         objects: rendered_objects,
+        failure: rendered_failure,
         ..
     } = rendered;
+    failures.extend(rendered_failure);
     skipped.extend(rendered_skipped);
 
     // First pass: each file's objects, what they give the index, what is not an object.
@@ -1411,37 +1431,21 @@ pub fn run_with(
     phases.mark("index");
     let mut sources: Vec<Arc<SourceFile>> = slots.iter().map(|s| s.source.clone()).collect();
 
-    // Findings of the rendered sets on the run's files join those files' own in the second
-    // pass (their comments may mark them); files a set read outside the linted paths are
-    // added to the run's files, and their findings come last.
-    let slot_of: std::collections::HashMap<Arc<str>, usize> = slots
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.source.name.clone(), i))
-        .collect();
-    let extra_names = sets::outside(&rendered_findings, &|n| slot_of.contains_key(n));
+    // Files a set read outside the linted paths join the run's files (after them, by name);
+    // their findings come last.
     let first_extra = sources.len();
-    let extra_of: std::collections::HashMap<Arc<str>, usize> = extra_names
-        .iter()
-        .enumerate()
-        .map(|(k, n)| (n.clone(), first_extra + k))
-        .collect();
-    // Held in report order in a store of their own (memory, then disk) until their files'
-    // chunk is linted: a large set of kustomizations costs no memory per finding.
-    let mut held = crate::store::Store::new(HELD_BYTES);
+    let mut extra_names: Vec<Arc<str>> = outside_found.iter().map(|f| f.file.clone()).collect();
+    extra_names.sort();
+    extra_names.dedup();
     let mut outside: Vec<Vec<Finding>> = vec![Vec::new(); extra_names.len()];
-    for mut f in rendered_findings {
-        if let Some(&i) = slot_of.get(&f.file) {
-            f.file_index = i;
-            held.push(f);
-        } else if let Some(&i) = extra_of.get(&f.file) {
-            f.file_index = i;
-            if let Some(group) = outside.get_mut(i - first_extra) {
+    for mut f in outside_found {
+        if let Ok(k) = extra_names.binary_search(&f.file) {
+            f.file_index = first_extra + k;
+            if let Some(group) = outside.get_mut(k) {
                 group.push(f);
             }
         }
     }
-    drop((slot_of, extra_of));
     // Comments in files outside the linted paths still set their findings aside.
     let mut marked: Vec<Finding> = Vec::new();
     for (k, (name, mut group)) in extra_names.into_iter().zip(outside).enumerate() {

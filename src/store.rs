@@ -27,6 +27,8 @@ struct Spill {
     file: std::fs::File,
     /// Bytes written.
     end: u64,
+    /// Where each finding written starts (for `get`).
+    offsets: Vec<u64>,
 }
 
 impl Store {
@@ -64,7 +66,13 @@ impl Store {
     fn write_out(&mut self) {
         if self.spill.is_none() {
             match temp_file() {
-                Ok(file) => self.spill = Some(Spill { file, end: 0 }),
+                Ok(file) => {
+                    self.spill = Some(Spill {
+                        file,
+                        end: 0,
+                        offsets: Vec::new(),
+                    })
+                }
                 Err(_) => {
                     // Nowhere to write: keep everything in memory from now on.
                     self.budget = usize::MAX;
@@ -80,8 +88,10 @@ impl Store {
         let mut end = spill.end;
         let mut ok = true;
         let count = self.mem.len();
+        let mut offsets = Vec::with_capacity(count);
         for (n, f) in self.mem.iter().enumerate() {
             let start = buf.len();
+            offsets.push(end + start as u64);
             buf.extend_from_slice(&[0; 4]);
             encode(f, &mut buf);
             let len = u32::try_from(buf.len() - start - 4).unwrap_or(u32::MAX);
@@ -99,6 +109,7 @@ impl Store {
         }
         if ok {
             spill.end = end;
+            spill.offsets.extend(offsets);
             self.mem.clear();
             self.mem.shrink_to(1024);
             self.mem_bytes = 0;
@@ -124,6 +135,38 @@ impl Store {
             .flatten()
             .map(Cow::Owned)
             .chain(self.mem.iter().map(Cow::Borrowed))
+    }
+
+    /// Finding `i` (in the order pushed): from memory, or read back from disk; None past the
+    /// end or when it cannot be read (the store then records the failure).
+    pub fn get(&self, i: usize) -> Option<Finding> {
+        let spilled = self.spill.as_ref().map_or(0, |s| s.offsets.len());
+        if i >= spilled {
+            return self.mem.get(i - spilled).cloned();
+        }
+        let spill = self.spill.as_ref()?;
+        let at = *spill.offsets.get(i)?;
+        let read = || -> Result<Finding, String> {
+            let mut len = [0u8; 4];
+            read_exact_at(&spill.file, &mut len, at)?;
+            let mut bytes = vec![0u8; u32::from_le_bytes(len) as usize];
+            read_exact_at(&spill.file, &mut bytes, at + 4)?;
+            let mut d = Decoder {
+                bytes: &bytes,
+                at: 0,
+            };
+            d.finding(&mut Shared::default())
+                .ok_or_else(|| "a finding does not decode".to_string())
+        };
+        match read() {
+            Ok(f) => Some(f),
+            Err(e) => {
+                self.fail(format!(
+                    "cannot read back the findings written to disk: {e}"
+                ));
+                None
+            }
+        }
     }
 
     /// Rewrite every finding (the baseline marks what it has just recorded).
@@ -221,6 +264,19 @@ fn write_at(_: &std::fs::File, _: &[u8], _: u64) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn read_at(_: &std::fs::File, _: &mut [u8], _: u64) -> std::io::Result<usize> {
     Err(std::io::Error::other("unsupported"))
+}
+
+fn read_exact_at(file: &std::fs::File, buf: &mut [u8], at: u64) -> Result<(), String> {
+    let mut done = 0;
+    while done < buf.len() {
+        let into = buf.get_mut(done..).ok_or("buffer")?;
+        let got = read_at(file, into, at + done as u64).map_err(|e| e.to_string())?;
+        if got == 0 {
+            return Err("the file is shorter than written".into());
+        }
+        done += got;
+    }
+    Ok(())
 }
 
 /// Reads the spilled findings back, a block at a time (each iteration has its own position).
@@ -601,6 +657,11 @@ mod tests {
             assert_eq!(dump(s.iter()), want, "budget {budget}");
             assert_eq!(dump(s.iter()), want, "budget {budget}, again");
             assert_eq!(s.failure(), None);
+            // Any one, in any order, from disk or memory.
+            for i in [1999, 0, 1000, 7, 1998] {
+                assert_eq!(s.get(i).map(|f| format!("{f:?}")).as_ref(), want.get(i));
+            }
+            assert!(s.get(2000).is_none());
             let marked = s.map(|f| f.line += 1);
             assert!(marked.iter().zip(&all).all(|(a, b)| a.line == b.line + 1));
         }

@@ -13,41 +13,39 @@ use crate::source::SourceFile;
 use crate::suppress::{self, SuppressionKind};
 use crate::yaml::{NodeRef, Span};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// What the rendered sets give the run.
+/// What the rendered sets give the run (their findings went to the sink).
 #[derive(Default)]
 pub(super) struct Rendered {
     /// Names of the files whose objects (or fragments, or data) reach a cluster through a
     /// rendered set: linted there, not as written.
     pub members: HashSet<Arc<str>>,
-    /// Findings in report order; `file_index` is the run's to set (by `file`).
-    pub findings: Vec<Finding>,
     pub skipped: Vec<Skipped>,
     /// Objects linted through sets.
     pub objects: usize,
+    /// Why findings kept on disk could not be read back, if they could not.
+    pub failure: Option<String>,
 }
 
-/// One set's outcome.
+/// One set's outcome, findings aside.
 struct One {
-    dir: String,
     members: Vec<Arc<str>>,
-    findings: Vec<Finding>,
     skipped: Vec<Skipped>,
     objects: usize,
 }
+
+/// A finding of the store, by its place and set: (file, start, end, rule, set, position).
+type Entry = (Arc<str>, usize, usize, Arc<str>, usize, usize);
 
 /// The name a report gives a kustomization directory (`.` for the current one).
 fn dir_name(dir: &Path) -> String {
     let s = crate::discover::name_of(dir);
     if s.is_empty() { ".".into() } else { s }
 }
-
-/// Where a finding is: (file, start, end, rule).
-type Place = (Arc<str>, usize, usize, Arc<str>);
 
 /// What every set is linted with.
 pub(super) struct Linting<'a> {
@@ -63,33 +61,67 @@ pub(super) struct Linting<'a> {
     pub cache: usize,
 }
 
-/// Render and lint the kustomizations of `roots`.
-pub(super) fn lint_sets(roots: &[PathBuf], with: &Linting) -> Rendered {
+/// Render and lint the kustomizations of `roots`; hand their findings to `sink` in place
+/// order (file, bytes, rule). Each set's findings go to a store (memory, then disk) as the
+/// set is done, with an index of their places: a large set of kustomizations holds about 50
+/// bytes a finding, whatever it finds.
+pub(super) fn lint_sets(
+    roots: &[PathBuf],
+    with: &Linting,
+    sink: &mut dyn FnMut(Finding),
+) -> Rendered {
     let files = render::build::Shared::with_known(with.known, with.cache);
+    let kept = std::sync::Mutex::new((crate::store::Store::new(STORE_BYTES), Vec::<Entry>::new()));
     let ones: Vec<One> = roots
         .par_iter()
-        .map(|dir| lint_one(dir, &files, with))
+        .enumerate()
+        .map(|(set, dir)| {
+            let (one, findings) = lint_one(dir, &files, with);
+            let mut guard = kept.lock().unwrap_or_else(|p| p.into_inner());
+            let (store, index) = &mut *guard;
+            for f in findings {
+                index.push((
+                    f.file.clone(),
+                    f.span.start,
+                    f.span.end,
+                    f.rule.clone(),
+                    set,
+                    store.len(),
+                ));
+                store.push(f);
+            }
+            one
+        })
         .collect();
+    let (store, mut index) = kept.into_inner().unwrap_or_else(|p| p.into_inner());
     let mut out = Rendered::default();
-    // One finding per place: the same rule at the same bytes from several sets (a base
-    // under several overlays) is one finding, the first set's, naming them all.
-    let mut by_place: BTreeMap<Place, (Finding, Vec<String>)> = BTreeMap::new();
     for one in ones {
         out.objects += one.objects;
         out.members.extend(one.members);
         out.skipped.extend(one.skipped);
-        for f in one.findings {
-            let key = (f.file.clone(), f.span.start, f.span.end, f.rule.clone());
-            by_place
-                .entry(key)
-                .or_insert_with(|| (f, Vec::new()))
-                .1
-                .push(one.dir.clone());
-        }
     }
-    out.findings = by_place
-        .into_values()
-        .map(|(mut f, dirs)| {
+    // One finding per place: the same rule at the same bytes from several sets (a base
+    // under several overlays) is one finding, the first set's, naming them all.
+    index.sort_unstable_by(|a, b| (&a.0, a.1, a.2, &a.3, a.4).cmp(&(&b.0, b.1, b.2, &b.3, b.4)));
+    let mut at = 0;
+    while let Some(first) = index.get(at) {
+        let mut end = at + 1;
+        while index
+            .get(end)
+            .is_some_and(|e| (&e.0, e.1, e.2, &e.3) == (&first.0, first.1, first.2, &first.3))
+        {
+            end += 1;
+        }
+        let mut dirs: Vec<String> = Vec::new();
+        for e in index.get(at..end).unwrap_or_default() {
+            if let Some(root) = roots.get(e.4) {
+                let d = dir_name(root);
+                if !dirs.contains(&d) {
+                    dirs.push(d);
+                }
+            }
+        }
+        if let Some(mut f) = store.get(first.5) {
             // Named when it is not plain: the place is outside the kustomization's own
             // directory (a base), or several kustomizations render it.
             let own = dirs.len() == 1
@@ -108,12 +140,16 @@ pub(super) fn lint_sets(roots: &[PathBuf], with: &Linting) -> Rendered {
                     dirs.join(", ")
                 );
             }
-            f
-        })
-        .collect();
-    out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+            sink(f);
+        }
+        at = end;
+    }
+    out.failure = store.failure();
     out
 }
+
+/// Findings of sets kept in memory before the rest goes to disk.
+const STORE_BYTES: usize = 1 << 20;
 
 fn not_rendered(dir: &Path, why: &str) -> Skipped {
     let file = render::build::kustomization_file(dir)
@@ -127,30 +163,29 @@ fn not_rendered(dir: &Path, why: &str) -> Skipped {
     }
 }
 
-fn lint_one(dir: &Path, files: &render::build::Shared, with: &Linting) -> One {
+fn lint_one(dir: &Path, files: &render::build::Shared, with: &Linting) -> (One, Vec<Finding>) {
     let mut one = One {
-        dir: dir_name(dir),
         members: Vec::new(),
-        findings: Vec::new(),
         skipped: Vec::new(),
         objects: 0,
     };
+    let mut findings = Vec::new();
     let set = match catch_unwind(AssertUnwindSafe(|| render::build::build_with(dir, files))) {
         Ok(Ok(set)) => set,
         Ok(Err(e)) => {
             one.skipped.push(not_rendered(dir, &e.message));
-            return one;
+            return (one, findings);
         }
         Err(_) => {
             one.skipped
                 .push(not_rendered(dir, "internal error; please report it"));
-            return one;
+            return (one, findings);
         }
     };
     for u in &set.unsupported {
         let (file, line) = match set.file(u.origin.file as usize) {
             Some(f) => (f.name.to_string(), Some(f.position(u.origin.span.start).0)),
-            None => (one.dir.clone(), None),
+            None => (dir_name(dir), None),
         };
         one.skipped.push(Skipped {
             file,
@@ -162,16 +197,16 @@ fn lint_one(dir: &Path, files: &render::build::Shared, with: &Linting) -> One {
     one.members = set.own_files().map(|f| f.name.clone()).collect();
     let caught = catch_unwind(AssertUnwindSafe(|| lint_set(&set, with)));
     match caught {
-        Ok((objects, findings)) => {
+        Ok((objects, found)) => {
             one.objects = objects;
-            one.findings = findings;
+            findings = found;
         }
         Err(_) => one.skipped.push(not_rendered(
             dir,
             "internal error while linting it; please report it",
         )),
     }
-    one
+    (one, findings)
 }
 
 /// Lint a rendered set: its objects, with an index of their own.
@@ -321,14 +356,4 @@ fn place(
         Some(reference),
         super::Place::Path(path),
     ))
-}
-
-/// The names of a set of findings' files that are not among `listed`, sorted.
-pub(super) fn outside(findings: &[Finding], listed: &dyn Fn(&str) -> bool) -> Vec<Arc<str>> {
-    let names: BTreeSet<Arc<str>> = findings
-        .iter()
-        .filter(|f| !listed(&f.file))
-        .map(|f| f.file.clone())
-        .collect();
-    names.into_iter().collect()
 }
