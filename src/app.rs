@@ -121,7 +121,8 @@ pub fn run(cli: Cli) -> u8 {
 fn build(dir: &Path, origins: bool) -> u8 {
     let set = match crate::render::build(dir) {
         Ok(s) => s,
-        Err(e) => return fail(crate::render::describe_error(&e, None)),
+        // The message names the file, line and column it is about.
+        Err(e) => return fail(e.message),
     };
     for u in &set.unsupported {
         eprintln!(

@@ -269,26 +269,10 @@ fn load(input: &Input) -> Result<Loaded, String> {
                 }
                 return Ok(l);
             }
-            let mut file = open_nonblocking(path).map_err(|e| format!("{name}: {e}"))?;
-            let meta = file.metadata().map_err(|e| format!("{name}: {e}"))?;
-            if !meta.is_file() {
-                return Err(format!(
-                    "{name}: {}, not a regular file",
-                    crate::discover::describe_special(meta.file_type())
-                ));
+            match read_bounded(path, &name)? {
+                Ok(bytes) => bytes,
+                Err(len) => return Ok(too_large(name, len)),
             }
-            if meta.len() > MAX_FILE_BYTES {
-                return Ok(too_large(name, meta.len()));
-            }
-            let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-            file.by_ref()
-                .take(MAX_FILE_BYTES + 1)
-                .read_to_end(&mut bytes)
-                .map_err(|e| format!("{name}: {e}"))?;
-            if bytes.len() as u64 > MAX_FILE_BYTES {
-                return Ok(too_large(name, bytes.len() as u64));
-            }
-            bytes
         }
         Input::Text { bytes, .. } => {
             if bytes.len() as u64 > MAX_FILE_BYTES {
@@ -375,6 +359,31 @@ fn load(input: &Input) -> Result<Loaded, String> {
         load_errors,
         suppressions,
     })
+}
+
+/// A regular file's bytes, opened without blocking; `Ok(Err(len))` when it is larger than
+/// `MAX_FILE_BYTES` (not read past it); `Err` when it cannot be read or is not a file.
+fn read_bounded(path: &std::path::Path, name: &str) -> Result<Result<Vec<u8>, u64>, String> {
+    let mut file = open_nonblocking(path).map_err(|e| format!("{name}: {e}"))?;
+    let meta = file.metadata().map_err(|e| format!("{name}: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!(
+            "{name}: {}, not a regular file",
+            crate::discover::describe_special(meta.file_type())
+        ));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Ok(Err(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.by_ref()
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{name}: {e}"))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Ok(Err(bytes.len() as u64));
+    }
+    Ok(Ok(bytes))
 }
 
 /// Open for reading without ever blocking: a FIFO put where a file was found opens at
@@ -1083,26 +1092,12 @@ pub fn read_again(source: &SourceFile) -> Option<Arc<SourceFile>> {
 /// (FIFOs refused), at most `MAX_FILE_BYTES`, decoded as any linted file is; NUL bytes are
 /// refused (kubectl reads no binary manifest; a binary generator file is not supported).
 pub fn read_source(path: &std::path::Path, name: Arc<str>) -> Result<Arc<SourceFile>, String> {
-    let mut file = open_nonblocking(path).map_err(|e| format!("{name}: {e}"))?;
-    let meta = file.metadata().map_err(|e| format!("{name}: {e}"))?;
-    if !meta.is_file() {
-        return Err(format!(
-            "{name}: {}, not a regular file",
-            crate::discover::describe_special(meta.file_type())
-        ));
-    }
-    let mut bytes =
-        Vec::with_capacity(usize::try_from(meta.len().min(MAX_FILE_BYTES)).unwrap_or(0));
-    file.by_ref()
-        .take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("{name}: {e}"))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(format!(
+    let bytes = read_bounded(path, &name)?.map_err(|_| {
+        format!(
             "{name}: larger than {} MiB, not read",
             MAX_FILE_BYTES / (1024 * 1024)
-        ));
-    }
+        )
+    })?;
     if utf16_body(&bytes).is_none() && bytes.contains(&0) {
         return Err(format!(
             "{name}: a binary file (it holds NUL bytes), not read"

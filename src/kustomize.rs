@@ -20,20 +20,20 @@ pub struct Kustomize<'a> {
     pub roots: Vec<PathBuf>,
 }
 
-/// `a/./b/../c.yaml` → `a/c.yaml`, lexically (the files may not share a root).
-fn normalize(p: &Path) -> PathBuf {
+/// `a/./b/../c.yaml` → `a/c.yaml`, lexically (the files may not share a root): `..` cancels
+/// a name before it, never another `..` (`../../a` stays), and nothing above the root.
+pub fn normalize(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {
             Component::CurDir => {}
-            // `..` cancels a name before it, never another `..` (`../../a` stays).
-            Component::ParentDir => {
-                if matches!(out.components().next_back(), Some(Component::Normal(_))) {
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
                     out.pop();
-                } else {
-                    out.push("..");
                 }
-            }
+                Some(Component::RootDir) => {}
+                _ => out.push(".."),
+            },
             other => out.push(other.as_os_str()),
         }
     }

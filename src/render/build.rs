@@ -6,7 +6,7 @@ use super::patch::{self, Merged};
 use super::tree::{self, Node, Origin, Value};
 use crate::source::SourceFile;
 use crate::yaml::{self, NodeRef, Span};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
@@ -18,17 +18,13 @@ pub const KUSTOMIZATION_FILES: [&str; 3] =
 const MAX_NESTING: usize = 64;
 
 /// What a build gives: the objects, the files they came from (an origin's `file` indexes
-/// `files`; ids are shared by the builds of a run, so a set holds only its own), what was
-/// not rendered, and which files were read as generator data.
+/// `files`; ids are shared by the builds of a run, so a set holds only its own), and what
+/// was not rendered.
 #[derive(Default)]
 pub struct Set {
     pub objects: Vec<Node>,
     pub files: Vec<Option<Arc<SourceFile>>>,
     pub unsupported: Vec<Unsupported>,
-    /// Files read as a generator's data (`files:`, `envs:`): data, never manifests.
-    pub payloads: BTreeSet<u32>,
-    /// Files read as patches.
-    pub patches: BTreeSet<u32>,
 }
 
 /// Something a kustomization asks for that onus does not do: said, never dropped silently.
@@ -192,24 +188,7 @@ fn cluster_scoped(kind: &str) -> bool {
     crate::object::CLUSTER_SCOPED.contains(&kind)
 }
 
-/// `a/./b/../c` → `a/c`, lexically.
-pub fn normalize(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if matches!(out.components().next_back(), Some(Component::Normal(_))) {
-                    out.pop();
-                } else {
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
+pub use crate::kustomize::normalize;
 
 /// The kustomization file of a directory, if it has one.
 pub fn kustomization_file(dir: &Path) -> Option<PathBuf> {
@@ -396,8 +375,6 @@ pub fn build_with(dir: &Path, shared: &Shared<'_>) -> Result<Set> {
         held: HashMap::new(),
         budget: 0,
         unsupported: Vec::new(),
-        payloads: BTreeSet::new(),
-        patches: BTreeSet::new(),
         visiting: Vec::new(),
         sort: None,
     };
@@ -442,8 +419,6 @@ pub fn build_with(dir: &Path, shared: &Shared<'_>) -> Result<Set> {
         objects,
         files,
         unsupported: r.unsupported,
-        payloads: r.payloads,
-        patches: r.patches,
     })
 }
 
@@ -455,8 +430,6 @@ struct Renderer<'s> {
     /// a huge tree).
     budget: usize,
     unsupported: Vec<Unsupported>,
-    payloads: BTreeSet<u32>,
-    patches: BTreeSet<u32>,
     /// Kustomizations being rendered (a cycle is an error, as in kustomize).
     visiting: Vec<PathBuf>,
     /// The top kustomization's `sortOptions`.
@@ -789,11 +762,8 @@ impl Renderer<'_> {
         let options = k.get("generatorOptions");
         for (key, secret) in [("configMapGenerator", false), ("secretGenerator", true)] {
             for entry in k.get(key).map(Node::items).unwrap_or_default() {
-                let g = {
-                    let mut reader = Reading { r: self };
-                    generate::generate(entry, options, dir, secret, &mut reader)
-                        .map_err(|e| Error::new(e, Some(entry.origin)))?
-                };
+                let g = generate::generate(entry, options, dir, secret, self)
+                    .map_err(|e| Error::new(e, Some(entry.origin)))?;
                 let kind = if secret { "Secret" } else { "ConfigMap" };
                 let made = Res {
                     hash: g.hash,
@@ -898,7 +868,6 @@ impl Renderer<'_> {
                     let file = normalize(&dir.join(rel));
                     restrict(dir, &file, entry.origin)?;
                     let docs = self.docs(&file, Some(entry.origin))?;
-                    self.patches.insert(docs.file);
                     for d in docs.roots {
                         match &d.value {
                             Value::Seq(items) => all.extend(items.iter().cloned()),
@@ -927,7 +896,6 @@ impl Renderer<'_> {
             let file = normalize(&dir.join(rel));
             restrict(dir, &file, p.origin)?;
             let docs = self.docs(&file, Some(p.origin))?;
-            self.patches.insert(docs.file);
             return Ok(docs.roots);
         }
         if let Some(text) = inline {
@@ -1086,16 +1054,10 @@ impl Renderer<'_> {
     }
 }
 
-/// The renderer as the generators' file reader: what they read is data.
-struct Reading<'r, 's> {
-    r: &'r mut Renderer<'s>,
-}
-
-impl generate::Reader for Reading<'_, '_> {
+/// The renderer as the generators' file reader.
+impl generate::Reader for Renderer<'_> {
     fn read(&mut self, path: &Path) -> std::result::Result<(u32, Arc<SourceFile>), String> {
-        let (i, s) = self.r.read(path)?;
-        self.r.payloads.insert(i);
-        Ok((i, s))
+        Renderer::read(self, path)
     }
 }
 

@@ -24,6 +24,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use super::tree::{MAX_DEPTH, Node, Origin, Typed, Value};
+use crate::kustomize::normalize;
 use crate::source::SourceFile;
 use crate::yaml::{Span, Style, Tag};
 
@@ -377,25 +378,6 @@ fn resolve(dir: &Path, source: &str) -> Result<PathBuf, String> {
         ));
     }
     Ok(path)
-}
-
-/// `a/./b/../c` → `a/c`, lexically (`..` cancels a name, never another `..`).
-fn normalize(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if matches!(out.components().next_back(), Some(Component::Normal(_))) {
-                    out.pop();
-                } else if !matches!(out.components().next_back(), Some(Component::RootDir)) {
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
 }
 
 /// Against the working directory, to compare with an absolute path (as given on failure).

@@ -22,14 +22,6 @@ pub fn describe(set: &Set, origin: Origin, message: &str) -> String {
     }
 }
 
-/// A failed build's message (with its place when the files are known).
-pub fn describe_error(e: &Error, set: Option<&Set>) -> String {
-    match (e.at, set) {
-        (Some(at), Some(set)) => describe(set, at, &e.message),
-        _ => e.message.clone(),
-    }
-}
-
 /// The files that wrote an object, in order of first appearance (its own file first).
 pub fn origins_of(set: &Set, object: &Node) -> Vec<String> {
     let mut seen: Vec<u32> = Vec::new();
@@ -72,7 +64,6 @@ pub fn emit_with_origins(set: &Set) -> String {
 /// spans are offsets in that text, so that a rule's span on a rendered node names a file and
 /// bytes of it.
 pub struct Laid {
-    pub text: Arc<str>,
     /// (file, where it starts in `text`), by file and so by start.
     pub bases: Vec<(u32, usize)>,
     pub documents: Vec<crate::yaml::Document>,
@@ -142,11 +133,7 @@ pub fn lay_out(set: &Set) -> Laid {
             Some(b.finish(root, span.start))
         })
         .collect();
-    Laid {
-        text,
-        bases,
-        documents,
-    }
+    Laid { bases, documents }
 }
 
 fn virtual_span(
