@@ -1112,9 +1112,9 @@ pub fn read_source(path: &std::path::Path, name: Arc<str>) -> Result<Arc<SourceF
 }
 
 /// The text of a file not kept: one empty text for all of them.
-fn empty_text() -> Arc<str> {
-    static EMPTY: std::sync::OnceLock<Arc<str>> = std::sync::OnceLock::new();
-    EMPTY.get_or_init(|| Arc::from("")).clone()
+fn empty_text() -> crate::yaml::Text {
+    static EMPTY: std::sync::OnceLock<crate::yaml::Text> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(crate::yaml::Text::default).clone()
 }
 
 fn path_hash(path: &std::path::Path) -> u64 {

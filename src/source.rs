@@ -1,6 +1,7 @@
 //! A file's text with a line index: offsets become line/column without rescanning,
 //! and miette reads snippets through it (its `str` impl rescans from the start per label).
 
+pub use crate::yaml::Text;
 use crate::yaml::{self, Span};
 use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 use std::sync::{Arc, OnceLock};
@@ -10,7 +11,7 @@ pub struct SourceFile {
     /// The path as the user gave it (or as found under a directory argument); shared with
     /// the input and the findings.
     pub name: Arc<str>,
-    pub text: Arc<str>,
+    pub text: Text,
     /// Built the first time a position is asked for: most files have no finding.
     index: OnceLock<LineIndex>,
 }
@@ -37,7 +38,7 @@ fn counts_as_char(bytes: &[u8], i: usize) -> bool {
 }
 
 impl SourceFile {
-    pub fn new(name: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> Self {
+    pub fn new(name: impl Into<Arc<str>>, text: impl Into<Text>) -> Self {
         SourceFile {
             name: name.into(),
             text: text.into(),
@@ -49,23 +50,28 @@ impl SourceFile {
         self.index.get_or_init(|| {
             let text = &self.text;
             let mut line_starts = vec![0];
-            line_starts.extend(
-                text.bytes()
-                    .enumerate()
-                    .filter(|(_, b)| *b == b'\n')
-                    .map(|(i, _)| i + 1),
-            );
+            // `match_indices` of a char searches with memchr.
+            line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
             let mut char_marks = Vec::new();
             if !text.is_ascii() {
                 let bytes = text.as_bytes();
                 let mut count = 0;
-                char_marks.reserve(bytes.len() / MARK + 1);
+                char_marks.reserve(bytes.len() / MARK + 2);
                 // One mark per boundary up to and including the end (an offset may be the end).
-                for i in 0..=bytes.len() {
-                    if i % MARK == 0 {
-                        char_marks.push(count);
-                    }
-                    count += usize::from(counts_as_char(bytes, i));
+                // A block's characters are its bytes that do not continue one (a count the
+                // compiler vectorises), less its byte-order marks.
+                for (b, block) in bytes.chunks(MARK).enumerate() {
+                    char_marks.push(count);
+                    let starts = block.iter().filter(|&&c| c & 0xC0 != 0x80).count();
+                    let boms = block
+                        .iter()
+                        .enumerate()
+                        .filter(|&(i, &c)| c == 0xEF && !counts_as_char(bytes, b * MARK + i))
+                        .count();
+                    count += starts - boms;
+                }
+                if bytes.len().is_multiple_of(MARK) {
+                    char_marks.push(count);
                 }
             }
             LineIndex {

@@ -8,7 +8,6 @@ pub mod patch;
 pub mod tree;
 
 pub use build::{Error, Set, Unsupported, build};
-use std::sync::Arc;
 use tree::{Node, Origin, Value};
 
 /// `file:line:col: message` for something at `origin` of the set.
@@ -122,7 +121,7 @@ pub fn lay_out(set: &Set) -> Laid {
             text.push('\n');
         }
     }
-    let text: Arc<str> = text.into();
+    let text: crate::yaml::Text = text.into();
     let documents = set
         .objects
         .iter()

@@ -82,10 +82,46 @@ pub struct Node {
     pub span: Span,
 }
 
+/// A file's text, shared by its source and its documents. An `Arc<String>`, not an
+/// `Arc<str>`: a file read into a `String` is shared without copying it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Text(Arc<String>);
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Self {
+        Text(Arc::new(s))
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Self {
+        Text(Arc::new(s.to_owned()))
+    }
+}
+
+impl From<&String> for Text {
+    fn from(s: &String) -> Self {
+        Text(Arc::new(s.clone()))
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
 /// One YAML document of a file.
 #[derive(Debug)]
 pub struct Document {
-    text: Arc<str>,
+    text: Text,
     pub nodes: Vec<Node>,
     children: Vec<NodeId>,
     /// Scalar values that differ from their source text (escapes, folding).
@@ -112,7 +148,7 @@ pub struct DocumentBuilder {
 }
 
 impl DocumentBuilder {
-    pub fn new(text: Arc<str>) -> Self {
+    pub fn new(text: Text) -> Self {
         DocumentBuilder {
             doc: Document {
                 text,
@@ -339,7 +375,7 @@ struct Builder {
 }
 
 impl Builder {
-    fn new(text: &Arc<str>, start: usize, budget: usize) -> Self {
+    fn new(text: &Text, start: usize, budget: usize) -> Self {
         Builder {
             doc: Document {
                 text: text.clone(),
@@ -655,11 +691,11 @@ impl Builder {
 
 /// Parse text (multi-document YAML or JSON) into span-carrying documents.
 pub fn parse(text: &str) -> Stream {
-    parse_shared(&Arc::from(text))
+    parse_shared(&Text::from(text))
 }
 
 /// Parse a shared source without copying it: the documents point into it.
-pub fn parse_shared(text: &Arc<str>) -> Stream {
+pub fn parse_shared(text: &Text) -> Stream {
     parse_range(text, 0, text.len())
 }
 
@@ -667,7 +703,7 @@ pub fn parse_shared(text: &Arc<str>) -> Stream {
 /// The fast scanner reads what manifests are written in; anything else (or anything it
 /// doubts) goes to granit-parser. Both build the tree through the same `Sink`, and
 /// tests/scanner.rs and the `scanner` fuzz target check that they build the same one.
-pub fn parse_range(text: &Arc<str>, from: usize, to: usize) -> Stream {
+pub fn parse_range(text: &Text, from: usize, to: usize) -> Stream {
     match scan::scan(text, from, to) {
         Some(stream) => stream,
         None => parse_range_granit(text, from, to),
@@ -676,26 +712,26 @@ pub fn parse_range(text: &Arc<str>, from: usize, to: usize) -> Stream {
 
 /// Parse with granit-parser only (the reference the scanner is compared with).
 pub fn parse_granit(text: &str) -> Stream {
-    let text: Arc<str> = Arc::from(text);
+    let text = Text::from(text);
     parse_range_granit(&text, 0, text.len())
 }
 
 /// Parse with the fast scanner only: None when the input is not in its subset.
 pub fn parse_scanner(text: &str) -> Option<Stream> {
-    let text: Arc<str> = Arc::from(text);
+    let text = Text::from(text);
     scan::scan(&text, 0, text.len())
 }
 
 /// Receives what a parser reads, document by document, and builds the trees.
 struct Sink<'t> {
-    text: &'t Arc<str>,
+    text: &'t Text,
     stream: Stream,
     builder: Option<Builder>,
     budget: usize,
 }
 
 impl<'t> Sink<'t> {
-    fn new(text: &'t Arc<str>, bytes: usize) -> Self {
+    fn new(text: &'t Text, bytes: usize) -> Self {
         Sink {
             text,
             stream: Stream::default(),
@@ -868,7 +904,7 @@ pub fn compare(a: &Stream, b: &Stream) -> Result<usize, String> {
     Ok(nodes)
 }
 
-fn parse_range_granit(text: &Arc<str>, from: usize, to: usize) -> Stream {
+fn parse_range_granit(text: &Text, from: usize, to: usize) -> Stream {
     let src: &str = text;
     let Some(part) = src.get(from..to) else {
         return Stream::default();

@@ -13,7 +13,6 @@
 //! bytes. No recursion: nesting is an explicit stack, bounded by MAX_DEPTH.
 
 use super::{NodeId, Sink, Span, Stream, Style, Tag};
-use std::sync::Arc;
 
 /// Deeper nesting is granit's (which bounds it with its own error).
 const MAX_DEPTH: usize = 256;
@@ -75,7 +74,7 @@ struct Scanner<'a> {
 }
 
 /// Parse `text[from..to]`, or None when it is not in the scanner's subset.
-pub(super) fn scan(text: &Arc<str>, from: usize, to: usize) -> Option<Stream> {
+pub(super) fn scan(text: &super::Text, from: usize, to: usize) -> Option<Stream> {
     let s: &str = text;
     let b = s.as_bytes();
     if to > b.len() || from > to || !plain_bytes(b.get(from..to)?) {
