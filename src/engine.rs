@@ -1279,17 +1279,15 @@ pub fn run_with(
     // Each top-level kustomization whose file was linted (not only read as context) is
     // rendered and linted as the set it deploys.
     let shared: Vec<Shared> = rules.iter().map(|r| Shared::of(r)).collect();
+    let linted_dirs: std::collections::HashSet<PathBuf> = slots
+        .iter()
+        .filter(|s| s.kust && !s.context && matches!(inputs.get(s.input), Some(Input::Path { .. })))
+        .map(|s| kustomize::dir_of(&s.source.name))
+        .collect();
     let roots: Vec<PathBuf> = kust
         .roots
         .iter()
-        .filter(|dir| {
-            slots.iter().any(|s| {
-                s.kust
-                    && !s.context
-                    && matches!(inputs.get(s.input), Some(Input::Path { .. }))
-                    && kustomize::dir_of(&s.source.name) == **dir
-            })
-        })
+        .filter(|dir| linted_dirs.contains(*dir))
         .cloned()
         .collect();
     // Images Skaffold configs build hold for every set (their facts were read early).
