@@ -76,10 +76,43 @@ pub enum Kind {
     Alias(NodeId),
 }
 
+/// 20 bytes: a span of u32 offsets (a file is at most `engine::MAX_FILE_BYTES`), not two
+/// usizes. A tree has a node per scalar, and the run keeps many trees.
 #[derive(Debug)]
 pub struct Node {
     pub kind: Kind,
-    pub span: Span,
+    start: u32,
+    end: u32,
+}
+
+const _: () = assert!(std::mem::size_of::<Node>() == 20);
+
+/// An offset as a node keeps it (saturated: a laid-out rendered set past 4 GiB would end
+/// its spans there rather than panic).
+fn offset(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl Node {
+    pub fn new(kind: Kind, span: Span) -> Node {
+        Node {
+            kind,
+            start: offset(span.start),
+            end: offset(span.end),
+        }
+    }
+
+    pub fn span(&self) -> Span {
+        Span {
+            start: self.start as usize,
+            end: self.end as usize,
+        }
+    }
+
+    fn set_span(&mut self, span: Span) {
+        self.start = offset(span.start);
+        self.end = offset(span.end);
+    }
 }
 
 /// A file's text, shared by its source and its documents. An `Arc<String>`, not an
@@ -167,7 +200,7 @@ impl DocumentBuilder {
 
     fn push(&mut self, kind: Kind, span: Span) -> Option<NodeId> {
         let id = NodeId::try_from(self.doc.nodes.len()).ok()?;
-        self.doc.nodes.push(Node { kind, span });
+        self.doc.nodes.push(Node::new(kind, span));
         Some(id)
     }
 
@@ -223,7 +256,7 @@ impl Document {
     /// Every mapping entry (from its key to the end of its value) and every sequence item:
     /// the YAML nodes a suppression comment can speak of. In no particular order.
     pub fn regions(&self, mut f: impl FnMut(Span)) {
-        let span = |id: &NodeId| self.nodes.get(*id as usize).map(|n| n.span);
+        let span = |id: &NodeId| self.nodes.get(*id as usize).map(Node::span);
         for node in &self.nodes {
             match node.kind {
                 Kind::Map { first, len, .. } => {
@@ -399,7 +432,7 @@ impl Builder {
 
     fn alloc(&mut self, kind: Kind, span: Span, anchor: usize) -> Option<NodeId> {
         let id = NodeId::try_from(self.doc.nodes.len()).ok()?;
-        self.doc.nodes.push(Node { kind, span });
+        self.doc.nodes.push(Node::new(kind, span));
         if anchor != 0 {
             self.anchors.insert(anchor, id);
         }
@@ -458,12 +491,16 @@ impl Builder {
         };
         // A block collection's end event sits on the next token: end it at its last child.
         let end = match last.and_then(|l| self.doc.nodes.get(l as usize)) {
-            Some(child) if !frame.flow => child.span.end,
+            Some(child) if !frame.flow => child.span().end,
             _ => end,
         };
         if let Some(node) = self.doc.nodes.get_mut(frame.id as usize) {
             node.kind = kind;
-            node.span.end = end.max(node.span.start);
+            let start = node.span().start;
+            node.set_span(Span {
+                start,
+                end: end.max(start),
+            });
         }
         self.attach(frame.id);
     }
@@ -675,7 +712,7 @@ impl Builder {
             .doc
             .nodes
             .get(at as usize)
-            .map_or(Span::new(self.doc.start, self.doc.start), |n| n.span);
+            .map_or(Span::new(self.doc.start, self.doc.start), Node::span);
         self.failed.get_or_insert(SyntaxError {
             offset: span.start,
             message: message.into(),
@@ -810,7 +847,7 @@ impl<'t> Sink<'t> {
             .as_mut()
             .and_then(|b| b.doc.nodes.get_mut(id as usize))
         {
-            node.span = Span::new(start, node.span.end.max(start));
+            node.set_span(Span::new(start, node.span().end.max(start)));
         }
     }
 
@@ -1091,7 +1128,7 @@ impl<'a> NodeRef<'a> {
         self.doc
             .nodes
             .get(self.via as usize)
-            .map(|n| n.span)
+            .map(Node::span)
             .unwrap_or_default()
     }
 
