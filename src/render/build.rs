@@ -535,12 +535,17 @@ impl Renderer<'_> {
                 p
             }
         };
-        match &*parsed {
-            Ok(roots) => Ok(Docs {
-                file,
-                roots: roots.clone(),
-            }),
-            Err(e) => Err(e.clone()),
+        // Trees the cache does not hold are this build's alone: moved, not copied.
+        match Arc::try_unwrap(parsed) {
+            Ok(Ok(roots)) => Ok(Docs { file, roots }),
+            Ok(Err(e)) => Err(e),
+            Err(shared) => match &*shared {
+                Ok(roots) => Ok(Docs {
+                    file,
+                    roots: roots.clone(),
+                }),
+                Err(e) => Err(e.clone()),
+            },
         }
     }
     /// Run the kustomization of `dir` on `list`: its resources are added, then its
