@@ -82,10 +82,10 @@ def main():
         parse1 = med[f"{corpus}: parse only, 1 thread"]
         print(f"{corpus}: {resources[corpus]} resources; speed-up 1 -> 2 threads x{one / two:.2f}; "
               f"check / parse only (1 thread) x{one / parse1:.2f}")
-    print("peak RSS with copies of the real corpus (check, 2 threads; median of 3, max):")
+    print(f"peak RSS with copies of the real corpus (check, 2 threads; median of {n}, max):")
     for c in (1, 8, 16):
         path = REAL if c == 1 else copies(c, tmp)
-        runs = [timed([binary, "check", "--format", "json", path]) for _ in range(3)]
+        runs = [timed([binary, "check", "--format", "json", path]) for _ in range(n)]
         w = statistics.median(x[0] for x in runs)
         r = [x[1] for x in runs]
         print(f"  x{c:<3} {w * 1000:7.0f} ms {statistics.median(r):7.0f} MB (max {max(r):.0f})")
