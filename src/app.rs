@@ -372,14 +372,25 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
         Ok(e) => e,
         Err(e) => return fail(e),
     };
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = args.jobs {
-        if n == 0 {
-            return fail("--jobs must be at least 1");
-        }
-        pool = pool.num_threads(n);
+    if args.jobs == Some(0) {
+        return fail("--jobs must be at least 1");
     }
-    let pool = match pool.build() {
+    let builder = || {
+        let pool = rayon::ThreadPoolBuilder::new();
+        match args.jobs {
+            Some(n) => pool.num_threads(n),
+            None => pool,
+        }
+    };
+    // This thread works in the pool (the walk runs beside it): its allocations come from
+    // the main heap, which grows in large steps, where a worker's arena grows a page at a
+    // time (3,700 mprotect calls a run on the real corpus). A thread already in a pool (a
+    // caller's) gets a pool of its own threads.
+    let pool = match builder()
+        .use_current_thread()
+        .build()
+        .or_else(|_| builder().build())
+    {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
@@ -418,20 +429,31 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
         std::thread::scope(|scope| {
             let reads = engine::reads_of(&chosen);
             let counted = count.clone();
-            let reader = scope
-                .spawn(|| pool.install(|| engine::Preloaded::read(rx, &settings, reads, counted)));
-            let found = crate::discover::discover_with(
-                &args.paths,
-                &exclude,
-                args.stdin_filename.as_deref(),
-                &mut |p| {
-                    count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let _ = tx.send(p.to_path_buf());
-                },
-            );
-            drop(tx);
-            let mut preloaded = reader.join().unwrap_or_default();
+            let walker = scope.spawn(|| {
+                let tx = tx;
+                crate::discover::discover_with(
+                    &args.paths,
+                    &exclude,
+                    args.stdin_filename.as_deref(),
+                    &mut |p| {
+                        count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let _ = tx.send(p.to_path_buf());
+                    },
+                )
+            });
+            // As the reader thread was before: a panic here leaves the files to the engine.
+            let mut preloaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                pool.install(|| engine::Preloaded::read(rx, &settings, reads, counted))
+            }))
+            .unwrap_or_default();
+            let found = walker.join();
+            // The walk's paths are freed once it is done: freed while it runs, they would
+            // hand its heap's chunks to the readers (whose growth would then wait on its lock).
             drop(preloaded.take_paths());
+            let found = found.unwrap_or_else(|_| crate::discover::Discovered {
+                failures: vec!["internal error while walking the paths; please report it".into()],
+                ..Default::default()
+            });
             (found, preloaded)
         })
     } else {
