@@ -453,10 +453,9 @@ impl Builder {
         let len = u32::try_from(value.len()).ok()?;
         let base = src.as_ptr() as usize;
         let at = (value.as_ptr() as usize).wrapping_sub(base);
-        if at <= src.len()
-            && src.len() - at >= value.len()
-            && src.get(at..at + value.len()) == Some(value)
-        {
+        // Inside the source's bytes, the value is that range of them: no need to compare
+        // (a comparison cost a memcmp per scalar).
+        if at <= src.len() && src.len() - at >= value.len() && src.is_char_boundary(at) {
             return Some((u32::try_from(at).ok()?, len, false));
         }
         let at = u32::try_from(self.doc.owned.len()).ok()?;
