@@ -399,6 +399,8 @@ struct Builder {
     stack: Vec<Frame>,
     /// Children of the open collections, innermost last.
     scratch: Vec<NodeId>,
+    /// The children of the collection being closed (kept: not a new vector per collection).
+    kids: Vec<NodeId>,
     anchors: HashMap<usize, NodeId>,
     /// Merged entries the rest of the file may still add.
     budget: usize,
@@ -424,6 +426,7 @@ impl Builder {
             },
             stack: Vec::new(),
             scratch: Vec::new(),
+            kids: Vec::new(),
             anchors: HashMap::new(),
             budget,
             failed: None,
@@ -468,7 +471,9 @@ impl Builder {
             return;
         };
         let from = frame.from.min(self.scratch.len());
-        let mut kids: Vec<NodeId> = self.scratch.drain(from..).collect();
+        let mut kids = std::mem::take(&mut self.kids);
+        kids.clear();
+        kids.extend(self.scratch.drain(from..));
         // A key without a value (broken input only) gets no entry.
         if frame.map && kids.len() % 2 == 1 {
             kids.pop();
@@ -482,6 +487,7 @@ impl Builder {
             merged = self.resolve_merges(frame.id, &kids);
         }
         self.doc.children.extend_from_slice(&kids);
+        self.kids = kids;
         let len = u32::try_from(if frame.map { count / 2 } else { count }).unwrap_or(0);
         let kind = if frame.map {
             Kind::Map { first, len, merged }
