@@ -382,15 +382,23 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
             None => pool,
         }
     };
-    // This thread works in the pool (the walk runs beside it): its allocations come from
-    // the main heap, which grows in large steps, where a worker's arena grows a page at a
-    // time (3,700 mprotect calls a run on the real corpus). A thread already in a pool (a
-    // caller's) gets a pool of its own threads.
-    let pool = match builder()
-        .use_current_thread()
-        .build()
-        .or_else(|_| builder().build())
-    {
+    // One thread: this one, whose allocations come from the main heap, which grows in large
+    // steps, where a worker's heap grows a page at a time (3,700 mprotect calls a run on the
+    // real corpus). With more, this thread walks while the pool reads (making it a worker
+    // and walking beside it measured slower). A thread already in a pool (a caller's) gets a
+    // pool of its own threads.
+    let one = args.jobs == Some(1)
+        || (args.jobs.is_none()
+            && std::env::var_os("RAYON_NUM_THREADS").is_none()
+            && std::thread::available_parallelism().is_ok_and(|n| n.get() == 1));
+    let pool = match if one {
+        builder()
+            .use_current_thread()
+            .build()
+            .or_else(|_| builder().build())
+    } else {
+        builder().build()
+    } {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
@@ -429,31 +437,20 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
         std::thread::scope(|scope| {
             let reads = engine::reads_of(&chosen);
             let counted = count.clone();
-            let walker = scope.spawn(|| {
-                let tx = tx;
-                crate::discover::discover_with(
-                    &args.paths,
-                    &exclude,
-                    args.stdin_filename.as_deref(),
-                    &mut |p| {
-                        count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let _ = tx.send(p.to_path_buf());
-                    },
-                )
-            });
-            // As the reader thread was before: a panic here leaves the files to the engine.
-            let mut preloaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                pool.install(|| engine::Preloaded::read(rx, &settings, reads, counted))
-            }))
-            .unwrap_or_default();
-            let found = walker.join();
-            // The walk's paths are freed once it is done: freed while it runs, they would
-            // hand its heap's chunks to the readers (whose growth would then wait on its lock).
+            let reader = scope
+                .spawn(|| pool.install(|| engine::Preloaded::read(rx, &settings, reads, counted)));
+            let found = crate::discover::discover_with(
+                &args.paths,
+                &exclude,
+                args.stdin_filename.as_deref(),
+                &mut |p| {
+                    count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let _ = tx.send(p.to_path_buf());
+                },
+            );
+            drop(tx);
+            let mut preloaded = reader.join().unwrap_or_default();
             drop(preloaded.take_paths());
-            let found = found.unwrap_or_else(|_| crate::discover::Discovered {
-                failures: vec!["internal error while walking the paths; please report it".into()],
-                ..Default::default()
-            });
             (found, preloaded)
         })
     } else {

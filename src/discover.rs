@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
 
-#[derive(Default)]
 pub struct Discovered {
     pub inputs: Vec<Input>,
     /// Paths that do not exist or cannot be read: the run exits 2 after linting the rest.

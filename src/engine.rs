@@ -1030,7 +1030,7 @@ impl Preloaded {
         }
     }
 
-    /// The paths the walk sent, to be freed once it is done (not while it allocates).
+    /// The paths the walk sent, to be freed by the thread that made them.
     pub fn take_paths(&mut self) -> Vec<PathBuf> {
         std::mem::take(&mut self.paths)
     }
