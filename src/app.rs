@@ -391,14 +391,15 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
         || (args.jobs.is_none()
             && std::env::var_os("RAYON_NUM_THREADS").is_none()
             && std::thread::available_parallelism().is_ok_and(|n| n.get() == 1));
-    let pool = match if one {
+    let built = if one {
         builder()
             .use_current_thread()
             .build()
             .or_else(|_| builder().build())
     } else {
         builder().build()
-    } {
+    };
+    let pool = match built {
         Ok(p) => p,
         Err(e) => return fail(e),
     };

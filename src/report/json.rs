@@ -32,6 +32,25 @@ struct JsonResponsibility<'a> {
     provider: &'a str,
 }
 
+fn skipped_of(s: &crate::engine::Skipped) -> JsonSkipped<'_> {
+    JsonSkipped {
+        file: &s.file,
+        line: s.line,
+        kind: s.kind.as_deref(),
+        reason: &s.reason,
+    }
+}
+
+fn responsibility_of(a: &crate::model::Activity) -> JsonResponsibility<'_> {
+    JsonResponsibility {
+        id: &a.id,
+        section: &a.section,
+        activity: &a.activity,
+        customer: &a.customer,
+        provider: &a.provider,
+    }
+}
+
 /// Write the report as it is serialised (no copy of it in memory). The findings, most of
 /// a large report, are written field by field; what many of them share (a responsibility,
 /// a rule's help, an object, a file name) is serialised once. The bytes are those serde's
@@ -76,16 +95,7 @@ pub fn write(r: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         }
         w.write_all(if first { b"[]" } else { b"\n  ]" })?;
     }
-    let skipped: Vec<JsonSkipped> = r
-        .skipped
-        .iter()
-        .map(|s| JsonSkipped {
-            file: &s.file,
-            line: s.line,
-            kind: s.kind.as_deref(),
-            reason: &s.reason,
-        })
-        .collect();
+    let skipped: Vec<JsonSkipped> = r.skipped.iter().map(skipped_of).collect();
     w.write_all(b",\n  \"skipped\": ")?;
     w.write_all(&indented(&skipped, "  ")?)?;
     w.write_all(b",\n  \"errors\": ")?;
@@ -169,16 +179,7 @@ fn finding(
     let id: &str = &f.responsibility;
     if !shared.responsibilities.contains_key(id) {
         let bytes = match r.model.get(id) {
-            Some(a) => indented(
-                &JsonResponsibility {
-                    id: &a.id,
-                    section: &a.section,
-                    activity: &a.activity,
-                    customer: &a.customer,
-                    provider: &a.provider,
-                },
-                FIELD,
-            )?,
+            Some(a) => indented(&responsibility_of(a), FIELD)?,
             None => b"null".to_vec(),
         };
         shared.responsibilities.insert(id.to_string(), bytes);
@@ -324,13 +325,7 @@ mod tests {
             end_line: f.end_line,
             end_column: f.end_column,
             resource: f.resource.as_deref(),
-            responsibility: model.get(&f.responsibility).map(|a| JsonResponsibility {
-                id: &a.id,
-                section: &a.section,
-                activity: &a.activity,
-                customer: &a.customer,
-                provider: &a.provider,
-            }),
+            responsibility: model.get(&f.responsibility).map(responsibility_of),
             help: &f.help,
             path: &f.path,
             fingerprint: &f.fingerprint,
@@ -391,15 +386,7 @@ mod tests {
                         .filter(|f| f.suppressed.is_some())
                         .map(|f| one(f, &model))
                         .collect(),
-                    skipped: skipped
-                        .iter()
-                        .map(|s| JsonSkipped {
-                            file: &s.file,
-                            line: s.line,
-                            kind: s.kind.as_deref(),
-                            reason: &s.reason,
-                        })
-                        .collect(),
+                    skipped: skipped.iter().map(skipped_of).collect(),
                     errors: &errors,
                 };
                 let expected = serde_json::to_string_pretty(&whole).unwrap_or_default() + "\n";

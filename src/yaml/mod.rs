@@ -139,18 +139,6 @@ impl From<&str> for Text {
     }
 }
 
-impl From<&String> for Text {
-    fn from(s: &String) -> Self {
-        Text(Arc::new(s.clone()))
-    }
-}
-
-impl std::fmt::Display for Text {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self)
-    }
-}
-
 /// One YAML document of a file.
 #[derive(Debug)]
 pub struct Document {
