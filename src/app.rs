@@ -581,7 +581,8 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
         let to_terminal = output.is_none() && std::io::stdout().is_terminal();
         let out = output.as_deref();
         let res = match format {
-            Format::Json => emit_with(out, |w| report::json::write(&report, w)),
+            // Serialised on the run's threads (and only as many as asked for).
+            Format::Json => pool.install(|| emit_with(out, |w| report::json::write(&report, w))),
             Format::Sarif => emit_with(out, |w| report::sarif::write(&report, w)),
             Format::Github => emit_with(out, |w| report::github::write(&report, w)),
             Format::Concise => emit_with(out, |w| report::concise::write(&report, w)),

@@ -381,8 +381,15 @@ fn read_bounded(path: &std::path::Path, name: &str) -> Result<Result<Vec<u8>, u6
         return Ok(Err(meta.len()));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    // The size it had when opened: no read past it only to meet the end (a system call per
+    // file). A file that says it is empty (some virtual files do) is read to its end.
+    let limit = if meta.len() > 0 {
+        meta.len()
+    } else {
+        MAX_FILE_BYTES + 1
+    };
     file.by_ref()
-        .take(MAX_FILE_BYTES + 1)
+        .take(limit)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("{name}: {e}"))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {

@@ -2,6 +2,7 @@
 
 use super::Report;
 use crate::finding::{Finding, ResourceRef};
+use rayon::prelude::*;
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -74,7 +75,6 @@ pub fn write(r: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         },
         "  ",
     )?)?;
-    let mut shared = SharedParts::default();
     for (key, suppressed) in [("findings", false), ("suppressed", true)] {
         write!(w, ",\n  \"{key}\": ")?;
         // None of these: the findings are not read for them.
@@ -85,11 +85,38 @@ pub fn write(r: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         };
         let mut first = true;
         if !none {
-            for f in r.findings.iter() {
-                if f.suppressed.is_some() == suppressed {
+            // A window of findings at a time, serialised in pieces on the run's threads and
+            // written in order: the report is no longer a serial tail of the run, and a large
+            // one is still never whole in memory.
+            let mut all = r
+                .findings
+                .iter()
+                .filter(|f| f.suppressed.is_some() == suppressed);
+            let mut window = Vec::with_capacity(WINDOW);
+            loop {
+                window.clear();
+                window.extend(all.by_ref().take(WINDOW));
+                if window.is_empty() {
+                    break;
+                }
+                let pieces: Vec<std::io::Result<Vec<u8>>> = window
+                    .par_chunks(PIECE)
+                    .map(|chunk| {
+                        let mut piece = Vec::with_capacity(chunk.len() * 1024);
+                        let mut shared = SharedParts::default();
+                        for (i, f) in chunk.iter().enumerate() {
+                            if i > 0 {
+                                piece.extend_from_slice(b",\n");
+                            }
+                            finding(&mut piece, r.model, f, &mut shared)?;
+                        }
+                        Ok(piece)
+                    })
+                    .collect();
+                for piece in pieces {
                     w.write_all(if first { b"[\n" } else { b",\n" })?;
                     first = false;
-                    finding(&mut w, r, &f, &mut shared)?;
+                    w.write_all(&piece?)?;
                 }
             }
         }
@@ -133,9 +160,13 @@ struct SharedParts {
     file: Option<(String, Vec<u8>)>,
 }
 
+/// Findings serialised at a time (at most), and in one piece.
+const WINDOW: usize = 2048;
+const PIECE: usize = 256;
+
 fn finding(
     w: &mut impl std::io::Write,
-    r: &Report,
+    model: &crate::model::Model,
     f: &Finding,
     shared: &mut SharedParts,
 ) -> std::io::Result<()> {
@@ -178,7 +209,7 @@ fn finding(
     write!(w, ",\n{FIELD}\"responsibility\": ")?;
     let id: &str = &f.responsibility;
     if !shared.responsibilities.contains_key(id) {
-        let bytes = match r.model.get(id) {
+        let bytes = match model.get(id) {
             Some(a) => indented(&responsibility_of(a), FIELD)?,
             None => b"null".to_vec(),
         };
@@ -344,7 +375,8 @@ mod tests {
             kind: None,
             reason: "a reason".into(),
         }];
-        for count in [0, 1, 12] {
+        // Past one piece and one window too: the pieces join as one array.
+        for count in [0, 1, 12, PIECE + 1, WINDOW * 2 + 3] {
             for errors in [vec![], vec!["e1".to_string(), "e\"2".to_string()]] {
                 let findings: Vec<Finding> = (0..count).map(|n| finding(n, &model)).collect();
                 let suppressed = findings.iter().filter(|f| f.suppressed.is_some()).count();
