@@ -11,19 +11,15 @@ mod allocator {
     static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
     /// jemalloc's settings, read once when it starts (`_RJEM_MALLOC_CONF` still overrides
-    /// them). One arena: a run is short and its threads few; more arenas each keep memory
-    /// freed by their threads, past the 64 MB a run of any size stays within. Huge pages where
-    /// Linux has them: a run touches about 40 MB once, and faulting it in 4 KB pages cost a
-    /// tenth of its time.
+    /// them). One arena: a run is short and its threads few, and more arenas each keep the
+    /// memory their threads freed, past the 64 MB a run of any size stays within. No huge
+    /// pages: they cut page faults by three quarters but put 16 copies of the real corpus
+    /// at 60-67 MB (docs/measurements.md, section 15).
     #[repr(transparent)]
     pub struct Conf(*const std::ffi::c_char);
     // Safety: a pointer to a static, never written.
     unsafe impl Sync for Conf {}
 
-    #[cfg(target_os = "linux")]
-    #[unsafe(export_name = "_rjem_malloc_conf")]
-    pub static MALLOC_CONF: Conf = Conf(c"narenas:1,thp:always".as_ptr());
-    #[cfg(not(target_os = "linux"))]
     #[unsafe(export_name = "_rjem_malloc_conf")]
     pub static MALLOC_CONF: Conf = Conf(c"narenas:1".as_ptr());
 }
