@@ -164,6 +164,10 @@ pub struct Settings {
     /// Keep the text of the files with findings that were read again, for snippets (the
     /// human report); other reports need only the findings.
     pub snippets: bool,
+    /// Called once, from any thread, when the keep budget first refuses or drops a tree: the
+    /// set is a large one, whose memory the budget bounds from then on (the binary stops
+    /// huge pages there).
+    pub large_set: Option<fn()>,
 }
 
 impl Default for Settings {
@@ -175,6 +179,7 @@ impl Default for Settings {
             kube_version: None,
             keep_bytes: KEEP_BYTES,
             snippets: true,
+            large_set: None,
         }
     }
 }
@@ -737,6 +742,8 @@ struct Kept {
     /// Files the walk has found so far (it runs ahead of the readers).
     found: Arc<std::sync::atomic::AtomicUsize>,
     trees: std::sync::Mutex<Trees>,
+    /// A tree was refused or dropped: `Settings::large_set` was called.
+    large: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Default)]
@@ -791,11 +798,25 @@ impl Kept {
         } else if t.bytes.saturating_add(bytes) <= allowed {
             t.bytes += bytes;
             t.list.push((key, Box::new(loaded)));
+        } else {
+            self.mark_large(settings);
         }
         let dropped = t.evict(allowed);
         drop(t);
+        if !dropped.is_empty() {
+            self.mark_large(settings);
+        }
         // Freed outside the lock.
         drop(dropped);
+    }
+
+    fn mark_large(&self, settings: &Settings) {
+        use std::sync::atomic::Ordering::Relaxed;
+        if let Some(hook) = settings.large_set
+            && !self.large.swap(true, Relaxed)
+        {
+            hook();
+        }
     }
 
     /// The set has `files` files: drop what that allows no more.
@@ -804,6 +825,9 @@ impl Kept {
         self.known.store(files, Relaxed);
         let allowed = self.allowed(settings);
         let dropped = self.trees.lock().map(|mut t| t.evict(allowed));
+        if dropped.as_ref().is_ok_and(|d| !d.is_empty()) {
+            self.mark_large(settings);
+        }
         drop(dropped);
     }
 

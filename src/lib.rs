@@ -16,6 +16,7 @@ pub mod finding;
 pub mod fuzzing;
 pub mod index;
 pub mod kustomize;
+pub mod memory;
 pub mod model;
 pub mod object;
 pub mod objpath;

@@ -12,14 +12,17 @@ mod allocator {
 
     /// jemalloc's settings, read once when it starts (`_RJEM_MALLOC_CONF` still overrides
     /// them). One arena: a run is short and its threads few, and more arenas each keep the
-    /// memory their threads freed, past the 64 MB a run of any size stays within. No huge
-    /// pages: they cut page faults by three quarters but put 16 copies of the real corpus
-    /// at 60-67 MB (docs/measurements.md, section 15).
+    /// memory their threads freed, past the 64 MB a run of any size stays within. Huge pages
+    /// on Linux, until the set proves large (`onus::memory`).
     #[repr(transparent)]
     pub struct Conf(*const std::ffi::c_char);
     // Safety: a pointer to a static, never written.
     unsafe impl Sync for Conf {}
 
+    #[cfg(target_os = "linux")]
+    #[unsafe(export_name = "_rjem_malloc_conf")]
+    pub static MALLOC_CONF: Conf = Conf(c"narenas:1,thp:always".as_ptr());
+    #[cfg(not(target_os = "linux"))]
     #[unsafe(export_name = "_rjem_malloc_conf")]
     pub static MALLOC_CONF: Conf = Conf(c"narenas:1".as_ptr());
 }

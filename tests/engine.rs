@@ -135,3 +135,41 @@ fn findings_come_in_report_order() {
     }
     assert!(n > 1000, "only {n} findings: the test sees too little");
 }
+
+/// The engine says once, when its keep budget first refuses a tree, that the set is large
+/// (the binary stops huge pages there); a set the budget holds never says it.
+#[test]
+fn a_large_set_is_announced_once() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static SMALL: AtomicUsize = AtomicUsize::new(0);
+    static LARGE: AtomicUsize = AtomicUsize::new(0);
+    let root = common::root();
+    let found = onus::discover::discover(
+        &[root.join("examples").to_string_lossy().into_owned()],
+        &globset::GlobSet::empty(),
+        None,
+    );
+    assert!(found.inputs.len() > 2, "the examples are several files");
+    let rules = onus::registry::builtin_rules().expect("the built-in rules load");
+    let chosen: Vec<&Rule> = rules.iter().filter(|r| r.enabled).collect();
+    for (keep, counter) in [(usize::MAX / 2, &SMALL), (0, &LARGE)] {
+        fn small() {
+            SMALL.fetch_add(1, Ordering::Relaxed);
+        }
+        fn large() {
+            LARGE.fetch_add(1, Ordering::Relaxed);
+        }
+        let settings = Settings {
+            keep_bytes: keep,
+            large_set: Some(if keep == 0 { large } else { small }),
+            ..Settings::default()
+        };
+        engine::run(&found.inputs, &chosen, &settings);
+        let expected = usize::from(keep == 0);
+        assert_eq!(
+            counter.load(Ordering::Relaxed),
+            expected,
+            "keep {keep} bytes"
+        );
+    }
+}
