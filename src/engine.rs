@@ -292,7 +292,7 @@ fn load(input: &Input) -> Result<Loaded, String> {
         }
     };
     // A binary file (NUL bytes, and not UTF-16) is one finding, not a page of YAML errors.
-    if utf16_body(&bytes).is_none() && bytes.contains(&0) {
+    if utf16_body(&bytes).is_none() && memchr::memchr(0, &bytes).is_some() {
         let mut l = unreadable(
             name,
             "this file is binary (it holds NUL bytes), not a YAML or JSON manifest".into(),
@@ -1134,7 +1134,7 @@ pub fn read_source(path: &std::path::Path, name: Arc<str>) -> Result<Arc<SourceF
             MAX_FILE_BYTES / (1024 * 1024)
         )
     })?;
-    if utf16_body(&bytes).is_none() && bytes.contains(&0) {
+    if utf16_body(&bytes).is_none() && memchr::memchr(0, &bytes).is_some() {
         return Err(format!(
             "{name}: a binary file (it holds NUL bytes), not read"
         ));
