@@ -127,9 +127,19 @@ pub(crate) fn push_key(path: &mut String, key: &str) {
 }
 
 pub(crate) fn push_item(path: &mut String, item: NodeRef, index: usize) {
+    // Pushed piece by piece: a `format!` each was most of a finding's path cost.
     match item.get("name").and_then(|n| n.as_str()) {
-        Some(name) if !name.contains([']', '\'']) => path.push_str(&format!("[name={name}]")),
-        _ => path.push_str(&format!("[{index}]")),
+        Some(name) if !name.contains([']', '\'']) => {
+            path.push_str("[name=");
+            path.push_str(name);
+            path.push(']');
+        }
+        _ => {
+            use std::fmt::Write;
+            path.push('[');
+            let _ = write!(path, "{index}");
+            path.push(']');
+        }
     }
 }
 
@@ -144,13 +154,31 @@ pub fn fingerprint(parts: &[&str]) -> String {
             h = h.wrapping_mul(0x0100_0000_01b3);
         }
     }
-    format!("{h:016x}")
+    // Sixteen hex digits, written without the formatting machinery (a finding each).
+    (0..16)
+        .rev()
+        .map(|i| char::from(b"0123456789abcdef"[((h >> (i * 4)) & 0xf) as usize]))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::yaml::parse;
+
+    #[test]
+    fn fingerprints_are_sixteen_lowercase_hex_digits_of_fnv_1a() {
+        // FNV-1a 64 of "" is its offset basis; baselines hold these strings.
+        assert_eq!(fingerprint(&[]), "cbf29ce484222325");
+        let h = fingerprint(&["rule", "file.yaml"]);
+        assert_eq!(h.len(), 16);
+        let mut want: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in "rule\0file.yaml\0".bytes() {
+            want ^= u64::from(b);
+            want = want.wrapping_mul(0x0100_0000_01b3);
+        }
+        assert_eq!(h, format!("{want:016x}"));
+    }
 
     fn path_of(text: &str, needle: &str) -> String {
         path_at(text, needle, needle.len())

@@ -59,7 +59,14 @@ impl<'a> Container<'a> {
 
     /// `container `web``, `init container `migrate`` for messages.
     pub fn describe(&self) -> String {
-        format!("{} `{}`", self.list.noun(), self.name())
+        // Built piece by piece: a message each for most findings on containers.
+        let (noun, name) = (self.list.noun(), self.name());
+        let mut s = String::with_capacity(noun.len() + name.len() + 3);
+        s.push_str(noun);
+        s.push_str(" `");
+        s.push_str(&name);
+        s.push('`');
+        s
     }
 
     /// Its path in the pod spec: `containers[name=web]`, or by index without a name.
