@@ -382,11 +382,11 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
             None => pool,
         }
     };
-    // One thread: this one, whose allocations come from the main heap, which grows in large
-    // steps, where a worker's heap grows a page at a time (3,700 mprotect calls a run on the
-    // real corpus). With more, this thread walks while the pool reads (making it a worker
-    // and walking beside it measured slower). A thread already in a pool (a caller's) gets a
-    // pool of its own threads.
+    // One thread: this one, with no hand-off to a worker (and where the system's allocator
+    // is used, glibc's main heap grows in large steps where a worker's grows a page at a
+    // time: 3,700 mprotect calls a run on the real corpus). With more, this thread walks
+    // while the pool reads (making it a worker and walking beside it measured slower). A
+    // thread already in a pool (a caller's) gets a pool of its own threads.
     let one = args.jobs == Some(1)
         || (args.jobs.is_none()
             && std::env::var_os("RAYON_NUM_THREADS").is_none()

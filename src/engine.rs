@@ -793,17 +793,19 @@ impl Kept {
         let Ok(mut t) = self.trees.lock() else {
             return;
         };
-        if always {
+        let refused = if always {
             t.kustomizations.push((key, Box::new(loaded)));
+            false
         } else if t.bytes.saturating_add(bytes) <= allowed {
             t.bytes += bytes;
             t.list.push((key, Box::new(loaded)));
+            false
         } else {
-            self.mark_large(settings);
-        }
+            true
+        };
         let dropped = t.evict(allowed);
         drop(t);
-        if !dropped.is_empty() {
+        if refused || !dropped.is_empty() {
             self.mark_large(settings);
         }
         // Freed outside the lock.
