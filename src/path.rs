@@ -12,7 +12,8 @@ pub fn path_to(root: NodeRef, span: Span) -> String {
     if root.doc.rendered {
         return rendered_path_to(root, span);
     }
-    let mut path = String::new();
+    // Sized once for the usual path (a few keys deep) rather than grown key by key.
+    let mut path = String::with_capacity(64);
     let mut node = root;
     let at = span.start;
     for _ in 0..MAX_DEPTH {
@@ -37,6 +38,8 @@ pub fn path_to(root: NodeRef, span: Span) -> String {
         }
         node = value;
     }
+    // Findings keep it: no spare capacity held.
+    path.shrink_to_fit();
     path
 }
 
@@ -44,9 +47,25 @@ pub fn path_to(root: NodeRef, span: Span) -> String {
 /// is that of the node (key or value) whose span is the finding's, else of the smallest
 /// one holding its start, found by a walk of the whole object (objects are small).
 fn rendered_path_to(root: NodeRef, span: Span) -> String {
-    // (node, its path, depth); the best: (exact, extent, path).
-    let mut best: Option<(bool, usize, String)> = None;
-    let mut consider = |node_span: Span, path: &str| {
+    // Every child met: (its parent's entry, key, value, index, depth). Paths are written
+    // for the best one only, from its chain of parents (a string a node was most of the cost).
+    struct Entry<'a> {
+        parent: usize,
+        key: Option<NodeRef<'a>>,
+        value: NodeRef<'a>,
+        index: usize,
+        depth: usize,
+    }
+    let mut entries: Vec<Entry> = vec![Entry {
+        parent: 0,
+        key: None,
+        value: root,
+        index: 0,
+        depth: 0,
+    }];
+    // The best: (exact, extent, entry); the first met wins a tie.
+    let mut best: Option<(bool, usize, usize)> = None;
+    let mut consider = |node_span: Span, entry: usize| {
         let exact = node_span == span;
         if !exact && !contains(node_span, span.start) {
             return;
@@ -57,11 +76,17 @@ fn rendered_path_to(root: NodeRef, span: Span) -> String {
             Some((e, x, _)) => (exact && !e) || (exact == *e && extent < *x),
         };
         if better {
-            best = Some((exact, extent, path.to_string()));
+            best = Some((exact, extent, entry));
         }
     };
-    let mut stack: Vec<(NodeRef, String, usize)> = vec![(root, String::new(), 0)];
-    while let Some((node, path, depth)) = stack.pop() {
+    let mut stack: Vec<usize> = vec![0];
+    while let Some(at) = stack.pop() {
+        let Some(&Entry {
+            value: node, depth, ..
+        }) = entries.get(at)
+        else {
+            continue;
+        };
         if depth > MAX_DEPTH {
             continue;
         }
@@ -69,19 +94,39 @@ fn rendered_path_to(root: NodeRef, span: Span) -> String {
             let Some((k, v)) = node.child(i) else {
                 continue;
             };
-            let mut p = path.clone();
-            match k {
-                Some(k) => {
-                    push_key(&mut p, k.as_str().unwrap_or("?"));
-                    consider(k.span(), &p);
-                }
-                None => push_item(&mut p, v, i),
+            let id = entries.len();
+            entries.push(Entry {
+                parent: at,
+                key: k,
+                value: v,
+                index: i,
+                depth: depth + 1,
+            });
+            if let Some(k) = k {
+                consider(k.span(), id);
             }
-            consider(v.span(), &p);
-            stack.push((v, p, depth + 1));
+            consider(v.span(), id);
+            stack.push(id);
         }
     }
-    best.map(|b| b.2).unwrap_or_default()
+    let Some((_, _, mut at)) = best else {
+        return String::new();
+    };
+    let mut chain = Vec::new();
+    while at != 0 {
+        let Some(e) = entries.get(at) else { break };
+        chain.push(e);
+        at = e.parent;
+    }
+    let mut path = String::with_capacity(64);
+    for e in chain.into_iter().rev() {
+        match e.key {
+            Some(k) => push_key(&mut path, k.as_str().unwrap_or("?")),
+            None => push_item(&mut path, e.value, e.index),
+        }
+    }
+    path.shrink_to_fit();
+    path
 }
 
 fn contains(s: Span, at: usize) -> bool {
@@ -112,10 +157,11 @@ fn child_holding(node: NodeRef, at: usize) -> Option<(Option<NodeRef>, NodeRef, 
 }
 
 pub(crate) fn push_key(path: &mut String, key: &str) {
+    // By bytes: a multi-byte character's bytes are none of these either.
     let plain = !key.is_empty()
         && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '$');
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'$');
     if plain {
         if !path.is_empty() {
             path.push('.');
