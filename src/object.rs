@@ -163,6 +163,8 @@ pub struct Resource<'a> {
     pub namespace: &'a str,
     /// An item of a `kind: List` document.
     pub in_list: bool,
+    /// `pod_template`, found once: a dozen rules ask for it.
+    template: Option<NodeRef<'a>>,
 }
 
 impl<'a> Resource<'a> {
@@ -203,7 +205,7 @@ impl<'a> Resource<'a> {
                 .filter(|n| !n.is_empty())
                 .unwrap_or(default_namespace)
         };
-        Some(Resource {
+        let mut res = Resource {
             file,
             ordinal: 0,
             root,
@@ -212,7 +214,18 @@ impl<'a> Resource<'a> {
             name,
             namespace,
             in_list,
-        })
+            template: None,
+        };
+        res.template = res.find_pod_template();
+        Some(res)
+    }
+
+    /// The object seen from another node as its root (a rule reading a pod template's
+    /// fields as an object's).
+    pub fn with_root(&self, root: NodeRef<'a>) -> Resource<'a> {
+        let mut view = Resource { root, ..*self };
+        view.template = view.find_pod_template();
+        view
     }
 
     pub fn group(&self) -> &'a str {
@@ -278,6 +291,10 @@ impl<'a> Resource<'a> {
     /// Kinds we do not know (Knative Services, operators' workloads) count when their
     /// `spec.template.spec.containers` is a list, the shape every controller copies.
     pub fn pod_template(&self) -> Option<NodeRef<'a>> {
+        self.template
+    }
+
+    fn find_pod_template(&self) -> Option<NodeRef<'a>> {
         let group = self.group();
         match TEMPLATES.iter().find(|t| t.kind == self.kind) {
             Some(t) if t.groups.contains(&group) => {

@@ -193,18 +193,27 @@ pub(crate) fn push_item(path: &mut String, item: NodeRef, index: usize) {
 /// reordered): rule, file, object and path, never the line. FNV-1a, so that it is the same
 /// in every build and on every machine.
 pub fn fingerprint(parts: &[&str]) -> String {
+    const PRIME: u64 = 0x0100_0000_01b3;
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for part in parts {
-        for b in part.bytes().chain([0]) {
+        for &b in part.as_bytes() {
             h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
+            h = h.wrapping_mul(PRIME);
         }
+        // Each part ends with a 0 byte (xor with 0 leaves `h` as it is).
+        h = h.wrapping_mul(PRIME);
     }
     // Sixteen hex digits, written without the formatting machinery (a finding each).
-    (0..16)
-        .rev()
-        .map(|i| char::from(b"0123456789abcdef"[((h >> (i * 4)) & 0xf) as usize]))
-        .collect()
+    let mut out = String::with_capacity(16);
+    for i in (0..16).rev() {
+        let digit = ((h >> (i * 4)) & 0xf) as u8;
+        out.push(char::from(if digit < 10 {
+            b'0' + digit
+        } else {
+            b'a' + digit - 10
+        }));
+    }
+    out
 }
 
 #[cfg(test)]

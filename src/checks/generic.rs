@@ -428,7 +428,7 @@ fn select_from<'a>(
     res: &Resource<'a>,
     node: NodeRef<'a>,
 ) -> crate::objpath::Selection<'a> {
-    let view = Resource { root: node, ..*res };
+    let view = res.with_root(node);
     let mut sel = path.select(&view);
     // Paths are the object's: prefix the template's own.
     let prefix = crate::path::path_to(res.root, node.span());
