@@ -397,13 +397,22 @@ struct Builder {
     failed: Option<SyntaxError>,
 }
 
+/// Bytes per node in manifests, about (the real corpus has one per 25): a document's arrays
+/// are sized from the bytes left, not grown a doubling at a time.
+const BYTES_PER_NODE: usize = 24;
+
+/// At most this many nodes are reserved ahead (a file of many small documents would
+/// reserve its rest for each).
+const RESERVED_NODES: usize = 4096;
+
 impl Builder {
     fn new(text: &Text, start: usize, budget: usize) -> Self {
+        let expected = (text.len().saturating_sub(start) / BYTES_PER_NODE).min(RESERVED_NODES);
         Builder {
             doc: Document {
                 text: text.clone(),
-                nodes: Vec::new(),
-                children: Vec::new(),
+                nodes: Vec::with_capacity(expected),
+                children: Vec::with_capacity(expected),
                 owned: String::new(),
                 root: None,
                 start,
@@ -779,7 +788,13 @@ impl<'t> Sink<'t> {
             self.budget = b.budget;
             match b.failed {
                 Some(e) => self.stream.errors.push(e),
-                None => self.stream.documents.push(b.doc),
+                None => {
+                    let mut doc = b.doc;
+                    // Kept trees hold no reserve.
+                    doc.nodes.shrink_to_fit();
+                    doc.children.shrink_to_fit();
+                    self.stream.documents.push(doc);
+                }
             }
         }
     }
