@@ -98,29 +98,43 @@ pub(super) fn scan(text: &super::Text, from: usize, to: usize) -> Option<Stream>
 /// Bytes the scanner never has to think about: no tabs, CRs or control characters, no
 /// byte-order marks, C1 controls, non-characters or Unicode line separators.
 fn plain_bytes(b: &[u8]) -> bool {
-    let mut i = 0;
-    while let Some(&c) = b.get(i) {
-        if c < 0x20 {
-            // CRLF line breaks are read as breaks; a CR alone is granit's.
-            if c != b'\n' && !(c == b'\r' && b.get(i + 1) == Some(&b'\n')) {
-                return false;
-            }
-        } else if c == 0x7f {
+    // Most blocks are printable ASCII and line feeds only: those are checked a block at a
+    // time (a loop the compiler vectorises), the others byte by byte.
+    const BLOCK: usize = 64;
+    let mut at = 0;
+    for block in b.chunks(BLOCK) {
+        let special = block.iter().fold(false, |acc, &c| {
+            acc | ((c < 0x20 && c != b'\n') | (c >= 0x7f))
+        });
+        if special && !(at..at + block.len()).all(|i| plain_byte(b, i)) {
             return false;
-        } else if c >= 0x80 {
-            let next = b.get(i + 1).copied().unwrap_or(0);
-            let third = b.get(i + 2).copied().unwrap_or(0);
-            match c {
-                0xc2 if next < 0xa0 => return false,
-                0xef if next == 0xbb && third == 0xbf => return false,
-                0xef if next == 0xbf && third >= 0xbe => return false,
-                0xe2 if next == 0x80 && (third == 0xa8 || third == 0xa9) => return false,
-                _ => {}
-            }
         }
-        i += 1;
+        at += block.len();
     }
     true
+}
+
+/// Whether the byte at `i` is one the scanner handles (it may look at the two after it).
+fn plain_byte(b: &[u8], i: usize) -> bool {
+    let Some(&c) = b.get(i) else { return true };
+    if c < 0x20 {
+        // CRLF line breaks are read as breaks; a CR alone is granit's.
+        c == b'\n' || (c == b'\r' && b.get(i + 1) == Some(&b'\n'))
+    } else if c == 0x7f {
+        false
+    } else if c >= 0x80 {
+        let next = b.get(i + 1).copied().unwrap_or(0);
+        let third = b.get(i + 2).copied().unwrap_or(0);
+        !matches!(
+            (c, next, third),
+            (0xc2, 0..=0x9f, _)
+                | (0xef, 0xbb, 0xbf)
+                | (0xef, 0xbf, 0xbe..=0xff)
+                | (0xe2, 0x80, 0xa8 | 0xa9)
+        )
+    } else {
+        true
+    }
 }
 
 fn is_blank_or_end(c: Option<u8>) -> bool {
@@ -928,5 +942,58 @@ impl<'a> Scanner<'a> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{plain_byte, plain_bytes};
+
+    /// The check byte by byte, as it was before blocks: what `plain_bytes` must agree with.
+    fn byte_by_byte(b: &[u8]) -> bool {
+        (0..b.len()).all(|i| plain_byte(b, i))
+    }
+
+    #[test]
+    fn block_checks_agree_with_byte_checks_across_block_edges() {
+        let specials: &[&[u8]] = &[
+            b"\r\n",
+            b"\r",
+            b"\t",
+            b"\x7f",
+            b"\xc2\x85",
+            b"\xc2\xa0",
+            b"\xef\xbb\xbf",
+            b"\xef\xbf\xbe",
+            b"\xef\xbf\xbd",
+            b"\xe2\x80\xa8",
+            b"\xe2\x80\xa9",
+            b"\xe2\x80\xa6",
+            "é".as_bytes(),
+            b"\x00",
+        ];
+        for special in specials {
+            // Each special sequence at every offset around the first block edges.
+            for at in 56..136 {
+                let mut text = vec![b'a'; 200];
+                text[at..at + special.len()].copy_from_slice(special);
+                assert_eq!(
+                    plain_bytes(&text),
+                    byte_by_byte(&text),
+                    "{special:?} at {at}"
+                );
+                // Cut right after it (a sequence split by the end).
+                let cut = &text[..at + 1];
+                assert_eq!(
+                    plain_bytes(cut),
+                    byte_by_byte(cut),
+                    "{special:?} cut at {at}"
+                );
+            }
+        }
+        assert!(plain_bytes(b"a: b\nc: d\n"));
+        assert!(!plain_bytes(b"a:\tb\n"));
+        assert!(plain_bytes(b"a: b\r\n"));
+        assert!(!plain_bytes(b"a: b\rc"));
     }
 }
