@@ -95,7 +95,7 @@ pub fn is_kustomization(name: &str, root: NodeRef) -> bool {
 pub fn analyse<'a>(files: &[(usize, &str, &'a [Document])]) -> Kustomize<'a> {
     // Names as discovery gives them are already normal (Path compares by component):
     // only the others are normalised.
-    let mut by_path: HashMap<std::borrow::Cow<Path>, usize> = HashMap::new();
+    let mut by_path: HashMap<std::borrow::Cow<Path>, usize> = HashMap::with_capacity(files.len());
     for (i, name, _) in files {
         let path = Path::new(*name);
         let key = if is_normal(path) {

@@ -421,9 +421,10 @@ impl Builder {
                 merged_at: HashMap::new(),
                 rendered: false,
             },
-            stack: Vec::new(),
-            scratch: Vec::new(),
-            kids: Vec::new(),
+            // Working arrays sized for a manifest's usual depth and widest mapping.
+            stack: Vec::with_capacity(16),
+            scratch: Vec::with_capacity(64),
+            kids: Vec::with_capacity(32),
             anchors: HashMap::new(),
             budget,
             failed: None,
