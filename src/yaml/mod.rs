@@ -1215,6 +1215,12 @@ impl<'a> NodeRef<'a> {
         self.raw_entries().chunks_exact(2).rev().find_map(|kv| {
             let (k, v) = (*kv.first()?, *kv.get(1)?);
             let key_node = self.at(k);
+            // Most keys differ in length: told apart before their text is sliced.
+            if let Some(Kind::Scalar { len, .. }) = key_node.kind()
+                && len as usize != key.len()
+            {
+                return None;
+            }
             (key_node.scalar_str() == Some(key)).then(|| (key_node, self.at(v)))
         })
     }
