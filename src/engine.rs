@@ -1151,9 +1151,11 @@ fn empty_text() -> crate::yaml::Text {
 }
 
 fn path_hash(path: &std::path::Path) -> u64 {
-    use std::hash::{Hash, Hasher};
+    use std::hash::Hasher;
+    // The bytes, not the components (`Path`'s hash walks them): both sides hash the walk's
+    // own paths, and a path written two ways is only read again.
     let mut h = std::hash::DefaultHasher::new();
-    path.hash(&mut h);
+    h.write(path.as_os_str().as_encoded_bytes());
     h.finish()
 }
 

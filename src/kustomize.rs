@@ -45,18 +45,14 @@ pub fn dir_of(name: &str) -> PathBuf {
     normalize(Path::new(name).parent().unwrap_or(Path::new("")))
 }
 
-/// No `.` at the start and no `..` after a name: what `normalize` would give back.
-fn is_normal(p: &Path) -> bool {
-    let mut named = false;
-    for c in p.components() {
-        match c {
-            Component::CurDir => return false,
-            Component::ParentDir if named => return false,
-            Component::Normal(_) => named = true,
-            _ => {}
-        }
-    }
-    true
+/// A path as `normalize` writes paths, told by its bytes: names between single slashes (a
+/// leading one for an absolute path), none of them `.` or `..`.
+fn is_clean(bytes: &[u8]) -> bool {
+    let names = bytes.strip_prefix(b"/").unwrap_or(bytes);
+    !names.is_empty()
+        && names
+            .split(|&c| c == b'/')
+            .all(|n| !n.is_empty() && n != b"." && n != b"..")
 }
 
 struct Kust<'a> {
@@ -95,13 +91,18 @@ pub fn is_kustomization(name: &str, root: NodeRef) -> bool {
 pub fn analyse<'a>(files: &[(usize, &str, &'a [Document])]) -> Kustomize<'a> {
     // Names as discovery gives them are already normal (Path compares by component):
     // only the others are normalised.
-    let mut by_path: HashMap<std::borrow::Cow<Path>, usize> = HashMap::with_capacity(files.len());
+    // Keyed by the bytes of the path in its clean form (what `normalize` gives): hashing a
+    // `Path` walks its components, and this map holds every file of the run.
+    let mut by_path: HashMap<std::borrow::Cow<[u8]>, usize> = HashMap::with_capacity(files.len());
     for (i, name, _) in files {
-        let path = Path::new(*name);
-        let key = if is_normal(path) {
-            std::borrow::Cow::Borrowed(path)
+        let key = if is_clean(name.as_bytes()) {
+            std::borrow::Cow::Borrowed(name.as_bytes())
         } else {
-            std::borrow::Cow::Owned(normalize(path))
+            std::borrow::Cow::Owned(
+                normalize(Path::new(*name))
+                    .into_os_string()
+                    .into_encoded_bytes(),
+            )
         };
         by_path.insert(key, *i);
     }
@@ -129,9 +130,11 @@ pub fn analyse<'a>(files: &[(usize, &str, &'a [Document])]) -> Kustomize<'a> {
                     }
                 }
             }
-            result
-                .patches
-                .extend(patch_paths.iter().filter_map(|p| by_path.get(p.as_path())));
+            result.patches.extend(
+                patch_paths
+                    .iter()
+                    .filter_map(|p| by_path.get(p.as_os_str().as_encoded_bytes())),
+            );
             // Remote resources, Helm charts and plugins are not fetched or run.
             for key in ["resources", "bases", "components"] {
                 for r in root.get(key).into_iter().flat_map(|n| n.items()) {
@@ -229,7 +232,7 @@ pub fn analyse<'a>(files: &[(usize, &str, &'a [Document])]) -> Kustomize<'a> {
             if !seen.insert(p.clone()) {
                 continue;
             }
-            if let Some(file) = by_path.get(p.as_path()) {
+            if let Some(file) = by_path.get(p.as_os_str().as_encoded_bytes()) {
                 result.namespaces.entry(*file).or_insert(ns);
             } else if let Some(child) = kusts.get(&p) {
                 stack.extend(child.resources.iter().cloned());
@@ -237,4 +240,26 @@ pub fn analyse<'a>(files: &[(usize, &str, &'a [Document])]) -> Kustomize<'a> {
         }
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_clean, normalize};
+    use std::path::Path;
+
+    #[test]
+    fn a_clean_path_is_what_normalize_writes_and_others_are_not() {
+        for p in [
+            "a", "a/b.yaml", "/a/b", "../a", "a/../b", "./a", "a/./b", "a//b", "a/", "/", ".",
+            "..", "", "a/.b", "a/..b", ".a/b", "x/.../y",
+        ] {
+            let normal = normalize(Path::new(p));
+            let same = normal.as_os_str().as_encoded_bytes() == p.as_bytes();
+            if is_clean(p.as_bytes()) {
+                assert!(same, "{p:?} is clean but normalizes to {normal:?}");
+            }
+            // Lookups are by what normalize gives: it gives it again.
+            assert_eq!(normalize(&normal), normal, "{p:?}");
+        }
+    }
 }
