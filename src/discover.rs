@@ -2,8 +2,7 @@
 
 use crate::engine::{Input, Skipped, read_stdin};
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
-use std::collections::hash_map::Entry;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
 const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
@@ -206,24 +205,20 @@ fn glob_meta(s: &str) -> bool {
 }
 
 /// The files found so far, each once; each new one is also told to `on_new` (to be read
-/// while the walk goes on). Hashed, then put in path order once: a tree of paths compared
+/// while the walk goes on). Hashed, then put in path order once: a tree of paths compares
 /// them component by component at every level (4% of a run's instructions).
 struct Found<'f> {
-    /// Each file by its `order_key` (hashing a `Path` walks its components again).
-    set: HashMap<Vec<u8>, PathBuf>,
+    set: HashSet<PathBuf>,
     on_new: &'f mut dyn FnMut(&Path),
 }
 
 impl Found<'_> {
     fn insert(&mut self, p: PathBuf) -> bool {
-        match self.set.entry(order_key(&p)) {
-            Entry::Occupied(_) => false,
-            Entry::Vacant(v) => {
-                (self.on_new)(&p);
-                v.insert(p);
-                true
-            }
+        if self.set.contains(&p) {
+            return false;
         }
+        (self.on_new)(&p);
+        self.set.insert(p)
     }
 
     fn len(&self) -> usize {
@@ -232,16 +227,16 @@ impl Found<'_> {
 
     /// The files in `Path` order.
     fn into_sorted(self) -> Vec<PathBuf> {
-        let mut files: Vec<(Vec<u8>, PathBuf)> = self.set.into_iter().collect();
-        files.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        files.into_iter().map(|(_, p)| p).collect()
+        let mut files: Vec<PathBuf> = self.set.into_iter().collect();
+        files.sort_by_cached_key(|p| order_key(p));
+        files
     }
 }
 
 /// Bytes that sort and compare as `Path`s do (component by component, each component's kind
 /// first, as `Component`'s order has them): a shorter list of components sorts first, and a
 /// component's end (0, which no name holds) before any byte.
-pub(crate) fn order_key(p: &Path) -> Vec<u8> {
+fn order_key(p: &Path) -> Vec<u8> {
     use std::path::Component;
     let mut key = Vec::with_capacity(p.as_os_str().len() + 8);
     for c in p.components() {
@@ -272,7 +267,7 @@ pub fn discover_with(
     on_new: &mut dyn FnMut(&Path),
 ) -> Discovered {
     let mut found = Found {
-        set: HashMap::new(),
+        set: HashSet::new(),
         on_new,
     };
     let mut failures = Vec::new();
