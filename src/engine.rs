@@ -1216,6 +1216,11 @@ const HELD_BYTES: usize = 1 << 20;
 /// next, so that a large set's findings need not all be held.
 const CHUNK_FILES: usize = 512;
 
+/// Objects the second pass lints at a time, at most (a chunk is one file at least): a few
+/// files of many objects each would otherwise hold all their findings at once (the generated
+/// corpus, 40 files of 261 objects, held 28,000 findings: 94 MB peak, 62-66 MB with this).
+const CHUNK_OBJECTS: usize = 2048;
+
 fn name_of_slot(slots: &[Slot], i: usize) -> &str {
     slots.get(i).map_or("", |s| &*s.source.name)
 }
@@ -1506,10 +1511,23 @@ pub fn run_with(
     order.sort_by(|a, b| name_of_slot(&slots, *a).cmp(name_of_slot(&slots, *b)));
     let mut late_failures: Vec<(usize, String)> = Vec::new();
     let mut pending = held.iter().map(std::borrow::Cow::into_owned).peekable();
+    // Objects of each file (as the first pass counted them).
+    let objects_of = |i: usize| {
+        let at = |i: usize| offsets.get(i).copied().unwrap_or(total);
+        at(i + 1).saturating_sub(at(i))
+    };
     let mut start = 0;
     while start < order.len() {
+        let mut end = start;
+        let mut objects = 0;
+        while end < order.len()
+            && end - start < CHUNK_FILES
+            && (end == start || objects < CHUNK_OBJECTS)
+        {
+            objects += order.get(end).map_or(0, |&i| objects_of(i));
+            end += 1;
+        }
         // A chunk never splits files of one name (their findings sort together).
-        let mut end = (start + CHUNK_FILES).min(order.len());
         while end < order.len()
             && name_of_slot(&slots, order[end - 1]) == name_of_slot(&slots, order[end])
         {

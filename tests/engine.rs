@@ -173,3 +173,46 @@ fn a_large_set_is_announced_once() {
         );
     }
 }
+
+/// Files of many objects are linted a bounded number of objects at a time: the chunks, cut
+/// between files, lose or repeat no finding and keep report order.
+#[test]
+fn chunks_cut_by_objects_keep_every_finding_in_order() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut inputs = Vec::new();
+    for f in 0..5 {
+        let mut text = String::new();
+        for o in 0..900 {
+            text.push_str(&format!(
+                "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d{f}-{o}\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: nginx:latest\n"
+            ));
+        }
+        let path = dir.path().join(format!("f{f}.yaml"));
+        std::fs::write(&path, text).expect("a file written");
+        inputs.push(Input::Path {
+            name: path.to_string_lossy().into(),
+            path,
+            context: false,
+        });
+    }
+    // Rules on one object at a time: a file's findings do not depend on the others.
+    let rules: Vec<&Rule> = common::rules()
+        .iter()
+        .filter(|r| r.id == "image-latest-tag" || r.id == "missing-liveness-probe")
+        .collect();
+    assert_eq!(rules.len(), 2, "both rules exist");
+    let all = engine::run(&inputs, &rules, &Settings::default());
+    for w in all.findings.windows(2) {
+        assert!(w[0].sort_key() <= w[1].sort_key(), "out of order");
+    }
+    let alone: usize = inputs
+        .iter()
+        .map(|i| {
+            engine::run(std::slice::from_ref(i), &rules, &Settings::default())
+                .findings
+                .len()
+        })
+        .sum();
+    assert_eq!(all.findings.len(), alone);
+    assert!(alone >= 5 * 900 * 2, "only {alone} findings");
+}
