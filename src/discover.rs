@@ -205,7 +205,7 @@ fn glob_meta(s: &str) -> bool {
 }
 
 /// The files found so far, each once; each new one is also told to `on_new` (to be read
-/// while the walk goes on). Hashed, then put in path order once: a tree of paths compares
+/// while the walk goes on). Hashed, then put in path order once: a tree of paths compared
 /// them component by component at every level (4% of a run's instructions).
 struct Found<'f> {
     set: HashSet<PathBuf>,

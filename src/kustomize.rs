@@ -89,10 +89,9 @@ pub fn is_kustomization(name: &str, root: NodeRef) -> bool {
 }
 
 pub fn analyse<'a>(files: &[(usize, &str, &'a [Document])]) -> Kustomize<'a> {
-    // Names as discovery gives them are already normal (Path compares by component):
-    // only the others are normalised.
-    // Keyed by the bytes of the path in its clean form (what `normalize` gives): hashing a
-    // `Path` walks its components, and this map holds every file of the run.
+    // Keyed by the bytes of each path in its clean form (what `normalize` gives; names as
+    // discovery gives them mostly are, only the others are normalised): hashing a `Path`
+    // walks its components, and this map holds every file of the run.
     let mut by_path: HashMap<std::borrow::Cow<[u8]>, usize> = HashMap::with_capacity(files.len());
     for (i, name, _) in files {
         let key = if is_clean(name.as_bytes()) {
