@@ -421,6 +421,7 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
         // The human report reads the texts of files with findings again, one at a time.
         snippets: false,
         large_set: Some(crate::memory::no_huge_pages),
+        second_pass: Some(crate::memory::no_huge_pages),
     };
     let context: Vec<String> = config
         .context

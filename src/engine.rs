@@ -168,6 +168,9 @@ pub struct Settings {
     /// set is a large one, whose memory the budget bounds from then on (the binary stops
     /// huge pages there).
     pub large_set: Option<fn()>,
+    /// Called once when the second pass begins: from there memory grows by findings made and
+    /// freed a chunk at a time, not by trees parsed at once (the binary stops huge pages).
+    pub second_pass: Option<fn()>,
 }
 
 impl Default for Settings {
@@ -180,6 +183,7 @@ impl Default for Settings {
             keep_bytes: KEEP_BYTES,
             snippets: true,
             large_set: None,
+            second_pass: None,
         }
     }
 }
@@ -1396,6 +1400,7 @@ pub fn run_with(
             .collect(),
     };
     drop(kust);
+    drop(listing);
     // A rendered set says itself what it did not render.
     skipped.retain(|s| {
         !(s.kind.as_deref() == Some("Kustomization") && rendered.members.contains(s.file.as_str()))
@@ -1410,8 +1415,12 @@ pub fn run_with(
     skipped.extend(rendered_skipped);
 
     // First pass: each file's objects, what they give the index, what is not an object.
-    let with_tree = |slot: &Slot, f: &mut dyn FnMut(&Loaded)| -> Result<(), String> {
-        if let Some(l) = &slot.loaded {
+    // A file's tree: the one given, else the slot's kept one, else read again.
+    let with_tree = |slot: &Slot,
+                     given: Option<Box<Loaded>>,
+                     f: &mut dyn FnMut(&Loaded)|
+     -> Result<(), String> {
+        if let Some(l) = given.as_deref().or(slot.loaded.as_deref()) {
             f(l);
             return Ok(());
         }
@@ -1439,7 +1448,7 @@ pub fn run_with(
                 return Ok(e);
             }
             let mut out = None;
-            with_tree(slot, &mut |loaded| {
+            with_tree(slot, None, &mut |loaded| {
                 out = Some(gather(i, loaded, &view, settings, &reads));
             })?;
             out.map(Box::new).ok_or_else(|| "nothing read".to_string())
@@ -1507,6 +1516,9 @@ pub fn run_with(
     // Second pass: every rule, file by file (objects of a file in parallel too), in report
     // order: files by name (a finding's first sort key is its file), a chunk of files at a
     // time, so that each chunk's findings go to the sink before the next is linted.
+    if let Some(hook) = settings.second_pass {
+        hook();
+    }
     let mut order: Vec<usize> = (0..slots.len()).collect();
     order.sort_by(|a, b| name_of_slot(&slots, *a).cmp(name_of_slot(&slots, *b)));
     let mut late_failures: Vec<(usize, String)> = Vec::new();
@@ -1547,9 +1559,16 @@ pub fn run_with(
                 .unwrap_or_else(|p| p.into_inner())
                 .push(f);
         }
+        // The chunk's trees leave their slots: each is dropped once its file is linted, so
+        // the memory of the files done holds the findings of those to come.
+        let trees: Vec<Option<Box<Loaded>>> = chunk
+            .iter()
+            .map(|&fi| slots.get_mut(fi).and_then(|s| s.loaded.take()))
+            .collect();
         let results: Vec<(usize, FileResult)> = chunk
             .par_iter()
-            .map(|&fi| {
+            .zip(trees)
+            .map(|(&fi, tree)| {
                 let mut result = FileResult {
                     // What rendered sets found in this file, marked by its comments with
                     // the rest.
@@ -1565,7 +1584,8 @@ pub fn run_with(
                     return (fi, result);
                 };
                 let offset = offsets.get(fi).copied().unwrap_or(0);
-                let res = with_tree(slot, &mut |f| {
+                let kept = tree.is_some();
+                let res = with_tree(slot, tree, &mut |f| {
                     lint_file(
                         fi,
                         f,
@@ -1578,7 +1598,7 @@ pub fn run_with(
                         &sources,
                         &mut result,
                     );
-                    if slot.loaded.is_none() && settings.snippets && !result.findings.is_empty() {
+                    if !kept && settings.snippets && !result.findings.is_empty() {
                         result.reloaded = Some(f.source.clone());
                     }
                 });
@@ -1613,7 +1633,6 @@ pub fn run_with(
     failures.extend(late_failures.into_iter().map(|(_, e)| e));
     phases.mark("rules, findings sorted");
     // Freeing the trees of a large set takes a while: done beside the report.
-    drop(listing);
     if budget.read.into_inner() > 1 << 20 {
         // If no thread can be made, the closure (and the trees) is dropped here.
         let _ = std::thread::Builder::new().spawn(move || drop((slots, index)));

@@ -137,12 +137,17 @@ fn findings_come_in_report_order() {
 }
 
 /// The engine says once, when its keep budget first refuses a tree, that the set is large
-/// (the binary stops huge pages there); a set the budget holds never says it.
+/// (the binary stops huge pages there); a set the budget holds never says it. Either says
+/// once that its second pass begins.
 #[test]
 fn a_large_set_is_announced_once() {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static SMALL: AtomicUsize = AtomicUsize::new(0);
     static LARGE: AtomicUsize = AtomicUsize::new(0);
+    static SECOND: AtomicUsize = AtomicUsize::new(0);
+    fn second() {
+        SECOND.fetch_add(1, Ordering::Relaxed);
+    }
     let root = common::root();
     let found = onus::discover::discover(
         &[root.join("examples").to_string_lossy().into_owned()],
@@ -162,9 +167,16 @@ fn a_large_set_is_announced_once() {
         let settings = Settings {
             keep_bytes: keep,
             large_set: Some(if keep == 0 { large } else { small }),
+            second_pass: Some(second),
             ..Settings::default()
         };
+        let before = SECOND.load(Ordering::Relaxed);
         engine::run(&found.inputs, &chosen, &settings);
+        assert_eq!(
+            SECOND.load(Ordering::Relaxed),
+            before + 1,
+            "keep {keep} bytes"
+        );
         let expected = usize::from(keep == 0);
         assert_eq!(
             counter.load(Ordering::Relaxed),
