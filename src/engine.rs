@@ -1605,22 +1605,25 @@ pub fn run_with(
                 if let Err(e) = res {
                     result.failure = Some(e);
                 }
+                // Each file's findings sorted here, in parallel; a context file's dropped.
+                if context.get(fi).copied().unwrap_or(false) {
+                    result.findings = Vec::new();
+                }
+                result
+                    .findings
+                    .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
                 (fi, result)
             })
             .collect();
-        let mut findings: Vec<Finding> =
-            Vec::with_capacity(results.iter().map(|(_, r)| r.findings.len()).sum());
+        let mut runs = Vec::with_capacity(results.len());
         for (fi, r) in results {
-            if !context.get(fi).copied().unwrap_or(false) {
-                findings.extend(r.findings);
-            }
+            runs.push(r.findings);
             if let (Some(source), Some(slot)) = (r.reloaded, sources.get_mut(fi)) {
                 *slot = source;
             }
             late_failures.extend(r.failure.map(|e| (fi, e)));
         }
-        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        findings.into_iter().for_each(&mut *sink);
+        emit_sorted(runs, sink);
         start = end;
     }
     drop(pending);
@@ -1650,6 +1653,30 @@ pub fn run_with(
         skipped,
         summary,
         failures,
+    }
+}
+
+/// Sorted runs of findings to `sink` in report order, as one stable sort of their
+/// concatenation would give them: files come in name order, so the runs almost always follow
+/// each other and go on as they are, without a copy; otherwise they are sorted together.
+fn emit_sorted(runs: Vec<Vec<Finding>>, sink: &mut dyn FnMut(Finding)) {
+    let mut last: Option<&Finding> = None;
+    let mut in_order = true;
+    for run in &runs {
+        if let (Some(a), Some(b)) = (last, run.first())
+            && a.sort_key() > b.sort_key()
+        {
+            in_order = false;
+            break;
+        }
+        last = run.last().or(last);
+    }
+    if in_order {
+        runs.into_iter().flatten().for_each(sink);
+    } else {
+        let mut all: Vec<Finding> = runs.into_iter().flatten().collect();
+        all.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        all.into_iter().for_each(sink);
     }
 }
 
@@ -1749,6 +1776,8 @@ fn lint_file(
             (out, annotations)
         })
         .collect();
+    // Sized once: a file of many objects grows no copies of its findings.
+    findings.reserve_exact(per_object.iter().map(|(found, _)| found.len()).sum());
     for (found, annotations) in per_object {
         findings.extend(found);
         result.annotations.extend(annotations);
@@ -1924,4 +1953,83 @@ pub fn first_paragraph(text: &str) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A finding told apart by `file_index` alone (its id here); the rest makes its sort key.
+    fn found(id: usize, file: &str, line: usize, message: &str) -> Finding {
+        Finding {
+            rule: Arc::from("host-path-volume"),
+            severity: crate::finding::Severity::Warning,
+            message: message.into(),
+            file_index: id,
+            file: Arc::from(file),
+            span: Span::default(),
+            line,
+            column: 1,
+            end_line: line,
+            end_column: 2,
+            label: None,
+            related: Vec::new(),
+            resource: None,
+            responsibility: Arc::from(""),
+            help: Arc::from(""),
+            suppressed: None,
+            path: String::new(),
+            fingerprint: String::new(),
+        }
+    }
+
+    /// Runs in name order go on as they are; runs out of order, or overlapping, are sorted
+    /// together: either way the order is that of one stable sort of their concatenation
+    /// (ties, equal keys in two runs, keep the runs' order).
+    #[test]
+    fn sorted_runs_come_out_as_one_stable_sort_would_give_them() {
+        let cases: Vec<Vec<Vec<(&str, usize, &str)>>> = vec![
+            vec![
+                vec![("a", 1, "x"), ("a", 2, "x")],
+                vec![],
+                vec![("b", 1, "x")],
+            ],
+            vec![vec![("b", 1, "x")], vec![("a", 5, "x"), ("a", 9, "x")]],
+            vec![vec![("a", 1, "x"), ("a", 3, "x")], vec![("a", 2, "x")]],
+            vec![
+                vec![("a", 1, "x")],
+                vec![("a", 1, "x")],
+                vec![("a", 1, "x")],
+            ],
+            vec![
+                vec![("a", 2, "y")],
+                vec![("a", 2, "x"), ("a", 2, "y")],
+                vec![],
+            ],
+            vec![vec![], vec![("c", 1, "x")], vec![], vec![("b", 1, "x")]],
+        ];
+        for runs in cases {
+            let mut id = 0;
+            let runs: Vec<Vec<Finding>> = runs
+                .into_iter()
+                .map(|run| {
+                    let mut run: Vec<Finding> = run
+                        .into_iter()
+                        .map(|(file, line, message)| {
+                            id += 1;
+                            found(id, file, line, message)
+                        })
+                        .collect();
+                    run.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+                    run
+                })
+                .collect();
+            let mut expected: Vec<Finding> = runs.iter().flatten().cloned().collect();
+            expected.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+            let mut got = Vec::new();
+            emit_sorted(runs, &mut |f| got.push(f.file_index));
+            let expected: Vec<usize> = expected.iter().map(|f| f.file_index).collect();
+            assert_eq!(got, expected);
+        }
+    }
 }
