@@ -1988,7 +1988,9 @@ mod tests {
     /// (ties, equal keys in two runs, keep the runs' order).
     #[test]
     fn sorted_runs_come_out_as_one_stable_sort_would_give_them() {
-        let cases: Vec<Vec<Vec<(&str, usize, &str)>>> = vec![
+        // Runs of (file, line, message).
+        type Runs<'a> = Vec<Vec<(&'a str, usize, &'a str)>>;
+        let cases: Vec<Runs> = vec![
             vec![
                 vec![("a", 1, "x"), ("a", 2, "x")],
                 vec![],
