@@ -137,6 +137,89 @@ impl Store {
             .chain(self.mem.iter().map(Cow::Borrowed))
     }
 
+    /// Every finding in order, up to `n` at a time: those on disk read back in order and
+    /// decoded on the pool's threads (a large report's decoding is no serial tail), those in
+    /// memory borrowed. A window is never empty; one may be short where the disk's end.
+    pub fn windows(&self, n: usize) -> impl Iterator<Item = Vec<Cow<'_, Finding>>> {
+        use rayon::prelude::*;
+        let n = n.max(1);
+        let mut spilled = self.spill.as_ref().map(|s| Reader {
+            file: &s.file,
+            pos: 0,
+            end: s.end,
+            buf: Vec::new(),
+            at: 0,
+            store: self,
+            shared: Shared::default(),
+        });
+        let mut mem = self.mem.iter();
+        std::iter::from_fn(move || {
+            let mut out: Vec<Cow<'_, Finding>> = Vec::with_capacity(n);
+            if let Some(reader) = &mut spilled {
+                // The records copied out in order, then decoded in pieces in parallel.
+                let mut bytes = Vec::new();
+                let mut ranges = Vec::with_capacity(n);
+                let mut done = false;
+                while ranges.len() < n {
+                    match reader.next_raw() {
+                        Ok(Some(at)) => {
+                            let start = bytes.len();
+                            bytes.extend_from_slice(reader.buf.get(at).unwrap_or_default());
+                            ranges.push(start..bytes.len());
+                        }
+                        Ok(None) => {
+                            done = true;
+                            break;
+                        }
+                        Err(e) => {
+                            self.fail(format!(
+                                "cannot read back the findings written to disk: {e}"
+                            ));
+                            done = true;
+                            break;
+                        }
+                    }
+                }
+                let pieces: Vec<Vec<Option<Finding>>> = ranges
+                    .par_chunks(DECODE_PIECE)
+                    .map(|piece| {
+                        let mut shared = Shared::default();
+                        piece
+                            .iter()
+                            .map(|r| {
+                                let mut d = Decoder {
+                                    bytes: bytes.get(r.clone())?,
+                                    at: 0,
+                                };
+                                d.finding(&mut shared)
+                            })
+                            .collect()
+                    })
+                    .collect();
+                for f in pieces.into_iter().flatten() {
+                    match f {
+                        Some(f) => out.push(Cow::Owned(f)),
+                        None => {
+                            // As `iter` does: the rest of the disk is not read.
+                            self.fail(
+                                "cannot read back the findings written to disk: a finding \
+                                 does not decode"
+                                    .into(),
+                            );
+                            done = true;
+                            break;
+                        }
+                    }
+                }
+                if done {
+                    spilled = None;
+                }
+            }
+            out.extend(mem.by_ref().take(n - out.len()).map(Cow::Borrowed));
+            (!out.is_empty()).then_some(out)
+        })
+    }
+
     /// Finding `i` (in the order pushed): from memory, or read back from disk; None past the
     /// end or when it cannot be read (the store then records the failure).
     pub fn get(&self, i: usize) -> Option<Finding> {
@@ -312,6 +395,9 @@ impl Shared {
 
 const BLOCK: usize = 256 << 10;
 
+/// Findings decoded by one task of `Store::windows`.
+const DECODE_PIECE: usize = 256;
+
 impl Reader<'_> {
     /// Make `n` bytes available from `at`; false at the end or on an error.
     fn fill(&mut self, n: usize) -> Result<bool, String> {
@@ -342,6 +428,20 @@ impl Reader<'_> {
     }
 
     fn next_finding(&mut self) -> Result<Option<Finding>, String> {
+        let Some(at) = self.next_raw()? else {
+            return Ok(None);
+        };
+        let mut d = Decoder {
+            bytes: self.buf.get(at).ok_or("short finding")?,
+            at: 0,
+        };
+        d.finding(&mut self.shared)
+            .map(Some)
+            .ok_or_else(|| "a finding does not decode".into())
+    }
+
+    /// Where the next finding's record, as written, lies in `buf`.
+    fn next_raw(&mut self) -> Result<Option<std::ops::Range<usize>>, String> {
         if !self.fill(4)? {
             return Ok(None);
         }
@@ -352,15 +452,9 @@ impl Reader<'_> {
         if !self.fill(len)? {
             return Err("a finding is missing".into());
         }
-        let bytes = self
-            .buf
-            .get(self.at..self.at + len)
-            .ok_or("short finding")?;
+        let start = self.at;
         self.at += len;
-        let mut d = Decoder { bytes, at: 0 };
-        d.finding(&mut self.shared)
-            .map(Some)
-            .ok_or_else(|| "a finding does not decode".into())
+        Ok(Some(start..start + len))
     }
 }
 
@@ -662,6 +756,18 @@ mod tests {
                 assert_eq!(s.get(i).map(|f| format!("{f:?}")).as_ref(), want.get(i));
             }
             assert!(s.get(2000).is_none());
+            // In windows, decoded in parallel: the same findings in the same order, no
+            // window empty or larger than asked.
+            for n in [1, 3, 256, 257, 5000] {
+                let windows: Vec<Vec<Cow<Finding>>> = s.windows(n).collect();
+                assert!(windows.iter().all(|w| !w.is_empty() && w.len() <= n), "{n}");
+                assert_eq!(
+                    dump(windows.into_iter().flatten()),
+                    want,
+                    "budget {budget}, {n}"
+                );
+            }
+            assert_eq!(s.failure(), None);
             let marked = s.map(|f| f.line += 1);
             assert!(marked.iter().zip(&all).all(|(a, b)| a.line == b.line + 1));
         }
@@ -680,5 +786,30 @@ mod tests {
         }
         let mut d = Decoder { bytes: &out, at: 0 };
         assert!(d.finding(&mut Shared::default()).is_some());
+    }
+
+    /// A record on disk that no longer decodes ends the reading back, in windows as one by
+    /// one: what came before it is given, the store says why the rest is missing.
+    #[test]
+    fn a_damaged_file_stops_the_windows_and_says_so() {
+        let all: Vec<Finding> = (0..600).map(|n| finding(n, true)).collect();
+        let mut s = Store::new(0);
+        for f in &all {
+            s.push(f.clone());
+        }
+        let Some(spill) = &s.spill else {
+            panic!("a store of budget 0 writes to disk");
+        };
+        // Finding 300's record: its length prefix kept, its bytes made undecodable.
+        let at = spill.offsets[300];
+        let next = spill.offsets[301];
+        write_at(&spill.file, &vec![0xff; (next - at - 4) as usize], at + 4).unwrap();
+        let got: Vec<Cow<Finding>> = s.windows(128).flatten().collect();
+        assert_eq!(got.len(), 300);
+        assert_eq!(
+            dump(got.into_iter()),
+            dump(all.iter().take(300).map(Cow::Borrowed))
+        );
+        assert!(s.failure().is_some_and(|e| e.contains("does not decode")));
     }
 }

@@ -88,19 +88,12 @@ pub fn write(r: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
             // A window of findings at a time, serialised in pieces on the run's threads and
             // written in order: the report is no longer a serial tail of the run, and a large
             // one is still never whole in memory.
-            let mut all = r
-                .findings
-                .iter()
-                .filter(|f| f.suppressed.is_some() == suppressed);
-            let mut window = Vec::with_capacity(WINDOW);
-            loop {
-                window.clear();
-                window.extend(all.by_ref().take(WINDOW));
-                if window.is_empty() {
-                    break;
-                }
+            for mut window in r.findings.windows(WINDOW) {
+                window.retain(|f| f.suppressed.is_some() == suppressed);
+                // Each piece's findings are dropped by the thread that wrote them.
                 let pieces: Vec<std::io::Result<Vec<u8>>> = window
-                    .par_chunks(PIECE)
+                    .into_par_iter()
+                    .chunks(PIECE)
                     .map(|chunk| {
                         let mut piece = Vec::with_capacity(chunk.len() * 1024);
                         let mut shared = SharedParts::default();

@@ -34,6 +34,17 @@ impl<'a> Findings<'a> {
         }
     }
 
+    /// In order, up to `n` at a time (a store decodes each window on the pool's threads).
+    pub fn windows(&self, n: usize) -> Box<dyn Iterator<Item = Vec<Cow<'a, Finding>>> + 'a> {
+        match *self {
+            Findings::Slice(s) => Box::new(
+                s.chunks(n.max(1))
+                    .map(|c| c.iter().map(Cow::Borrowed).collect()),
+            ),
+            Findings::Store(s) => Box::new(s.windows(n)),
+        }
+    }
+
     /// All at once, for the printers that hold their whole output anyway.
     pub fn all(&self) -> Cow<'a, [Finding]> {
         match *self {
