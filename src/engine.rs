@@ -1635,7 +1635,8 @@ pub fn run_with(
     late_failures.sort_by_key(|(fi, _)| *fi);
     failures.extend(late_failures.into_iter().map(|(_, e)| e));
     phases.mark("rules, findings sorted");
-    // Freeing the trees of a large set takes a while: done beside the report.
+    // Freeing a large set's index and slots (its trees went file by file) takes a while:
+    // done beside the report.
     if budget.read.into_inner() > 1 << 20 {
         // If no thread can be made, the closure (and the trees) is dropped here.
         let _ = std::thread::Builder::new().spawn(move || drop((slots, index)));
