@@ -139,7 +139,8 @@ impl Store {
 
     /// Every finding in order, up to `n` at a time: those on disk read back in order and
     /// decoded on the pool's threads (a large report's decoding is no serial tail), those in
-    /// memory borrowed. A window is never empty; one may be short where the disk's end.
+    /// memory borrowed. A window is never empty; the one where the disk's findings end may be
+    /// short.
     pub fn windows(&self, n: usize) -> impl Iterator<Item = Vec<Cow<'_, Finding>>> {
         use rayon::prelude::*;
         let n = n.max(1);
