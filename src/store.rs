@@ -119,9 +119,9 @@ impl Store {
         }
     }
 
-    /// Every finding in order: those on disk decoded, those in memory borrowed.
-    pub fn iter(&self) -> impl Iterator<Item = Cow<'_, Finding>> {
-        let spilled = self.spill.as_ref().map(|s| Reader {
+    /// A reader of the findings on disk, from the start.
+    fn reader(&self) -> Option<Reader<'_>> {
+        self.spill.as_ref().map(|s| Reader {
             file: &s.file,
             pos: 0,
             end: s.end,
@@ -129,7 +129,12 @@ impl Store {
             at: 0,
             store: self,
             shared: Shared::default(),
-        });
+        })
+    }
+
+    /// Every finding in order: those on disk decoded, those in memory borrowed.
+    pub fn iter(&self) -> impl Iterator<Item = Cow<'_, Finding>> {
+        let spilled = self.reader();
         spilled
             .into_iter()
             .flatten()
@@ -144,15 +149,7 @@ impl Store {
     pub fn windows(&self, n: usize) -> impl Iterator<Item = Vec<Cow<'_, Finding>>> {
         use rayon::prelude::*;
         let n = n.max(1);
-        let mut spilled = self.spill.as_ref().map(|s| Reader {
-            file: &s.file,
-            pos: 0,
-            end: s.end,
-            buf: Vec::new(),
-            at: 0,
-            store: self,
-            shared: Shared::default(),
-        });
+        let mut spilled = self.reader();
         let mut mem = self.mem.iter();
         std::iter::from_fn(move || {
             let mut out: Vec<Cow<'_, Finding>> = Vec::with_capacity(n);
@@ -173,9 +170,7 @@ impl Store {
                             break;
                         }
                         Err(e) => {
-                            self.fail(format!(
-                                "cannot read back the findings written to disk: {e}"
-                            ));
+                            self.fail_reading(&e);
                             done = true;
                             break;
                         }
@@ -202,11 +197,7 @@ impl Store {
                         Some(f) => out.push(Cow::Owned(f)),
                         None => {
                             // As `iter` does: the rest of the disk is not read.
-                            self.fail(
-                                "cannot read back the findings written to disk: a finding \
-                                 does not decode"
-                                    .into(),
-                            );
+                            self.fail_reading("a finding does not decode");
                             done = true;
                             break;
                         }
@@ -245,9 +236,7 @@ impl Store {
         match read() {
             Ok(f) => Some(f),
             Err(e) => {
-                self.fail(format!(
-                    "cannot read back the findings written to disk: {e}"
-                ));
+                self.fail_reading(&e);
                 None
             }
         }
@@ -269,6 +258,13 @@ impl Store {
     /// Why spilled findings could not be read back, if they could not.
     pub fn failure(&self) -> Option<String> {
         self.failure.lock().ok().and_then(|g| g.clone())
+    }
+
+    /// Findings on disk could not be read back: the report misses the rest of them.
+    fn fail_reading(&self, why: &str) {
+        self.fail(format!(
+            "cannot read back the findings written to disk: {why}"
+        ));
     }
 
     fn fail(&self, e: String) {
@@ -465,9 +461,7 @@ impl Iterator for Reader<'_> {
         match self.next_finding() {
             Ok(f) => f,
             Err(e) => {
-                self.store.fail(format!(
-                    "cannot read back the findings written to disk: {e}"
-                ));
+                self.store.fail_reading(&e);
                 self.pos = self.end;
                 self.at = self.buf.len();
                 None
