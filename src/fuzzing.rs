@@ -312,14 +312,24 @@ pub fn check_rule(data: &[u8]) {
 /// (`yaml::compare`: kinds, spans, styles, values, children, duplicates, merges, errors).
 pub fn check_scanner(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
+    let slow = yaml::parse_granit(&text);
     if let Some(fast) = yaml::parse_scanner(&text) {
-        let slow = yaml::parse_granit(&text);
         if let Err(e) = yaml::compare(&fast, &slow) {
             panic!("the scanner and granit-parser differ: {e}");
         }
         for doc in &fast.documents {
             check_document(&text, doc);
         }
+    }
+    // What onus reads with: the scanner, else a document at a time, else granit whole; and
+    // a large stream in pieces (here pieces of 64 bytes).
+    if let Err(e) = yaml::compare(&yaml::parse(&text), &slow) {
+        panic!("the parse and granit-parser differ: {e}");
+    }
+    if let Some(pieces) = yaml::parse_in_pieces(&text, 64)
+        && let Err(e) = yaml::compare(&pieces, &slow)
+    {
+        panic!("the parse in pieces and granit-parser differ: {e}");
     }
 }
 

@@ -41,6 +41,73 @@ fn compare_all(dirs: &[PathBuf]) -> Tally {
     t
 }
 
+/// The files of each directory under `dirs` (two or more) as one stream of documents, the
+/// way `helm template` or `kubectl get -o yaml` writes them: what onus reads it as
+/// (`yaml::parse`: the scanner, else a document at a time, else granit whole) against
+/// granit-parser's reading of the whole stream. Gives (streams, streams the scanner declined
+/// whole, nodes identical), and the differences.
+fn compare_streams(dirs: &[PathBuf]) -> ((usize, usize, usize), Vec<String>) {
+    let mut files = Vec::new();
+    for d in dirs {
+        common::files_under(d, &mut files);
+    }
+    files.sort();
+    let mut by_dir: std::collections::BTreeMap<PathBuf, Vec<String>> = Default::default();
+    for f in files {
+        let Ok(Ok(text)) = std::fs::read(&f).map(String::from_utf8) else {
+            continue;
+        };
+        let dir = f.parent().map(PathBuf::from).unwrap_or_default();
+        by_dir.entry(dir).or_default().push(text);
+    }
+    let (mut streams, mut declined, mut nodes, mut differ) = (0, 0, 0, Vec::new());
+    for (dir, texts) in by_dir.into_iter().filter(|(_, t)| t.len() > 1) {
+        let mut stream = String::new();
+        for text in texts {
+            stream.push_str("---\n");
+            stream.push_str(&text);
+            if !stream.ends_with('\n') {
+                stream.push('\n');
+            }
+        }
+        streams += 1;
+        declined += usize::from(onus::yaml::parse_scanner(&stream).is_none());
+        match onus::yaml::compare(
+            &onus::yaml::parse(&stream),
+            &onus::yaml::parse_granit(&stream),
+        ) {
+            Ok(n) => nodes += n,
+            Err(e) => differ.push(format!("{}: {e}", dir.display())),
+        }
+    }
+    ((streams, declined, nodes), differ)
+}
+
+#[test]
+fn streams_of_many_documents_are_read_as_granit_reads_them() {
+    let root = common::root();
+    let mut dirs = vec![root.join("fixtures"), root.join("examples")];
+    let corpus = root.join("../shared/corpus");
+    if corpus.is_dir() {
+        dirs.push(corpus);
+    } else {
+        eprintln!("../shared/corpus absent: the project's files only");
+    }
+    let ((streams, declined, nodes), differ) = compare_streams(&dirs);
+    println!("{streams} streams, {declined} declined whole, {nodes} nodes identical");
+    assert!(
+        differ.is_empty(),
+        "{} differ:\n{}",
+        differ.len(),
+        differ.join("\n")
+    );
+    // Streams with a document outside the scanner's subset are there, or this tests little.
+    assert!(
+        declined >= 3 && streams >= 20,
+        "{streams} streams, {declined} declined"
+    );
+}
+
 #[test]
 fn the_scanner_builds_granits_tree_on_the_project_files() {
     let root = common::root();

@@ -744,22 +744,162 @@ pub fn parse_shared(text: &Text) -> Stream {
 /// doubts) goes to granit-parser. Both build the tree through the same `Sink`, and
 /// tests/scanner.rs and the `scanner` fuzz target check that they build the same one.
 pub fn parse_range(text: &Text, from: usize, to: usize) -> Stream {
-    match scan::scan(text, from, to) {
-        Some(stream) => stream,
-        None => parse_range_granit(text, from, to),
+    let budget = merge_budget(to.saturating_sub(from));
+    if let Some(stream) = in_pieces(text, from, to, budget, PIECE_BYTES) {
+        return stream;
     }
+    if let Some((stream, _)) = scan::scan(text, from, to, budget) {
+        return stream;
+    }
+    by_documents(text, from, to, to, budget)
+        .map_or_else(|| parse_range_granit(text, from, to, budget).0, |(s, _)| s)
+}
+
+/// Documents of a large stream are parsed in pieces of about this many bytes, in parallel.
+const PIECE_BYTES: usize = 256 * 1024;
+
+/// A large stream (a CRD bundle, a `helm template` output) cut between documents into
+/// pieces parsed in parallel, each as `parse_range` would, each allowed the whole merge
+/// budget. None, for one parse of the whole, when the stream is small or has no cut, when
+/// a piece has an error (granit-parser recovers its own way), or when the pieces together
+/// spend more than the budget (the whole's parse says which document overspends).
+fn in_pieces(text: &Text, from: usize, to: usize, budget: usize, piece: usize) -> Option<Stream> {
+    use rayon::prelude::*;
+    if to.saturating_sub(from) < 2 * piece {
+        return None;
+    }
+    let mut bounds = vec![from];
+    for cut in document_cuts(text.as_bytes(), from, to)? {
+        let last = bounds.last().copied().unwrap_or(from);
+        if cut.saturating_sub(last) >= piece && to.saturating_sub(cut) >= piece / 2 {
+            bounds.push(cut);
+        }
+    }
+    if bounds.len() < 2 {
+        return None;
+    }
+    bounds.push(to);
+    let parts: Vec<(Stream, usize)> = bounds
+        .par_windows(2)
+        .map(|w| match *w {
+            [a, z] => scan::scan_until(text, a, z, to, budget)
+                .or_else(|| by_documents(text, a, z, to, budget))
+                .unwrap_or_else(|| parse_granit_until(text, a, z, to, budget)),
+            _ => (Stream::default(), budget),
+        })
+        .collect();
+    let spent: usize = parts
+        .iter()
+        .map(|(_, left)| budget.saturating_sub(*left))
+        .sum();
+    if spent > budget || parts.iter().any(|(s, _)| !s.errors.is_empty()) {
+        return None;
+    }
+    let mut out = Stream::default();
+    out.documents
+        .reserve_exact(parts.iter().map(|(s, _)| s.documents.len()).sum());
+    for (part, _) in parts {
+        out.documents.extend(part.documents);
+    }
+    Some(out)
+}
+
+/// A stream the scanner declines, parsed a document at a time: the scanner's documents by
+/// the scanner, the others by granit-parser (one tab or tag in a `helm template` output
+/// would otherwise send all of it to the parser four times slower). None, for granit-parser
+/// to read it whole as before, when the stream has directives, fewer than two documents, or
+/// an error anywhere: a document marker at the start of a line always ends a document, so
+/// valid documents read alone are read as in the stream, and errors keep granit's own
+/// recovery. The merge budget is the stream's, spent document after document; what is left
+/// of it is given back.
+fn by_documents(
+    text: &Text,
+    from: usize,
+    stop: usize,
+    to: usize,
+    mut budget: usize,
+) -> Option<(Stream, usize)> {
+    let cuts = document_cuts(text.as_bytes(), from, stop)?;
+    let mut out = Stream::default();
+    let mut start = from;
+    for end in cuts.into_iter().chain(std::iter::once(stop)) {
+        if end <= start {
+            continue;
+        }
+        // Each document sees the text after it, as in a parse of the whole (an empty block
+        // scalar before a marker ends elsewhere than one at the end of the text).
+        let (part, left) = scan::scan_until(text, start, end, to, budget)
+            .unwrap_or_else(|| parse_granit_until(text, start, end, to, budget));
+        if !part.errors.is_empty() {
+            return None;
+        }
+        budget = left;
+        out.documents.extend(part.documents);
+        start = end;
+    }
+    Some((out, budget))
+}
+
+/// Where `b[from..to]` can be cut between documents: before each line that starts with a
+/// `---` marker, after each line that starts with a `...` marker (in YAML, no content line
+/// can start with either). None when there is no cut, or a line starts with `%` (a
+/// directive belongs to the document after it).
+fn document_cuts(b: &[u8], from: usize, to: usize) -> Option<Vec<usize>> {
+    let b = b.get(..to)?;
+    let mut cuts = Vec::new();
+    let mut line = from;
+    while line < to {
+        let next = memchr::memchr(b'\n', b.get(line..)?).map_or(to, |n| line + n + 1);
+        let rest = b.get(line..next)?;
+        let marker = |m: &[u8]| {
+            rest.starts_with(m)
+                && rest
+                    .get(3)
+                    .is_none_or(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+        };
+        if rest.first() == Some(&b'%') {
+            return None;
+        }
+        if marker(b"---") && line > from {
+            cuts.push(line);
+        } else if marker(b"...") {
+            // After the marker's line break, which may be a lone CR.
+            let cut = match rest.iter().skip(3).position(|c| matches!(c, b'\r' | b'\n')) {
+                Some(k) => {
+                    let at = line + 3 + k;
+                    at + if b.get(at..at + 2) == Some(b"\r\n") {
+                        2
+                    } else {
+                        1
+                    }
+                }
+                None => next,
+            };
+            cuts.push(cut);
+        }
+        line = next;
+    }
+    (!cuts.is_empty()).then_some(cuts)
+}
+
+/// Parse in parallel pieces of about `piece` bytes, as a large stream is (`in_pieces`); None
+/// when it would be parsed whole. For the fuzz target, which tries small pieces.
+#[doc(hidden)]
+pub fn parse_in_pieces(text: &str, piece: usize) -> Option<Stream> {
+    let text = Text::from(text);
+    in_pieces(&text, 0, text.len(), merge_budget(text.len()), piece.max(1))
 }
 
 /// Parse with granit-parser only (the reference the scanner is compared with).
 pub fn parse_granit(text: &str) -> Stream {
     let text = Text::from(text);
-    parse_range_granit(&text, 0, text.len())
+    parse_range_granit(&text, 0, text.len(), merge_budget(text.len())).0
 }
 
 /// Parse with the fast scanner only: None when the input is not in its subset.
 pub fn parse_scanner(text: &str) -> Option<Stream> {
     let text = Text::from(text);
-    scan::scan(&text, 0, text.len())
+    scan::scan(&text, 0, text.len(), merge_budget(text.len())).map(|(s, _)| s)
 }
 
 /// Receives what a parser reads, document by document, and builds the trees.
@@ -771,12 +911,13 @@ struct Sink<'t> {
 }
 
 impl<'t> Sink<'t> {
-    fn new(text: &'t Text, bytes: usize) -> Self {
+    /// A sink whose documents may copy `budget` merged entries in all.
+    fn new(text: &'t Text, budget: usize) -> Self {
         Sink {
             text,
             stream: Stream::default(),
             builder: None,
-            budget: merge_budget(bytes),
+            budget,
         }
     }
 
@@ -875,8 +1016,9 @@ impl<'t> Sink<'t> {
         }
     }
 
-    fn finish(self) -> Stream {
-        self.stream
+    /// The documents built, and what is left of the merge budget.
+    fn finish(self) -> (Stream, usize) {
+        (self.stream, self.budget)
     }
 }
 
@@ -950,15 +1092,31 @@ pub fn compare(a: &Stream, b: &Stream) -> Result<usize, String> {
     Ok(nodes)
 }
 
-fn parse_range_granit(text: &Text, from: usize, to: usize) -> Stream {
+/// Parse `text[from..to]` with granit-parser; its documents may copy `budget` merged
+/// entries in all. Gives what is left of the budget.
+fn parse_range_granit(text: &Text, from: usize, to: usize, budget: usize) -> (Stream, usize) {
+    parse_granit_until(text, from, to, to, budget)
+}
+
+/// `parse_range_granit`, of the documents before the line at `stop` (a line that starts
+/// with a document marker, or `to`): the parser sees the text after it, as in a parse of
+/// the whole, and stops at the document that starts there. Content read past `stop` is an
+/// error (the caller parses the whole instead).
+fn parse_granit_until(
+    text: &Text,
+    from: usize,
+    stop: usize,
+    to: usize,
+    budget: usize,
+) -> (Stream, usize) {
     let src: &str = text;
     let Some(part) = src.get(from..to) else {
-        return Stream::default();
+        return (Stream::default(), budget);
     };
     let mut opts = Options::default();
     opts.set_emit_comments(false);
     let mut parser = Parser::new_from_str_with_options(part, opts);
-    let mut sink = Sink::new(text, part.len());
+    let mut sink = Sink::new(text, budget);
     loop {
         match parser.next_event() {
             None => break,
@@ -966,6 +1124,15 @@ fn parse_range_granit(text: &Text, from: usize, to: usize) -> Stream {
                 let start = from + span.start.byte_offset().unwrap_or(0);
                 let end = from + span.end.byte_offset().unwrap_or(start - from);
                 let span = Span::new(start, end);
+                if stop < to && end > stop {
+                    if !matches!(event, Event::DocumentStart(..)) {
+                        sink.stream.errors.push(SyntaxError::new(
+                            stop,
+                            "content read past a document marker",
+                        ));
+                    }
+                    break;
+                }
                 match event {
                     Event::StreamStart | Event::StreamEnd => {}
                     Event::DocumentStart(..) => sink.doc_start(start),
@@ -1585,6 +1752,132 @@ mod tests {
             assert_eq!(&bomb[s.errors[0].offset..s.errors[0].offset + 2], "<<");
             assert_eq!(s.documents.len(), 1, "{bomb}");
         }
+    }
+
+    #[test]
+    fn a_stream_the_scanner_declines_is_read_a_document_at_a_time() {
+        // A tab (outside the scanner's subset) in the second document only.
+        let text = "a: 1\n---\nb:\t2\n--- # c\nc: [3]\n...\n---\nd: &x {e: 1}\nf: *x\n";
+        let t = Text::from(text);
+        let budget = merge_budget(text.len());
+        assert!(scan::scan(&t, 0, text.len(), budget).is_none());
+        let cuts = document_cuts(text.as_bytes(), 0, text.len()).unwrap();
+        let at = |m: &str| text.find(m).unwrap();
+        assert_eq!(
+            cuts,
+            [at("---\nb"), at("--- # c"), at("...") + 4, at("---\nd")]
+        );
+        let (apart, _) = by_documents(&t, 0, text.len(), text.len(), budget).unwrap();
+        assert_eq!(apart.documents.len(), 4);
+        assert_eq!(compare(&apart, &parse_granit(text)), Ok(17));
+        assert_eq!(compare(&parse(text), &parse_granit(text)), Ok(17));
+        // Not cut: directives, an error anywhere (granit recovers its own way), one document.
+        for whole in [
+            "%YAML 1.2\n---\na:\t1\n---\nb: 2\n",
+            "a:\t1\n---\nb: [\n---\nc: 1\n",
+            "a:\t1\n---\nb: *nowhere\n",
+            "a:\t1\n# ---\n",
+        ] {
+            let t = Text::from(whole);
+            let budget = merge_budget(whole.len());
+            assert!(by_documents(&t, 0, whole.len(), whole.len(), budget).is_none());
+            assert!(compare(&parse(whole), &parse_granit(whole)).is_ok());
+        }
+        assert!(document_cuts(b"a: 1\n---b\n ---\n", 0, 16).is_none());
+        // A `...` line ends at its line break, a lone CR included (the fuzz target found it).
+        assert_eq!(document_cuts(b"...\rx\n---\n", 0, 10), Some(vec![4, 6]));
+        assert_eq!(document_cuts(b"... #c\r\nx\n", 0, 10), Some(vec![8]));
+        let text = "...\r\u{fffd}\n.";
+        let t = Text::from(text);
+        let (apart, _) = by_documents(&t, 0, text.len(), text.len(), usize::MAX).unwrap();
+        assert!(compare(&apart, &parse_granit(text)).is_ok());
+        // An empty block scalar ends at the marker after it, not where the text ends: each
+        // document is read with the text after it in view (the fuzz target found this).
+        for text in ["|\n---", "a:\t|\n---\nb: |\n---\n"] {
+            let t = Text::from(text);
+            let (apart, _) = by_documents(&t, 0, text.len(), text.len(), usize::MAX).unwrap();
+            assert!(compare(&apart, &parse_granit(text)).is_ok(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn documents_read_apart_spend_the_streams_merge_budget() {
+        // Each document alone is within the budget of the stream; both are not.
+        let doc = format!(
+            "b: &b {{{}}}\nuse:\n{}",
+            (0..100)
+                .map(|i| format!("k{i}: v"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            "- {<<: *b}\n".repeat(300)
+        );
+        let text = format!("#\ttab\n{doc}---\n{doc}");
+        let t = Text::from(text.as_str());
+        let budget = merge_budget(text.len());
+        assert!(
+            parse_range_granit(&t, 0, text.find("---").unwrap(), budget)
+                .0
+                .errors
+                .is_empty()
+        );
+        let whole = parse_granit(&text);
+        assert_eq!(whole.errors.len(), 1);
+        assert!(by_documents(&t, 0, text.len(), text.len(), budget).is_none());
+        assert!(compare(&parse(&text), &whole).is_ok());
+    }
+
+    #[test]
+    fn a_large_stream_is_parsed_in_pieces_as_it_is_whole() {
+        let mut text = String::new();
+        for i in 0..9000 {
+            // A tab in one document: its piece goes a document at a time.
+            let tab = if i == 4321 { "\t" } else { "" };
+            text.push_str(&format!(
+                "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\ndata:\n  k: \"{i}\"{tab}\n  l: [a, {{b: c}}]\n"
+            ));
+        }
+        assert!(text.len() > 3 * PIECE_BYTES);
+        let t = Text::from(text.as_str());
+        let pieces = in_pieces(&t, 0, text.len(), merge_budget(text.len()), PIECE_BYTES).unwrap();
+        assert_eq!(pieces.documents.len(), 9000);
+        let whole = parse_granit(&text);
+        assert_eq!(compare(&pieces, &whole), compare(&whole, &whole));
+        assert!(compare(&parse(&text), &whole).is_ok());
+        // Small streams and streams without a cut are parsed whole.
+        assert!(in_pieces(&t, 0, 2 * PIECE_BYTES - 1, usize::MAX, PIECE_BYTES).is_none());
+        let one = format!("a:\n{}", "- x\n".repeat(PIECE_BYTES));
+        let one_doc = in_pieces(
+            &Text::from(one.as_str()),
+            0,
+            one.len(),
+            usize::MAX,
+            PIECE_BYTES,
+        );
+        assert!(one_doc.is_none());
+    }
+
+    #[test]
+    fn pieces_spend_the_streams_merge_budget_together() {
+        // Two documents of about 5 KB in pieces of 4 KB, each spending 27,000 merged entries
+        // of a budget of about 45,000.
+        let doc = format!(
+            "b: &b {{{}}}\nuse:\n{}",
+            (0..60)
+                .map(|i| format!("k{i}: v"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            "- {<<: *b}\n".repeat(450)
+        );
+        let text = format!("{doc}---\n{doc}");
+        let t = Text::from(text.as_str());
+        let budget = merge_budget(text.len());
+        let half = text.find("---").unwrap();
+        assert!(parse_range_granit(&t, 0, half, budget).0.errors.is_empty());
+        assert!(in_pieces(&t, 0, text.len(), budget, 4096).is_none());
+        assert!(in_pieces(&t, 0, text.len(), usize::MAX, 4096).is_some());
+        let whole = parse_granit(&text);
+        assert_eq!(whole.errors.len(), 1);
+        assert!(compare(&parse(&text), &whole).is_ok());
     }
 
     #[test]

@@ -64,6 +64,8 @@ struct Scanner<'a> {
     /// The bytes up to `end`: `at` reads them with one bounds check.
     upto: &'a [u8],
     end: usize,
+    /// Where to stop (`end`, or a line that starts with a document marker).
+    stop: usize,
     sink: Sink<'a>,
     blocks: Vec<Block>,
     pending: Pending,
@@ -75,11 +77,33 @@ struct Scanner<'a> {
     fix: Option<NodeId>,
 }
 
-/// Parse `text[from..to]`, or None when it is not in the scanner's subset.
-pub(super) fn scan(text: &super::Text, from: usize, to: usize) -> Option<Stream> {
+/// Parse `text[from..to]`, or None when it is not in the scanner's subset; its documents may
+/// copy `budget` merged entries in all. Gives what is left of the budget.
+pub(super) fn scan(
+    text: &super::Text,
+    from: usize,
+    to: usize,
+    budget: usize,
+) -> Option<(Stream, usize)> {
+    scan_until(text, from, to, to, budget)
+}
+
+/// `scan`, of the documents of `text[from..to]` before the line at `stop` (a line that
+/// starts with a document marker, or `to`): the text after `stop` is there to be seen, as
+/// in a parse of the whole, but not read. None when the scanner declines them, or reads
+/// past `stop`.
+pub(super) fn scan_until(
+    text: &super::Text,
+    from: usize,
+    stop: usize,
+    to: usize,
+    budget: usize,
+) -> Option<(Stream, usize)> {
     let s: &str = text;
     let b = s.as_bytes();
-    if to > b.len() || from > to || !plain_bytes(b.get(from..to)?) {
+    // The marker at `stop` is looked at: its bytes are checked too.
+    let seen = to.min(stop.saturating_add(4));
+    if to > b.len() || from > stop || stop > to || !plain_bytes(b.get(from..seen)?) {
         return None;
     }
     let mut sc = Scanner {
@@ -87,7 +111,8 @@ pub(super) fn scan(text: &super::Text, from: usize, to: usize) -> Option<Stream>
         b,
         upto: b.get(..to)?,
         end: to,
-        sink: Sink::new(text, to - from),
+        stop,
+        sink: Sink::new(text, budget),
         blocks: Vec::new(),
         pending: Pending::Nothing,
         in_doc: false,
@@ -273,6 +298,14 @@ impl<'a> Scanner<'a> {
     fn run(&mut self, from: usize) -> Option<()> {
         let mut i = from;
         while i < self.end {
+            if i >= self.stop {
+                // The documents before `stop` end at its marker, as in the whole; content
+                // read past it would be another parse's.
+                if i != self.stop {
+                    return None;
+                }
+                return self.end_document(i);
+            }
             let j = self.spaces(i);
             let col = j - i;
             match self.at(j) {
