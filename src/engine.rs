@@ -985,7 +985,10 @@ fn file_objects<'a>(
 
 /// What the second pass gives of one file.
 struct FileResult {
-    findings: Vec<Finding>,
+    /// Runs of findings: what rendered sets found, the file's, each object's, ... (one run
+    /// when comments mark them). Runs are not copied into one: a file of many objects
+    /// would hold its findings twice.
+    findings: Vec<Vec<Finding>>,
     annotations: Vec<Applied>,
     /// The file read again, when its tree had been dropped.
     reloaded: Option<Arc<SourceFile>>,
@@ -1572,10 +1575,14 @@ pub fn run_with(
                 let mut result = FileResult {
                     // What rendered sets found in this file, marked by its comments with
                     // the rest.
-                    findings: by_file
-                        .get(&fi)
-                        .map(|m| std::mem::take(&mut *m.lock().unwrap_or_else(|p| p.into_inner())))
-                        .unwrap_or_default(),
+                    findings: vec![
+                        by_file
+                            .get(&fi)
+                            .map(|m| {
+                                std::mem::take(&mut *m.lock().unwrap_or_else(|p| p.into_inner()))
+                            })
+                            .unwrap_or_default(),
+                    ],
                     annotations: Vec::new(),
                     reloaded: None,
                     failure: None,
@@ -1598,7 +1605,7 @@ pub fn run_with(
                         &sources,
                         &mut result,
                     );
-                    if !kept && settings.snippets && !result.findings.is_empty() {
+                    if !kept && settings.snippets && result.findings.iter().any(|r| !r.is_empty()) {
                         result.reloaded = Some(f.source.clone());
                     }
                 });
@@ -1609,15 +1616,13 @@ pub fn run_with(
                 if context.get(fi).copied().unwrap_or(false) {
                     result.findings = Vec::new();
                 }
-                result
-                    .findings
-                    .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+                settle(&mut result.findings);
                 (fi, result)
             })
             .collect();
         let mut runs = Vec::with_capacity(results.len());
         for (fi, r) in results {
-            runs.push(r.findings);
+            runs.extend(r.findings);
             if let (Some(source), Some(slot)) = (r.reloaded, sources.get_mut(fi)) {
                 *slot = source;
             }
@@ -1681,6 +1686,31 @@ fn emit_sorted(runs: Vec<Vec<Finding>>, sink: &mut dyn FnMut(Finding)) {
     }
 }
 
+/// A file's runs of findings each sorted in report order, and merged into one (a stable sort
+/// of their concatenation) if they overlap: objects come in the order of their lines, so
+/// their runs almost always follow each other.
+fn settle(runs: &mut Vec<Vec<Finding>>) {
+    runs.retain(|r| !r.is_empty());
+    for run in runs.iter_mut() {
+        run.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    }
+    let in_order = runs.windows(2).all(|w| match w {
+        [a, b] => a
+            .last()
+            .zip(b.first())
+            .is_none_or(|(x, y)| x.sort_key() <= y.sort_key()),
+        _ => true,
+    });
+    if !in_order {
+        let mut all = Vec::with_capacity(runs.iter().map(Vec::len).sum());
+        for run in runs.drain(..) {
+            all.extend(run);
+        }
+        all.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        runs.push(all);
+    }
+}
+
 /// Run every rule on one file: file rules, then each object's rules (in parallel); mark
 /// the findings its annotations and comments set aside.
 #[allow(clippy::too_many_arguments)]
@@ -1708,7 +1738,8 @@ fn lint_file(
         source: &f.source,
         name: f.source.name.clone(),
     };
-    let mut findings = std::mem::take(&mut result.findings);
+    let mut runs = std::mem::take(&mut result.findings);
+    let mut findings = Vec::new();
     for (rule, strings) in rules.iter().zip(shared) {
         let mut hits = Vec::new();
         let res = catch_unwind(AssertUnwindSafe(|| {
@@ -1777,16 +1808,24 @@ fn lint_file(
             (out, annotations)
         })
         .collect();
-    // Sized once: a file of many objects grows no copies of its findings.
-    findings.reserve_exact(per_object.iter().map(|(found, _)| found.len()).sum());
+    runs.push(findings);
     for (found, annotations) in per_object {
-        findings.extend(found);
+        runs.push(found);
         result.annotations.extend(annotations);
     }
-    // `# onus: ignore` comments mark the findings in the node they speak of.
-    findings.sort_by_key(|f| (f.span.start, f.span.end));
+    // `# onus: ignore` comments mark the findings in the node they speak of: in one run
+    // sorted by position (sized once).
     let mut comments = Vec::new();
-    mark_comments(&f.suppressions, &mut findings, &mut comments, fi);
+    if !f.suppressions.is_empty() {
+        let mut all = Vec::with_capacity(runs.iter().map(Vec::len).sum());
+        for run in runs.drain(..) {
+            all.extend(run);
+        }
+        all.sort_by_key(|f| (f.span.start, f.span.end));
+        mark_comments(&f.suppressions, &mut all, &mut comments, fi);
+        runs.push(all);
+    }
+    let mut findings = Vec::new();
     // Suppressions that set nothing aside, or name rules that do not exist.
     let ran: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
     let known: Vec<&str> = if settings.known_rules.is_empty() {
@@ -1813,7 +1852,8 @@ fn lint_file(
             );
         }
     }
-    result.findings = findings;
+    runs.push(findings);
+    result.findings = runs;
 }
 
 fn crash_hit(rule: &Rule, payload: &(dyn std::any::Any + Send), span: Span) -> Hit {
@@ -2031,6 +2071,48 @@ mod tests {
             expected.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
             let mut got = Vec::new();
             emit_sorted(runs, &mut |f| got.push(f.file_index));
+            let expected: Vec<usize> = expected.iter().map(|f| f.file_index).collect();
+            assert_eq!(got, expected);
+        }
+    }
+
+    /// A file's runs, unsorted (an object's findings come rule by rule), settle into sorted
+    /// runs that follow each other, in the order of one stable sort of their concatenation;
+    /// runs that follow each other stay apart (not copied into one).
+    #[test]
+    fn a_files_runs_settle_as_one_stable_sort_would_order_them() {
+        type Runs<'a> = Vec<Vec<(usize, &'a str)>>;
+        let cases: Vec<(Runs, usize)> = vec![
+            (
+                vec![vec![(3, "x"), (1, "x")], vec![], vec![(5, "x"), (4, "x")]],
+                2,
+            ),
+            (vec![vec![(1, "x"), (6, "x")], vec![(4, "x")]], 1),
+            (
+                vec![vec![(2, "y"), (2, "x")], vec![(2, "x")], vec![(2, "y")]],
+                1,
+            ),
+            (vec![vec![(2, "x")], vec![(2, "x")], vec![(3, "a")]], 3),
+            (vec![vec![], vec![]], 0),
+        ];
+        for (runs, settled) in cases {
+            let mut id = 0;
+            let mut runs: Vec<Vec<Finding>> = runs
+                .into_iter()
+                .map(|run| {
+                    run.into_iter()
+                        .map(|(line, message)| {
+                            id += 1;
+                            found(id, "a", line, message)
+                        })
+                        .collect()
+                })
+                .collect();
+            let mut expected: Vec<Finding> = runs.iter().flatten().cloned().collect();
+            expected.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+            settle(&mut runs);
+            assert_eq!(runs.len(), settled);
+            let got: Vec<usize> = runs.iter().flatten().map(|f| f.file_index).collect();
             let expected: Vec<usize> = expected.iter().map(|f| f.file_index).collect();
             assert_eq!(got, expected);
         }
