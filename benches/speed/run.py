@@ -3,7 +3,8 @@
 `onus check --format json` on 1 and 2 threads, parsing alone (`--select invalid-yaml`: reading,
 parsing and one file rule), two 1-thread runs at once (the machine's own ceiling for the
 speed-up), and Checkov when it is installed; peak RSS on 1, 8 and 16 copies of the real corpus.
-Runs are interleaved; medians of N.
+Runs are interleaved; medians of N. On Linux it also prints the share of CPU time the host
+took during the timed runs (steal): on a virtual machine, how noisy the window was.
 
 usage: benches/speed/run.py BIN [N]   (N: 5; the real corpus is ../shared/corpus/real)
 """
@@ -44,6 +45,23 @@ def pair(cmd):
     return time.perf_counter() - start
 
 
+def cpu_times():
+    """The machine's CPU times from /proc/stat (Linux), or None."""
+    try:
+        with open("/proc/stat") as f:
+            return [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+
+
+def steal_share(before, after):
+    """The share of the cores' time the host took (steal) between two `cpu_times`, in %."""
+    if not before or not after or len(before) < 8:
+        return None
+    d = [b - a for a, b in zip(before, after)]
+    return 100 * d[7] / max(1, sum(d))
+
+
 def copies(n, into):
     """`n` copies of the real corpus under `into` (files copied, so paths differ)."""
     d = os.path.join(into, f"x{n}")
@@ -77,12 +95,14 @@ def main():
     walls = {k: [] for k in cases}
     rss = {k: [] for k in cases}
     pairs = []
+    stat_before = cpu_times()
     for _ in range(n):
         for k, cmd in cases.items():
             w, r, _ = timed(cmd)
             walls[k].append(w)
             rss[k].append(r)
         pairs.append(pair(cases["real: check, 1 thread"]))
+    steal = steal_share(stat_before, cpu_times())
     print(f"onus: {binary}; {n} interleaved runs each, medians; {os.cpu_count()} cores")
     print(f"{'case':34} {'median':>9} {'resources/s':>12} {'peak RSS':>9}")
     med = {}
@@ -101,6 +121,9 @@ def main():
     print(f"two 1-thread runs on the real corpus at once: {both * 1000:.0f} ms, "
           f"x{2 * med['real: check, 1 thread'] / both:.2f} the work of one in its time "
           f"(what two cores give now to work that shares nothing)")
+    if steal is not None:
+        # On a virtual machine, time the host gave to others: the window's noise, in one number.
+        print(f"host steal during the timed runs: {steal:.0f}% of the cores' time (0 in a quiet window)")
     print(f"peak RSS with copies of the real corpus (check, 2 threads; median of {n}, max):")
     for c in (1, 8, 16):
         path = REAL if c == 1 else copies(c, tmp)
