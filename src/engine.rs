@@ -461,9 +461,16 @@ fn parse(source: &Arc<SourceFile>) -> yaml::Stream {
     let mut values = serde_json::Deserializer::from_str(text).into_iter::<serde::de::IgnoredAny>();
     let mut ranges = Vec::new();
     let mut from = 0;
+    let mut over = None;
     while let Some(v) = values.next() {
         if v.is_err() {
             return stream;
+        }
+        if ranges.len() == yaml::MAX_DOCUMENTS {
+            // The rest is not read, as in a YAML stream: where the next value starts.
+            let rest = text.get(from..).unwrap_or_default();
+            over = Some(bom + from + (rest.len() - rest.trim_start().len()));
+            break;
         }
         let to = values.byte_offset();
         ranges.push((bom + from, bom + to));
@@ -478,6 +485,7 @@ fn parse(source: &Arc<SourceFile>) -> yaml::Stream {
         joined.documents.extend(part.documents);
         joined.errors.extend(part.errors);
     }
+    joined.errors.extend(over.map(yaml::too_many_documents));
     joined
 }
 
@@ -2074,6 +2082,23 @@ mod tests {
             let expected: Vec<usize> = expected.iter().map(|f| f.file_index).collect();
             assert_eq!(got, expected);
         }
+    }
+
+    /// A JSON stream of more values than a file may hold documents: the first ones read, one
+    /// error where the next value starts, the rest not read (21 M `{}` fit in 64 MiB).
+    #[test]
+    fn a_json_stream_holds_at_most_max_documents() {
+        let n = yaml::MAX_DOCUMENTS;
+        let text = format!("{}  {{\"a\": 1}}\n", "{\"a\": 1}\n".repeat(n));
+        let source = Arc::new(SourceFile::new(
+            Arc::from("s.json"),
+            yaml::Text::from(text.as_str()),
+        ));
+        let stream = parse(&source);
+        assert_eq!(stream.documents.len(), n);
+        assert_eq!(stream.errors.len(), 1);
+        assert_eq!(stream.errors[0].offset, n * 9 + 2);
+        assert!(stream.errors[0].message.contains("documents in one file"));
     }
 
     /// A file's runs, unsorted (an object's findings come rule by rule), settle into sorted

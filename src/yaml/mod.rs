@@ -792,7 +792,11 @@ fn in_pieces(text: &Text, from: usize, to: usize, budget: usize, piece: usize) -
         .iter()
         .map(|(_, left)| budget.saturating_sub(*left))
         .sum();
-    if spent > budget || parts.iter().any(|(s, _)| !s.errors.is_empty()) {
+    let documents: usize = parts.iter().map(|(s, _)| s.documents.len()).sum();
+    if spent > budget
+        || documents > MAX_DOCUMENTS
+        || parts.iter().any(|(s, _)| !s.errors.is_empty())
+    {
         return None;
     }
     let mut out = Stream::default();
@@ -830,7 +834,7 @@ fn by_documents(
         // scalar before a marker ends elsewhere than one at the end of the text).
         let (part, left) = scan::scan_until(text, start, end, to, budget)
             .unwrap_or_else(|| parse_granit_until(text, start, end, to, budget));
-        if !part.errors.is_empty() {
+        if !part.errors.is_empty() || out.documents.len() + part.documents.len() > MAX_DOCUMENTS {
             return None;
         }
         budget = left;
@@ -858,6 +862,10 @@ fn document_cuts(b: &[u8], from: usize, to: usize) -> Option<Vec<usize>> {
                     .is_none_or(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
         };
         if rest.first() == Some(&b'%') {
+            return None;
+        }
+        if cuts.len() > MAX_DOCUMENTS {
+            // Past the documents a file may hold: the whole's parse says where.
             return None;
         }
         if marker(b"---") && line > from {
@@ -902,12 +910,29 @@ pub fn parse_scanner(text: &str) -> Option<Stream> {
     scan::scan(&text, 0, text.len(), merge_budget(text.len())).map(|(s, _)| s)
 }
 
+/// Documents read from one file at most: past them, an error and the rest unread. Each
+/// document costs a few hundred bytes even empty, and 16 M `---` lines fit in 64 MiB.
+pub const MAX_DOCUMENTS: usize = 50_000;
+
+/// The error of a file with more than `MAX_DOCUMENTS` documents (or JSON values), at the
+/// first one not read.
+pub fn too_many_documents(at: usize) -> SyntaxError {
+    SyntaxError::new(
+        at,
+        format!("more than {MAX_DOCUMENTS} documents in one file: the rest are not read"),
+    )
+}
+
 /// Receives what a parser reads, document by document, and builds the trees.
 struct Sink<'t> {
     text: &'t Text,
     stream: Stream,
     builder: Option<Builder>,
     budget: usize,
+    /// Documents started.
+    started: usize,
+    /// Past `MAX_DOCUMENTS`: the parser stops.
+    over: bool,
 }
 
 impl<'t> Sink<'t> {
@@ -918,10 +943,21 @@ impl<'t> Sink<'t> {
             stream: Stream::default(),
             builder: None,
             budget,
+            started: 0,
+            over: false,
         }
     }
 
     fn doc_start(&mut self, start: usize) {
+        self.started += 1;
+        if self.started > MAX_DOCUMENTS {
+            self.builder = None;
+            if !self.over {
+                self.over = true;
+                self.stream.errors.push(too_many_documents(start));
+            }
+            return;
+        }
         self.builder = Some(Builder::new(self.text, start, self.budget));
     }
 
@@ -1124,6 +1160,9 @@ fn parse_granit_until(
                 let start = from + span.start.byte_offset().unwrap_or(0);
                 let end = from + span.end.byte_offset().unwrap_or(start - from);
                 let span = Span::new(start, end);
+                if sink.over {
+                    break;
+                }
                 if stop < to && end > stop {
                     if !matches!(event, Event::DocumentStart(..)) {
                         sink.stream.errors.push(SyntaxError::new(
@@ -1878,6 +1917,26 @@ mod tests {
         let whole = parse_granit(&text);
         assert_eq!(whole.errors.len(), 1);
         assert!(compare(&parse(&text), &whole).is_ok());
+    }
+
+    #[test]
+    fn a_file_holds_at_most_max_documents() {
+        // 16 M empty documents fit in 64 MiB and cost a few hundred bytes each: past the
+        // limit, one error where the next document starts, and nothing more is read.
+        for tab in ["", "#\t\n"] {
+            let text = format!("{tab}{}", "---\na: 1\n".repeat(MAX_DOCUMENTS + 3));
+            let whole = parse_granit(&text);
+            let ours = parse(&text);
+            assert!(compare(&ours, &whole).is_ok());
+            assert_eq!(ours.documents.len(), MAX_DOCUMENTS);
+            assert_eq!(ours.errors.len(), 1);
+            let at = tab.len() + MAX_DOCUMENTS * "---\na: 1\n".len();
+            assert_eq!(ours.errors[0].offset, at);
+            assert!(ours.errors[0].message.contains("documents in one file"));
+        }
+        let text = "---\n".repeat(MAX_DOCUMENTS + 3);
+        assert!(document_cuts(text.as_bytes(), 0, text.len()).is_none());
+        assert_eq!(parse_scanner(&text).unwrap().documents.len(), MAX_DOCUMENTS);
     }
 
     #[test]

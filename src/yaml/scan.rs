@@ -323,6 +323,9 @@ impl<'a> Scanner<'a> {
             if col == 0 && self.is_marker(j, b"---") {
                 self.end_document(j)?;
                 self.sink.doc_start(j);
+                if self.sink.over {
+                    return Some(());
+                }
                 self.in_doc = true;
                 self.pending = Pending::Root;
                 let k = self.spaces(j + 3);
@@ -340,6 +343,9 @@ impl<'a> Scanner<'a> {
             }
             if !self.in_doc {
                 self.sink.doc_start(j);
+                if self.sink.over {
+                    return Some(());
+                }
                 self.in_doc = true;
                 self.pending = Pending::Root;
             }
