@@ -813,9 +813,9 @@ fn in_pieces(text: &Text, from: usize, to: usize, budget: usize, piece: usize) -
 /// would otherwise send all of it to the parser four times slower). None, for granit-parser
 /// to read it whole as before, when the stream has directives, fewer than two documents, or
 /// an error anywhere: a document marker at the start of a line always ends a document, so
-/// valid documents read alone are read as in the stream, and errors keep granit's own
-/// recovery. The merge budget is the stream's, spent document after document; what is left
-/// of it is given back.
+/// valid documents, each read with the text after it in view, are read as in the stream,
+/// and errors keep granit's own recovery. The merge budget is the stream's, spent document
+/// after document; what is left of it is given back.
 fn by_documents(
     text: &Text,
     from: usize,
