@@ -1674,24 +1674,36 @@ pub fn run_with(
 /// concatenation would give them: files come in name order, so the runs almost always follow
 /// each other and go on as they are, without a copy; otherwise they are sorted together.
 fn emit_sorted(runs: Vec<Vec<Finding>>, sink: &mut dyn FnMut(Finding)) {
-    let mut last: Option<&Finding> = None;
-    let mut in_order = true;
-    for run in &runs {
-        if let (Some(a), Some(b)) = (last, run.first())
-            && a.sort_key() > b.sort_key()
-        {
-            in_order = false;
-            break;
-        }
-        last = run.last().or(last);
-    }
-    if in_order {
+    if in_order(&runs) {
         runs.into_iter().flatten().for_each(sink);
     } else {
-        let mut all: Vec<Finding> = runs.into_iter().flatten().collect();
+        let mut all = joined(runs);
         all.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         all.into_iter().for_each(sink);
     }
+}
+
+/// Whether sorted runs follow each other in report order (empty runs aside).
+fn in_order(runs: &[Vec<Finding>]) -> bool {
+    let mut last: Option<&Finding> = None;
+    for run in runs {
+        if let (Some(a), Some(b)) = (last, run.first())
+            && a.sort_key() > b.sort_key()
+        {
+            return false;
+        }
+        last = run.last().or(last);
+    }
+    true
+}
+
+/// Runs of findings joined into one vector, sized once.
+fn joined(runs: Vec<Vec<Finding>>) -> Vec<Finding> {
+    let mut all = Vec::with_capacity(runs.iter().map(Vec::len).sum());
+    for run in runs {
+        all.extend(run);
+    }
+    all
 }
 
 /// A file's runs of findings each sorted in report order, and merged into one (a stable sort
@@ -1702,18 +1714,8 @@ fn settle(runs: &mut Vec<Vec<Finding>>) {
     for run in runs.iter_mut() {
         run.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     }
-    let in_order = runs.windows(2).all(|w| match w {
-        [a, b] => a
-            .last()
-            .zip(b.first())
-            .is_none_or(|(x, y)| x.sort_key() <= y.sort_key()),
-        _ => true,
-    });
-    if !in_order {
-        let mut all = Vec::with_capacity(runs.iter().map(Vec::len).sum());
-        for run in runs.drain(..) {
-            all.extend(run);
-        }
+    if !in_order(runs) {
+        let mut all = joined(std::mem::take(runs));
         all.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         runs.push(all);
     }
@@ -1825,10 +1827,7 @@ fn lint_file(
     // sorted by position (sized once).
     let mut comments = Vec::new();
     if !f.suppressions.is_empty() {
-        let mut all = Vec::with_capacity(runs.iter().map(Vec::len).sum());
-        for run in runs.drain(..) {
-            all.extend(run);
-        }
+        let mut all = joined(std::mem::take(&mut runs));
         all.sort_by_key(|f| (f.span.start, f.span.end));
         mark_comments(&f.suppressions, &mut all, &mut comments, fi);
         runs.push(all);

@@ -800,8 +800,7 @@ fn in_pieces(text: &Text, from: usize, to: usize, budget: usize, piece: usize) -
         return None;
     }
     let mut out = Stream::default();
-    out.documents
-        .reserve_exact(parts.iter().map(|(s, _)| s.documents.len()).sum());
+    out.documents.reserve_exact(documents);
     for (part, _) in parts {
         out.documents.extend(part.documents);
     }
@@ -1665,6 +1664,18 @@ mod tests {
         NodeRef::root(doc).unwrap()
     }
 
+    /// A mapping of `keys` entries merged into `merges` items: `keys * merges` entries copied.
+    fn merging(keys: usize, merges: usize) -> String {
+        format!(
+            "b: &b {{{}}}\nuse:\n{}",
+            (0..keys)
+                .map(|i| format!("k{i}: v"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            "- {<<: *b}\n".repeat(merges)
+        )
+    }
+
     #[test]
     fn spans_point_at_keys_and_values() {
         let text = "a: 1\nb:\n  c: [x, y]\n";
@@ -1842,14 +1853,7 @@ mod tests {
     #[test]
     fn documents_read_apart_spend_the_streams_merge_budget() {
         // Each document alone is within the budget of the stream; both are not.
-        let doc = format!(
-            "b: &b {{{}}}\nuse:\n{}",
-            (0..100)
-                .map(|i| format!("k{i}: v"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            "- {<<: *b}\n".repeat(300)
-        );
+        let doc = merging(100, 300);
         let text = format!("#\ttab\n{doc}---\n{doc}");
         let t = Text::from(text.as_str());
         let budget = merge_budget(text.len());
@@ -1899,14 +1903,7 @@ mod tests {
     fn pieces_spend_the_streams_merge_budget_together() {
         // Two documents of about 5 KB in pieces of 4 KB, each spending 27,000 merged entries
         // of a budget of about 45,000.
-        let doc = format!(
-            "b: &b {{{}}}\nuse:\n{}",
-            (0..60)
-                .map(|i| format!("k{i}: v"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            "- {<<: *b}\n".repeat(450)
-        );
+        let doc = merging(60, 450);
         let text = format!("{doc}---\n{doc}");
         let t = Text::from(text.as_str());
         let budget = merge_budget(text.len());
@@ -1956,14 +1953,7 @@ mod tests {
             41
         );
         // Many copies of a wide mapping exceed the budget: an error at a merge key.
-        let wide = format!(
-            "b: &b {{{}}}\nuse:\n{}",
-            (0..500)
-                .map(|i| format!("k{i}: v"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            "- {<<: *b}\n".repeat(2000)
-        );
+        let wide = merging(500, 2000);
         let s = parse(&wide);
         assert_eq!(s.errors.len(), 1);
         assert!(s.errors[0].message.contains("merge-key bomb"));
