@@ -18,7 +18,7 @@ pub struct SourceFile {
 
 #[derive(Debug)]
 struct LineIndex {
-    line_starts: Vec<usize>,
+    line_starts: Starts,
     /// Characters (U+FEFF not counted) before each `MARK`-byte boundary; empty for ASCII
     /// text. A column is then counted from the nearest mark, not from the line start:
     /// findings on one long line (minified JSON) cost no rescan each.
@@ -26,6 +26,59 @@ struct LineIndex {
 }
 
 const MARK: usize = 256;
+
+/// Where each line starts: four bytes a line for any text under 4 GiB (a file onus reads is
+/// at most 64 MiB), where a `usize` took eight (a large file's index, 2 million lines for
+/// 55 MB, was 17 MB).
+#[derive(Debug)]
+enum Starts {
+    Narrow(Vec<u32>),
+    Wide(Vec<usize>),
+}
+
+impl Starts {
+    fn of(text: &str) -> Starts {
+        // About one line per 32 bytes in manifests; memchr's iterator finds them with
+        // vector instructions (std's search, a word at a time, was 1.5% of a run).
+        let breaks = memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1);
+        if u32::try_from(text.len()).is_ok() {
+            let mut v = Vec::with_capacity(text.len() / 32 + 1);
+            v.push(0);
+            v.extend(breaks.map(|i| u32::try_from(i).unwrap_or(u32::MAX)));
+            Starts::Narrow(v)
+        } else {
+            let mut v = Vec::with_capacity(text.len() / 32 + 1);
+            v.push(0);
+            v.extend(breaks);
+            Starts::Wide(v)
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<usize> {
+        match self {
+            Starts::Narrow(v) => v.get(i).map(|&s| s as usize),
+            Starts::Wide(v) => v.get(i).copied(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Starts::Narrow(v) => v.len(),
+            Starts::Wide(v) => v.len(),
+        }
+    }
+
+    /// `binary_search` of a byte offset among the starts.
+    fn search(&self, offset: usize) -> Result<usize, usize> {
+        match self {
+            Starts::Narrow(v) => match u32::try_from(offset) {
+                Ok(o) => v.binary_search(&o),
+                Err(_) => Err(v.len()),
+            },
+            Starts::Wide(v) => v.binary_search(&offset),
+        }
+    }
+}
 
 /// Does a character start at byte `i` (counting U+FEFF as none)?
 fn counts_as_char(bytes: &[u8], i: usize) -> bool {
@@ -49,11 +102,7 @@ impl SourceFile {
     fn index(&self) -> &LineIndex {
         self.index.get_or_init(|| {
             let text = &self.text;
-            // About one line per 32 bytes in manifests; memchr's iterator finds them with
-            // vector instructions (std's search, a word at a time, was 1.5% of a run).
-            let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
-            line_starts.push(0);
-            line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+            let line_starts = Starts::of(text);
             let mut char_marks = Vec::new();
             if !text.is_ascii() {
                 let bytes = text.as_bytes();
@@ -104,7 +153,7 @@ impl SourceFile {
 
     /// 0-based line index of a byte offset.
     fn line_index(&self, offset: usize) -> usize {
-        match self.index().line_starts.binary_search(&offset) {
+        match self.index().line_starts.search(offset) {
             Ok(i) => i,
             Err(i) => i.saturating_sub(1),
         }
@@ -119,7 +168,7 @@ impl SourceFile {
     pub fn position(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
         let line = self.line_index(offset);
-        let start = self.index().line_starts.get(line).copied().unwrap_or(0);
+        let start = self.index().line_starts.get(line).unwrap_or(0);
         let col = self
             .chars_before(offset)
             .saturating_sub(self.chars_before(start));
@@ -129,7 +178,7 @@ impl SourceFile {
     /// The byte range of the line holding `offset`, without its line break.
     pub fn line_span(&self, offset: usize) -> Span {
         let line = self.line_index(offset.min(self.text.len()));
-        let start = self.index().line_starts.get(line).copied().unwrap_or(0);
+        let start = self.index().line_starts.get(line).unwrap_or(0);
         let end = self
             .index()
             .line_starts
@@ -146,12 +195,12 @@ impl SourceFile {
 
     /// Byte offset where 1-based line `n` starts.
     pub fn offset_of_line(&self, n: usize) -> Option<usize> {
-        self.index().line_starts.get(n.checked_sub(1)?).copied()
+        self.index().line_starts.get(n.checked_sub(1)?)
     }
 
     /// The text of 1-based line `n` (no line break), if it exists.
     pub fn line_text(&self, n: usize) -> Option<&str> {
-        let start = *self.index().line_starts.get(n.checked_sub(1)?)?;
+        let start = self.index().line_starts.get(n.checked_sub(1)?)?;
         let span = self.line_span(start);
         self.text.get(span.start..span.end)
     }
@@ -195,8 +244,8 @@ impl SourceCode for SourceFile {
         let last = self.line_index(end.saturating_sub(1).max(start));
         let from = first.saturating_sub(context_lines_before);
         let to = (last + context_lines_after).min(self.index().line_starts.len() - 1);
-        let data_start = self.index().line_starts.get(from).copied().unwrap_or(0);
-        let data_end = self.index().line_starts.get(to + 1).copied().unwrap_or(len);
+        let data_start = self.index().line_starts.get(from).unwrap_or(0);
+        let data_end = self.index().line_starts.get(to + 1).unwrap_or(len);
         let data = self
             .text
             .get(data_start..data_end)
