@@ -422,6 +422,14 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
         snippets: false,
         large_set: Some(crate::memory::no_huge_pages),
         second_pass: Some(crate::memory::no_huge_pages),
+        // Which files are read a window of documents at a time (tests set `from,bytes`).
+        windows: std::env::var("ONUS_WINDOWS")
+            .ok()
+            .and_then(|v| {
+                let (from, bytes) = v.split_once(',')?;
+                Some((from.parse().ok()?, bytes.parse().ok()?))
+            })
+            .unwrap_or(Settings::default().windows),
     };
     let context: Vec<String> = config
         .context

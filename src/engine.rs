@@ -80,6 +80,127 @@ struct Loaded {
     load_errors: Vec<SyntaxError>,
     /// `# onus: ignore` comments of the file.
     suppressions: Vec<Suppression>,
+    /// A large file read a window of documents at a time (`each_window`): the windows'
+    /// bounds, its stream left empty (and its comments' nodes not found yet). Empty for a
+    /// file parsed whole.
+    windows: Vec<usize>,
+}
+
+/// Files from this size on are read a window of documents at a time, each window's tree
+/// dropped before the next is parsed: a file's tree takes about three times its text, and
+/// one large stream (a cluster's dump) would otherwise hold all of it at once.
+const WINDOWED_FROM: usize = 4 << 20;
+
+/// About how many bytes of a windowed file are parsed (in parallel pieces) and linted at a
+/// time.
+const WINDOW_BYTES: usize = 1 << 20;
+
+impl Loaded {
+    /// Call `f` with each window of a windowed file, in order, as a file of its own that
+    /// shares the text: the window's documents, and the comments written in it. The
+    /// comments' nodes are found in each window as it is read, into `attach` (the file's
+    /// comments, as `load` gives them). The next window is parsed while `f` reads one (two
+    /// windows' trees at most). False, once `f` has seen some windows perhaps, when a window
+    /// cannot be read alone (an error, a merge bomb): the caller reads `whole()`.
+    fn each_window(
+        &self,
+        mut attach: Option<&mut Vec<Suppression>>,
+        f: &mut (dyn FnMut(&Loaded) + Send),
+    ) -> bool {
+        let text = &self.source.text;
+        let parse = |k: usize, budget: usize| -> Option<(yaml::Stream, usize)> {
+            let (a, z) = (*self.windows.get(k)?, *self.windows.get(k + 1)?);
+            catch_unwind(AssertUnwindSafe(|| yaml::parse_window(text, a, z, budget)))
+                .ok()
+                .flatten()
+        };
+        let last = self.windows.len().saturating_sub(1);
+        let mut next = parse(0, yaml::window_budget(text));
+        for k in 0..last {
+            let Some((stream, left)) = next.take() else {
+                return false;
+            };
+            let (a, z) = (
+                self.windows.get(k).copied().unwrap_or(0),
+                self.windows.get(k + 1).copied().unwrap_or(0),
+            );
+            if let Some(all) = attach.as_deref_mut() {
+                suppress::attach_regions(all, &self.source, &stream.documents);
+            }
+            let suppressions = match attach.as_deref() {
+                Some(all) => all,
+                None => &self.suppressions,
+            }
+            .iter()
+            .filter(|c| (a..z).contains(&c.span.start))
+            .cloned()
+            .collect();
+            let window = Loaded {
+                source: self.source.clone(),
+                stream,
+                load_errors: Vec::new(),
+                suppressions,
+                windows: Vec::new(),
+            };
+            let (parsed, ()) = rayon::join(
+                || (k + 1 < last).then(|| parse(k + 1, left)).flatten(),
+                || f(&window),
+            );
+            next = parsed;
+            if next.is_none() && k + 1 < last {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// A windowed file parsed whole, as `load` parses any other.
+    fn whole(&self) -> Loaded {
+        let stream = parse_caught(&self.source);
+        let mut suppressions = self.suppressions.clone();
+        suppress::attach_regions(&mut suppressions, &self.source, &stream.documents);
+        Loaded {
+            source: self.source.clone(),
+            stream,
+            load_errors: self.load_errors.clone(),
+            suppressions,
+            windows: Vec::new(),
+        }
+    }
+}
+
+/// The windows of a file read a window at a time (`Loaded::windows`): a large YAML file
+/// that can be cut between documents. Not a JSON file (its grammar is checked on the
+/// whole) nor a kustomization (the renderer reads its tree).
+fn windows_of(source: &SourceFile, (from, bytes): (usize, usize)) -> Vec<usize> {
+    let name = &*source.name;
+    let kustomization = std::path::Path::new(name)
+        .file_name()
+        .and_then(|f| f.to_str())
+        .is_some_and(|f| {
+            matches!(
+                f,
+                "kustomization.yaml" | "kustomization.yml" | "Kustomization"
+            )
+        });
+    if source.text.len() < from || name.to_ascii_lowercase().ends_with(".json") || kustomization {
+        return Vec::new();
+    }
+    yaml::windows(&source.text, bytes).unwrap_or_default()
+}
+
+/// A file's stream; a panic of the parser becomes the file's one error.
+fn parse_caught(source: &Arc<SourceFile>) -> yaml::Stream {
+    match catch_unwind(AssertUnwindSafe(|| parse(source))) {
+        Ok(s) => s,
+        Err(p) => yaml::Stream {
+            documents: Vec::new(),
+            errors: vec![SyntaxError::new(
+                0,
+                format!("internal error while parsing: {}", panic_message(&*p)),
+            )],
+        },
+    }
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -171,6 +292,9 @@ pub struct Settings {
     /// Called once when the second pass begins: from there memory grows by findings made and
     /// freed a chunk at a time, not by trees parsed at once (the binary stops huge pages).
     pub second_pass: Option<fn()>,
+    /// Files of at least `.0` bytes are read a window of documents of about `.1` bytes at a
+    /// time (`WINDOWED_FROM`, `WINDOW_BYTES`; tests make them small).
+    pub windows: (usize, usize),
 }
 
 impl Default for Settings {
@@ -184,6 +308,7 @@ impl Default for Settings {
             snippets: true,
             large_set: None,
             second_pass: None,
+            windows: (WINDOWED_FROM, WINDOW_BYTES),
         }
     }
 }
@@ -267,7 +392,7 @@ fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "unknown panic".into())
 }
 
-fn load(input: &Input) -> Result<Loaded, String> {
+fn load(input: &Input, windows: (usize, usize)) -> Result<Loaded, String> {
     let name = input.shared_name();
     let bytes = match input {
         Input::Path { path, .. } => {
@@ -315,16 +440,21 @@ fn load(input: &Input) -> Result<Loaded, String> {
         file_error,
     } = decode(bytes);
     let source = Arc::new(SourceFile::new(name, text));
-    let mut stream = match catch_unwind(AssertUnwindSafe(|| parse(&source))) {
-        Ok(s) => s,
-        Err(p) => yaml::Stream {
-            documents: Vec::new(),
-            errors: vec![SyntaxError::new(
-                0,
-                format!("internal error while parsing: {}", panic_message(&*p)),
-            )],
-        },
-    };
+    if bad.is_empty() && file_error.is_none() {
+        let windows = windows_of(&source, windows);
+        if !windows.is_empty() {
+            // Comments' nodes are found window by window, as the windows are read.
+            let suppressions = suppress::comments(&source);
+            return Ok(Loaded {
+                source,
+                stream: yaml::Stream::default(),
+                load_errors: Vec::new(),
+                suppressions,
+                windows,
+            });
+        }
+    }
+    let mut stream = parse_caught(&source);
     let mut load_errors = Vec::new();
     if source.name.to_ascii_lowercase().ends_with(".json")
         && stream.errors.is_empty()
@@ -372,6 +502,7 @@ fn load(input: &Input) -> Result<Loaded, String> {
         stream,
         load_errors,
         suppressions,
+        windows: Vec::new(),
     })
 }
 
@@ -621,6 +752,7 @@ fn unreadable(name: Arc<str>, message: String) -> Loaded {
         stream: yaml::Stream::default(),
         load_errors: vec![SyntaxError::new(0, message)],
         suppressions: Vec::new(),
+        windows: Vec::new(),
     }
 }
 
@@ -793,6 +925,15 @@ impl Kept {
         allowed(settings, files)
     }
 
+    /// Whether a file of `bytes` would be kept now: a large file the budget keeps is parsed
+    /// whole, once (its tree held either way); one it would not is read in windows twice.
+    fn would_keep(&self, bytes: usize, settings: &Settings) -> bool {
+        let allowed = self.allowed(settings);
+        self.trees
+            .lock()
+            .is_ok_and(|t| t.bytes.saturating_add(bytes) <= allowed)
+    }
+
     /// Offer a file's tree: kept if the budget allows (or `always`); trees
     /// the budget no longer allows are dropped.
     fn offer(&self, loaded: Loaded, always: bool, settings: &Settings) {
@@ -884,10 +1025,10 @@ struct KeptTrees<'a>(std::collections::HashMap<&'a str, &'a Loaded>);
 impl crate::render::build::Known for KeptTrees<'_> {
     fn known(&self, name: &str) -> Option<(Arc<SourceFile>, &yaml::Stream)> {
         // A file with load errors (undecodable bytes, JSON grammar) is read by the renderer
-        // itself, which fails on it as kustomize would.
+        // itself, which fails on it as kustomize would; so is a windowed one (no tree kept).
         self.0
             .get(name)
-            .filter(|l| l.load_errors.is_empty())
+            .filter(|l| l.load_errors.is_empty() && l.windows.is_empty())
             .map(|l| (l.source.clone(), &l.stream))
     }
 }
@@ -1113,7 +1254,54 @@ fn gather(
     settings: &Settings,
     reads: &[Vec<String>],
 ) -> Early {
-    let objs = file_objects(i, loaded, view, settings, 0);
+    gather_seeing(i, loaded, view, settings, reads, &mut |_| {})
+}
+
+/// `gather`, showing `see` each window of a windowed file as it is read (or the whole, when
+/// the windows cannot be read alone).
+fn gather_seeing(
+    i: usize,
+    loaded: &Loaded,
+    view: &KustView,
+    settings: &Settings,
+    reads: &[Vec<String>],
+    see: &mut (dyn FnMut(&Loaded) + Send),
+) -> Early {
+    if loaded.windows.is_empty() {
+        return gather_tree(i, loaded, view, settings, reads, 0);
+    }
+    let mut early = Early {
+        count: 0,
+        gathered: Gathered::new(reads.len()),
+        skipped: Vec::new(),
+    };
+    let read = loaded.each_window(None, &mut |w| {
+        see(w);
+        // Ordinals go on from the windows before.
+        let e = gather_tree(i, w, view, settings, reads, early.count);
+        early.gathered.append(e.gathered, 0);
+        early.count += e.count;
+        early.skipped.extend(e.skipped);
+    });
+    if read {
+        early
+    } else {
+        let whole = loaded.whole();
+        see(&whole);
+        gather_tree(i, &whole, view, settings, reads, 0)
+    }
+}
+
+/// `gather` of one tree, its objects' ordinals from `offset`.
+fn gather_tree(
+    i: usize,
+    loaded: &Loaded,
+    view: &KustView,
+    settings: &Settings,
+    reads: &[Vec<String>],
+    offset: usize,
+) -> Early {
+    let objs = file_objects(i, loaded, view, settings, offset);
     let mut gathered = Gathered::new(reads.len());
     for r in &objs.resources {
         gathered.add(r, reads);
@@ -1183,13 +1371,31 @@ fn first_read(
     kept: &Kept,
     reads: &[Vec<String>],
 ) -> Result<Slot, String> {
-    let loaded = load(input)?;
-    let kust = loaded.stream.documents.iter().any(|d| {
-        NodeRef::root(d).is_some_and(|r| kustomize::is_kustomization(&loaded.source.name, r))
-    });
+    let mut loaded = load(input, settings.windows)?;
+    if !loaded.windows.is_empty() && kept.would_keep(loaded.source.text.len(), settings) {
+        loaded = loaded.whole();
+    }
+    let holds_kustomization = |l: &Loaded| {
+        l.stream.documents.iter().any(|d| {
+            NodeRef::root(d).is_some_and(|r| kustomize::is_kustomization(&l.source.name, r))
+        })
+    };
+    let mut kust = holds_kustomization(&loaded);
     // What the objects give the index, as if no kustomization named the file: true of most
     // files, and then the tree need not be read again for it.
-    let early = gather(0, &loaded, &KustView::default(), settings, reads);
+    let mut early = gather_seeing(
+        0,
+        &loaded,
+        &KustView::default(),
+        settings,
+        reads,
+        &mut |w| kust |= holds_kustomization(w),
+    );
+    if kust && !loaded.windows.is_empty() {
+        // A kustomization's tree is kept for the renderer: the file is read whole.
+        loaded = loaded.whole();
+        early = gather(0, &loaded, &KustView::default(), settings, reads);
+    }
     // The slot holds the name; the tree, if kept, waits in `kept` until the set is known.
     let source = Arc::new(SourceFile::new(loaded.source.name.clone(), empty_text()));
     // Standard input cannot be read again: kept whatever the budget, like a kustomization.
@@ -1436,7 +1642,7 @@ pub fn run_with(
             return Ok(());
         }
         let input = inputs.get(slot.input).ok_or("input out of range")?;
-        let again = load(input)?;
+        let again = load(input, settings.windows)?;
         f(&again);
         Ok(())
     };
@@ -1736,6 +1942,57 @@ fn lint_file(
     sources: &[Arc<SourceFile>],
     result: &mut FileResult,
 ) {
+    let lint = |tree: &Loaded, offset: usize, result: &mut FileResult| {
+        lint_tree(
+            fi, tree, view, settings, offset, rules, shared, index, sources, result,
+        )
+    };
+    if f.windows.is_empty() {
+        lint(f, offset, result);
+        mark_file(
+            fi,
+            &f.source,
+            &f.suppressions,
+            settings,
+            rules,
+            shared,
+            result,
+        );
+        return;
+    }
+    let (runs, annotations) = (result.findings.len(), result.annotations.len());
+    let mut comments = f.suppressions.clone();
+    let mut before = 0;
+    let read = f.each_window(Some(&mut comments), &mut |w| {
+        before += lint(w, offset + before, result);
+    });
+    if !read {
+        // What the windows read is dropped: the whole says it again.
+        result.findings.truncate(runs);
+        result.annotations.truncate(annotations);
+        let whole = f.whole();
+        lint(&whole, offset, result);
+        comments = whole.suppressions;
+    }
+    mark_file(fi, &f.source, &comments, settings, rules, shared, result);
+}
+
+/// The file rules and each object's rules (in parallel) on one tree (a file, or a window of
+/// one), objects numbered from `offset`; the findings go to `result` in runs, with the
+/// annotations met. Gives the number of objects.
+#[allow(clippy::too_many_arguments)]
+fn lint_tree(
+    fi: usize,
+    f: &Loaded,
+    view: &KustView,
+    settings: &Settings,
+    offset: usize,
+    rules: &[&Rule],
+    shared: &[Shared],
+    index: &Index,
+    sources: &[Arc<SourceFile>],
+    result: &mut FileResult,
+) -> usize {
     let objs = file_objects(fi, f, view, settings, offset);
     let facts = FileFacts {
         source: &f.source,
@@ -1748,7 +2005,7 @@ fn lint_file(
         source: &f.source,
         name: f.source.name.clone(),
     };
-    let mut runs = std::mem::take(&mut result.findings);
+    let runs = &mut result.findings;
     let mut findings = Vec::new();
     for (rule, strings) in rules.iter().zip(shared) {
         let mut hits = Vec::new();
@@ -1819,17 +2076,38 @@ fn lint_file(
         })
         .collect();
     runs.push(findings);
+    let count = objs.resources.len();
     for (found, annotations) in per_object {
-        runs.push(found);
+        result.findings.push(found);
         result.annotations.extend(annotations);
     }
+    count
+}
+
+/// A file's findings marked by its `# onus: ignore` comments (their nodes found); then what
+/// its suppressions (comments and annotations) set aside of nothing, as findings.
+fn mark_file(
+    fi: usize,
+    source: &Arc<SourceFile>,
+    suppressions: &[Suppression],
+    settings: &Settings,
+    rules: &[&Rule],
+    shared: &[Shared],
+    result: &mut FileResult,
+) {
+    let at = At {
+        file_index: fi,
+        source,
+        name: source.name.clone(),
+    };
+    let mut runs = std::mem::take(&mut result.findings);
     // `# onus: ignore` comments mark the findings in the node they speak of: in one run
     // sorted by position (sized once).
     let mut comments = Vec::new();
-    if !f.suppressions.is_empty() {
+    if !suppressions.is_empty() {
         let mut all = joined(std::mem::take(&mut runs));
         all.sort_by_key(|f| (f.span.start, f.span.end));
-        mark_comments(&f.suppressions, &mut all, &mut comments, fi);
+        mark_comments(suppressions, &mut all, &mut comments, fi);
         runs.push(all);
     }
     let mut findings = Vec::new();

@@ -331,6 +331,12 @@ pub fn check_scanner(data: &[u8]) {
     {
         panic!("the parse in pieces and granit-parser differ: {e}");
     }
+    // A large file read a window at a time (here windows of 64 bytes).
+    if let Some(windows) = yaml::parse_in_windows(&text, 64)
+        && let Err(e) = yaml::compare(&windows, &slow)
+    {
+        panic!("the parse in windows and granit-parser differ: {e}");
+    }
 }
 
 /// A rendered tree `render::emit` writes back as itself, as its tests require: no NaN (equal

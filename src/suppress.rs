@@ -137,7 +137,8 @@ pub fn comments(source: &SourceFile) -> Vec<Suppression> {
 
 /// Find the node each comment speaks of: of the mapping entries (key to end of value) and
 /// sequence items that start on its line, the first to start, the largest on a tie (the
-/// whole `- name: data` item rather than its `name` entry).
+/// whole `- name: data` item rather than its `name` entry). `docs` may be some of the
+/// file's documents: comments whose line they do not hold are left as they are.
 pub fn attach_regions(comments: &mut [Suppression], source: &SourceFile, docs: &[Document]) {
     if comments.is_empty() {
         return;
@@ -153,8 +154,11 @@ pub fn attach_regions(comments: &mut [Suppression], source: &SourceFile, docs: &
             }
         });
     }
+    // Only where found: a windowed file's comments are attached a window at a time.
     for c in comments.iter_mut() {
-        c.region = found.get(&c.line).copied();
+        if let Some(r) = found.get(&c.line) {
+            c.region = Some(*r);
+        }
     }
 }
 

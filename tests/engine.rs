@@ -74,24 +74,107 @@ fn reading_files_again_changes_no_report() {
             dirs.push(real.clone());
         }
         // How many bytes of files the engine keeps, and of findings the store keeps in
-        // memory (past them, files are read again and findings wait on disk).
-        let run = |keep: &str, findings: &str| {
+        // memory (past them, files are read again and findings wait on disk); and which
+        // files it reads a window of documents at a time (`from,bytes`).
+        let run = |keep: &str, findings: &str, windows: &str| {
             let mut cmd = assert_cmd::Command::cargo_bin("onus").unwrap();
             cmd.env("ONUS_KEEP_BYTES", keep)
                 .env("ONUS_FINDINGS_BYTES", findings)
+                .env("ONUS_WINDOWS", windows)
                 .env("NO_COLOR", "1")
                 .args(["check", "--format", format, "--rules"])
                 .arg(root.join("examples/policies"))
                 .args(&dirs);
             common::run(&mut cmd)
         };
-        let all = run("1000000000", "1000000000");
-        for (keep, findings) in [("0", "0"), ("200000", "100000"), ("0", "1000000000")] {
-            let again = run(keep, findings);
-            let case = format!("{format}, keep {keep} bytes of files, {findings} of findings");
+        let whole = "1000000000,1";
+        let all = run("1000000000", "1000000000", whole);
+        for (keep, findings, windows) in [
+            ("0", "0", whole),
+            ("200000", "100000", whole),
+            ("0", "1000000000", whole),
+            // Every file of two documents or more read a document at a time, or a few (files
+            // the keep budget holds are read whole).
+            ("0", "1000000000", "0,1"),
+            ("0", "0", "0,2000"),
+        ] {
+            let again = run(keep, findings, windows);
+            let case = format!(
+                "{format}, keep {keep} bytes of files, {findings} of findings, windows {windows}"
+            );
             assert_eq!(all.code, again.code, "{case}");
             assert!(all.stdout == again.stdout, "{case}: the report differs");
             assert_eq!(all.stderr, again.stderr, "{case}");
+        }
+    }
+}
+
+/// A file read a window of documents at a time reports what it reports read whole: comments
+/// before a marker, a kustomization among its documents (then it is read whole), an error or
+/// a merge budget spent over several windows (read whole again), annotations.
+#[test]
+fn windowed_files_report_what_whole_files_report() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let deployment = |name: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  \
+             template:\n    spec:\n      containers:\n      - name: c\n        image: nginx:latest\n"
+        )
+    };
+    let (a, b, c) = (deployment("a"), deployment("b"), deployment("c"));
+    let merges = {
+        let base: String = (0..200).map(|i| format!("  k{i}: v\n")).collect();
+        let uses: String = (0..400)
+            .map(|j| format!("x{j}:\n  <<: *b\n  z: 1\n"))
+            .collect();
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: m\nbase: &b\n{base}{uses}")
+    };
+    let files = [
+        ("syntax.yaml", format!("{a}---\n{b}---\na: [1, 2\n---\n{c}")),
+        (
+            "comments.yaml",
+            format!(
+                "{a}# onus: ignore image-latest-tag -- before a marker\n---\n{b}---\n\
+                 # onus: ignore all\n{c}...\n{a}---\napiVersion: kustomize.config.k8s.io/v1beta1\n\
+                 kind: Kustomization\nresources: [x.yaml]\n"
+            ),
+        ),
+        (
+            "annotated.yaml",
+            format!(
+                "{a}---\n{b}  annotations: {{onus.dev/ignore: image-latest-tag}}\n---\n\
+                 # onus: ignore missing-liveness-probe\n{}---\n{a}",
+                // A comment on a node: it covers what the node holds.
+                c.replace(
+                    "      containers:",
+                    "      # onus: ignore image-latest-tag\n      containers:"
+                )
+            ),
+        ),
+        ("merges.yaml", vec![merges; 12].join("---\n")),
+    ];
+    for (name, text) in &files {
+        std::fs::write(dir.path().join(name), text).expect("a file written");
+    }
+    for format in ["json", "human"] {
+        // No file kept between the passes: a file the budget keeps is read whole.
+        let run = |windows: &str| {
+            let mut cmd = assert_cmd::Command::cargo_bin("onus").unwrap();
+            cmd.env("ONUS_WINDOWS", windows)
+                .env("ONUS_KEEP_BYTES", "0")
+                .env("NO_COLOR", "1")
+                .args(["check", "--format", format])
+                .arg(dir.path());
+            common::run(&mut cmd)
+        };
+        let whole = run("1000000000,1");
+        assert!(whole.stdout.contains("merge-key bomb"), "{}", whole.stdout);
+        for windows in ["0,1", "0,100", "0,20000"] {
+            let again = run(windows);
+            let case = format!("{format}, windows {windows}");
+            assert_eq!(whole.code, again.code, "{case}");
+            assert!(whole.stdout == again.stdout, "{case}: the report differs");
+            assert_eq!(whole.stderr, again.stderr, "{case}");
         }
     }
 }

@@ -46,7 +46,10 @@ fn compare_all(dirs: &[PathBuf]) -> Tally {
 /// (`yaml::parse`: the scanner, else a document at a time, else granit whole) against
 /// granit-parser's reading of the whole stream. Gives (streams, streams the scanner declined
 /// whole, nodes identical), and the differences.
-fn compare_streams(dirs: &[PathBuf]) -> ((usize, usize, usize), Vec<String>) {
+/// Each directory's files joined into one stream, read by onus (whole, and a window of
+/// about 4 KB at a time as a large file is) and by granit-parser: (streams, declined by the
+/// scanner, read in windows, nodes), and the streams that differ.
+fn compare_streams(dirs: &[PathBuf]) -> ((usize, usize, usize, usize), Vec<String>) {
     let mut files = Vec::new();
     for d in dirs {
         common::files_under(d, &mut files);
@@ -60,7 +63,7 @@ fn compare_streams(dirs: &[PathBuf]) -> ((usize, usize, usize), Vec<String>) {
         let dir = f.parent().map(PathBuf::from).unwrap_or_default();
         by_dir.entry(dir).or_default().push(text);
     }
-    let (mut streams, mut declined, mut nodes, mut differ) = (0, 0, 0, Vec::new());
+    let (mut streams, mut declined, mut windowed, mut nodes, mut differ) = (0, 0, 0, 0, Vec::new());
     for (dir, texts) in by_dir.into_iter().filter(|(_, t)| t.len() > 1) {
         let mut stream = String::new();
         for text in texts {
@@ -72,15 +75,19 @@ fn compare_streams(dirs: &[PathBuf]) -> ((usize, usize, usize), Vec<String>) {
         }
         streams += 1;
         declined += usize::from(onus::yaml::parse_scanner(&stream).is_none());
-        match onus::yaml::compare(
-            &onus::yaml::parse(&stream),
-            &onus::yaml::parse_granit(&stream),
-        ) {
+        let granit = onus::yaml::parse_granit(&stream);
+        match onus::yaml::compare(&onus::yaml::parse(&stream), &granit) {
             Ok(n) => nodes += n,
             Err(e) => differ.push(format!("{}: {e}", dir.display())),
         }
+        if let Some(w) = onus::yaml::parse_in_windows(&stream, 4096) {
+            windowed += 1;
+            if let Err(e) = onus::yaml::compare(&w, &granit) {
+                differ.push(format!("{}, in windows: {e}", dir.display()));
+            }
+        }
     }
-    ((streams, declined, nodes), differ)
+    ((streams, declined, windowed, nodes), differ)
 }
 
 #[test]
@@ -93,8 +100,11 @@ fn streams_of_many_documents_are_read_as_granit_reads_them() {
     } else {
         eprintln!("../shared/corpus absent: the project's files only");
     }
-    let ((streams, declined, nodes), differ) = compare_streams(&dirs);
-    println!("{streams} streams, {declined} declined whole, {nodes} nodes identical");
+    let ((streams, declined, windowed, nodes), differ) = compare_streams(&dirs);
+    println!(
+        "{streams} streams, {declined} declined whole, {windowed} read in windows too, \
+         {nodes} nodes identical"
+    );
     assert!(
         differ.is_empty(),
         "{} differ:\n{}",
@@ -103,8 +113,8 @@ fn streams_of_many_documents_are_read_as_granit_reads_them() {
     );
     // Streams with a document outside the scanner's subset are there, or this tests little.
     assert!(
-        declined >= 3 && streams >= 20,
-        "{streams} streams, {declined} declined"
+        declined >= 3 && windowed >= 2 && streams >= 20,
+        "{streams} streams, {declined} declined, {windowed} in windows"
     );
 }
 

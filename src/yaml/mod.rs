@@ -764,21 +764,34 @@ const PIECE_BYTES: usize = 256 * 1024;
 /// a piece has an error (granit-parser recovers its own way), or when the pieces together
 /// spend more than the budget (the whole's parse says which document overspends).
 fn in_pieces(text: &Text, from: usize, to: usize, budget: usize, piece: usize) -> Option<Stream> {
+    in_pieces_until(text, from, to, to, budget, piece).map(|(s, _)| s)
+}
+
+/// `in_pieces` for `text[from..stop]` read with the text up to `to` in view (a window of a
+/// larger stream); also what is left of the budget.
+fn in_pieces_until(
+    text: &Text,
+    from: usize,
+    stop: usize,
+    to: usize,
+    budget: usize,
+    piece: usize,
+) -> Option<(Stream, usize)> {
     use rayon::prelude::*;
-    if to.saturating_sub(from) < 2 * piece {
+    if stop.saturating_sub(from) < 2 * piece {
         return None;
     }
     let mut bounds = vec![from];
-    for cut in document_cuts(text.as_bytes(), from, to)? {
+    for cut in document_cuts(text.as_bytes(), from, stop)? {
         let last = bounds.last().copied().unwrap_or(from);
-        if cut.saturating_sub(last) >= piece && to.saturating_sub(cut) >= piece / 2 {
+        if cut.saturating_sub(last) >= piece && stop.saturating_sub(cut) >= piece / 2 {
             bounds.push(cut);
         }
     }
     if bounds.len() < 2 {
         return None;
     }
-    bounds.push(to);
+    bounds.push(stop);
     let parts: Vec<(Stream, usize)> = bounds
         .par_windows(2)
         .map(|w| match *w {
@@ -804,7 +817,49 @@ fn in_pieces(text: &Text, from: usize, to: usize, budget: usize, piece: usize) -
     for (part, _) in parts {
         out.documents.extend(part.documents);
     }
-    Some(out)
+    Some((out, budget - spent))
+}
+
+/// A large stream cut between documents into windows of about `window` bytes, for a reader
+/// that holds one window's tree at a time: the windows' bounds (the first 0, the last the
+/// text's end). None when it cannot be cut (one document, directives, too many documents).
+pub fn windows(text: &Text, window: usize) -> Option<Vec<usize>> {
+    let to = text.len();
+    let mut bounds = vec![0];
+    for cut in document_cuts(text.as_bytes(), 0, to)? {
+        let last = bounds.last().copied().unwrap_or(0);
+        if cut.saturating_sub(last) >= window && to.saturating_sub(cut) >= window / 2 {
+            bounds.push(cut);
+        }
+    }
+    if bounds.len() < 2 {
+        return None;
+    }
+    bounds.push(to);
+    Some(bounds)
+}
+
+/// The whole text's merge budget, which its windows spend one after the other.
+pub fn window_budget(text: &Text) -> usize {
+    merge_budget(text.len())
+}
+
+/// The documents of window `text[from..stop]`, read as a parse of the whole text reads them
+/// (with the text after the window in view), given what is left of the text's merge budget;
+/// also what is left of it after. None when the window has an error or spends more: the
+/// whole is then parsed at once, and its parse says what and where.
+pub fn parse_window(
+    text: &Text,
+    from: usize,
+    stop: usize,
+    budget: usize,
+) -> Option<(Stream, usize)> {
+    let to = text.len();
+    let (stream, left) = in_pieces_until(text, from, stop, to, budget, PIECE_BYTES)
+        .or_else(|| scan::scan_until(text, from, stop, to, budget))
+        .or_else(|| by_documents(text, from, stop, to, budget))
+        .unwrap_or_else(|| parse_granit_until(text, from, stop, to, budget));
+    stream.errors.is_empty().then_some((stream, left))
 }
 
 /// A stream the scanner declines, parsed a document at a time: the scanner's documents by
@@ -895,6 +950,23 @@ fn document_cuts(b: &[u8], from: usize, to: usize) -> Option<Vec<usize>> {
 pub fn parse_in_pieces(text: &str, piece: usize) -> Option<Stream> {
     let text = Text::from(text);
     in_pieces(&text, 0, text.len(), merge_budget(text.len()), piece.max(1))
+}
+
+/// Parse window after window of about `window` bytes, as a large file is read (`windows`,
+/// `parse_window`); None when it would be parsed whole (no cut, or a window that cannot be
+/// read alone). For the tests and the fuzz target, which try small windows.
+#[doc(hidden)]
+pub fn parse_in_windows(text: &str, window: usize) -> Option<Stream> {
+    let text = Text::from(text);
+    let mut budget = window_budget(&text);
+    let mut out = Stream::default();
+    for w in windows(&text, window.max(1))?.windows(2) {
+        let [a, z] = *w else { continue };
+        let (part, left) = parse_window(&text, a, z, budget)?;
+        budget = left;
+        out.documents.extend(part.documents);
+    }
+    Some(out)
 }
 
 /// Parse with granit-parser only (the reference the scanner is compared with).
@@ -1914,6 +1986,35 @@ mod tests {
         let whole = parse_granit(&text);
         assert_eq!(whole.errors.len(), 1);
         assert!(compare(&parse(&text), &whole).is_ok());
+    }
+
+    #[test]
+    fn windows_read_the_documents_the_whole_reads() {
+        // Scanned and declined (a tab) documents, a `...` end, a block scalar before a marker.
+        let doc = "a: 1\nb: [x, y]\n";
+        let text = format!(
+            "{doc}---\nc:\t2\n---\nd: |\n  z\n...\n---\n{doc}---\ne: |+\n\n---\n{}",
+            doc.repeat(40)
+        );
+        let whole = parse_granit(&text);
+        for window in [1, 8, 64] {
+            let w = parse_in_windows(&text, window).expect("read in windows");
+            assert_eq!(compare(&w, &whole).map(|_| w.documents.len()), Ok(6));
+        }
+        // Windows larger than half the text: none to cut.
+        assert!(parse_in_windows(&text, 1024).is_none());
+        let t = Text::from(text.as_str());
+        let bounds = windows(&t, 1).unwrap();
+        assert_eq!((bounds[0], bounds.len()), (0, 7));
+        assert_eq!(bounds.last(), Some(&text.len()));
+        // One document, or none to cut: read whole.
+        assert!(windows(&Text::from(doc), 1).is_none());
+        // An error in a window, or a merge budget spent over windows: the whole is read.
+        assert!(parse_in_windows(&format!("{doc}---\na: [\n---\n{doc}"), 1).is_none());
+        let bomb = merging(60, 450);
+        let text = format!("{bomb}---\n{bomb}");
+        assert!(parse_in_windows(&text, 1).is_none());
+        assert_eq!(parse(&text).errors.len(), 1);
     }
 
     #[test]
