@@ -2,7 +2,8 @@
 
 use crate::engine::{Input, Skipped, read_stdin};
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
@@ -206,19 +207,24 @@ fn glob_meta(s: &str) -> bool {
 
 /// The files found so far, each once; each new one is also told to `on_new` (to be read
 /// while the walk goes on). Hashed, then put in path order once: a tree of paths compared
-/// them component by component at every level (4% of a run's instructions).
+/// them component by component at every level (4% of a run's instructions). Keyed by their
+/// `order_key`, equal exactly when the paths are and hashed in one go, where a `Path` is
+/// hashed component by component (and was twice, to look and to insert).
 struct Found<'f> {
-    set: HashSet<PathBuf>,
+    set: HashMap<Vec<u8>, PathBuf>,
     on_new: &'f mut dyn FnMut(&Path),
 }
 
 impl Found<'_> {
     fn insert(&mut self, p: PathBuf) -> bool {
-        if self.set.contains(&p) {
-            return false;
+        match self.set.entry(order_key(&p)) {
+            Entry::Occupied(_) => false,
+            Entry::Vacant(slot) => {
+                (self.on_new)(&p);
+                slot.insert(p);
+                true
+            }
         }
-        (self.on_new)(&p);
-        self.set.insert(p)
     }
 
     fn len(&self) -> usize {
@@ -227,9 +233,9 @@ impl Found<'_> {
 
     /// The files in `Path` order.
     fn into_sorted(self) -> Vec<PathBuf> {
-        let mut files: Vec<PathBuf> = self.set.into_iter().collect();
-        files.sort_by_cached_key(|p| order_key(p));
-        files
+        let mut files: Vec<(Vec<u8>, PathBuf)> = self.set.into_iter().collect();
+        files.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        files.into_iter().map(|(_, p)| p).collect()
     }
 }
 
@@ -267,7 +273,7 @@ pub fn discover_with(
     on_new: &mut dyn FnMut(&Path),
 ) -> Discovered {
     let mut found = Found {
-        set: HashSet::new(),
+        set: HashMap::new(),
         on_new,
     };
     let mut failures = Vec::new();
