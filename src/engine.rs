@@ -116,14 +116,10 @@ impl Loaded {
         };
         let last = self.windows.len().saturating_sub(1);
         let mut next = parse(0, yaml::window_budget(text));
-        for k in 0..last {
-            let Some((stream, left)) = next.take() else {
+        for (k, w) in self.windows.windows(2).enumerate() {
+            let (Some((stream, left)), &[a, z]) = (next.take(), w) else {
                 return false;
             };
-            let (a, z) = (
-                self.windows.get(k).copied().unwrap_or(0),
-                self.windows.get(k + 1).copied().unwrap_or(0),
-            );
             if let Some(all) = attach.as_deref_mut() {
                 suppress::attach_regions(all, &self.source, &stream.documents);
             }
@@ -174,16 +170,10 @@ impl Loaded {
 /// whole) nor a kustomization (the renderer reads its tree).
 fn windows_of(source: &SourceFile, (from, bytes): (usize, usize)) -> Vec<usize> {
     let name = &*source.name;
-    let kustomization = std::path::Path::new(name)
-        .file_name()
-        .and_then(|f| f.to_str())
-        .is_some_and(|f| {
-            matches!(
-                f,
-                "kustomization.yaml" | "kustomization.yml" | "Kustomization"
-            )
-        });
-    if source.text.len() < from || name.to_ascii_lowercase().ends_with(".json") || kustomization {
+    if source.text.len() < from
+        || name.to_ascii_lowercase().ends_with(".json")
+        || kustomize::has_kustomization_name(name)
+    {
         return Vec::new();
     }
     yaml::windows(&source.text, bytes).unwrap_or_default()
@@ -1782,6 +1772,14 @@ pub fn run_with(
             .iter()
             .map(|&fi| slots.get_mut(fi).and_then(|s| s.loaded.take()))
             .collect();
+        let pass = Pass {
+            view: &view,
+            settings,
+            rules,
+            shared: &shared,
+            index: &index,
+            sources: &sources,
+        };
         let results: Vec<(usize, FileResult)> = chunk
             .par_iter()
             .zip(trees)
@@ -1807,18 +1805,7 @@ pub fn run_with(
                 let offset = offsets.get(fi).copied().unwrap_or(0);
                 let kept = tree.is_some();
                 let res = with_tree(slot, tree, &mut |f| {
-                    lint_file(
-                        fi,
-                        f,
-                        &view,
-                        settings,
-                        offset,
-                        rules,
-                        &shared,
-                        &index,
-                        &sources,
-                        &mut result,
-                    );
+                    lint_file(&pass, fi, f, offset, &mut result);
                     if !kept && settings.snippets && result.findings.iter().any(|r| !r.is_empty()) {
                         result.reloaded = Some(f.source.clone());
                     }
@@ -1927,37 +1914,26 @@ fn settle(runs: &mut Vec<Vec<Finding>>) {
     }
 }
 
+/// What the second pass lints every file with.
+#[derive(Clone, Copy)]
+struct Pass<'a> {
+    view: &'a KustView,
+    settings: &'a Settings,
+    rules: &'a [&'a Rule],
+    shared: &'a [Shared],
+    index: &'a Index,
+    sources: &'a [Arc<SourceFile>],
+}
+
 /// Run every rule on one file: file rules, then each object's rules (in parallel); mark
 /// the findings its annotations and comments set aside.
-#[allow(clippy::too_many_arguments)]
-fn lint_file(
-    fi: usize,
-    f: &Loaded,
-    view: &KustView,
-    settings: &Settings,
-    offset: usize,
-    rules: &[&Rule],
-    shared: &[Shared],
-    index: &Index,
-    sources: &[Arc<SourceFile>],
-    result: &mut FileResult,
-) {
+fn lint_file(pass: &Pass, fi: usize, f: &Loaded, offset: usize, result: &mut FileResult) {
     let lint = |tree: &Loaded, offset: usize, result: &mut FileResult| {
-        lint_tree(
-            fi, tree, view, settings, offset, rules, shared, index, sources, result,
-        )
+        lint_tree(pass, fi, tree, offset, result)
     };
     if f.windows.is_empty() {
         lint(f, offset, result);
-        mark_file(
-            fi,
-            &f.source,
-            &f.suppressions,
-            settings,
-            rules,
-            shared,
-            result,
-        );
+        mark_file(pass, fi, &f.source, &f.suppressions, result);
         return;
     }
     let (runs, annotations) = (result.findings.len(), result.annotations.len());
@@ -1974,25 +1950,21 @@ fn lint_file(
         lint(&whole, offset, result);
         comments = whole.suppressions;
     }
-    mark_file(fi, &f.source, &comments, settings, rules, shared, result);
+    mark_file(pass, fi, &f.source, &comments, result);
 }
 
 /// The file rules and each object's rules (in parallel) on one tree (a file, or a window of
 /// one), objects numbered from `offset`; the findings go to `result` in runs, with the
 /// annotations met. Gives the number of objects.
-#[allow(clippy::too_many_arguments)]
-fn lint_tree(
-    fi: usize,
-    f: &Loaded,
-    view: &KustView,
-    settings: &Settings,
-    offset: usize,
-    rules: &[&Rule],
-    shared: &[Shared],
-    index: &Index,
-    sources: &[Arc<SourceFile>],
-    result: &mut FileResult,
-) -> usize {
+fn lint_tree(pass: &Pass, fi: usize, f: &Loaded, offset: usize, result: &mut FileResult) -> usize {
+    let Pass {
+        view,
+        settings,
+        rules,
+        shared,
+        index,
+        sources,
+    } = *pass;
     let objs = file_objects(fi, f, view, settings, offset);
     let facts = FileFacts {
         source: &f.source,
@@ -2087,14 +2059,18 @@ fn lint_tree(
 /// A file's findings marked by its `# onus: ignore` comments (their nodes found); then what
 /// its suppressions (comments and annotations) set aside of nothing, as findings.
 fn mark_file(
+    pass: &Pass,
     fi: usize,
     source: &Arc<SourceFile>,
     suppressions: &[Suppression],
-    settings: &Settings,
-    rules: &[&Rule],
-    shared: &[Shared],
     result: &mut FileResult,
 ) {
+    let Pass {
+        settings,
+        rules,
+        shared,
+        ..
+    } = *pass;
     let at = At {
         file_index: fi,
         source,

@@ -69,6 +69,14 @@ fn strings<'a>(node: Option<NodeRef<'a>>) -> impl Iterator<Item = &'a str> {
 }
 
 /// `files`: (file index, name as given, its documents).
+/// Whether a file has one of the names kustomize looks for in a directory.
+pub fn has_kustomization_name(name: &str) -> bool {
+    Path::new(name)
+        .file_name()
+        .and_then(|f| f.to_str())
+        .is_some_and(|f| crate::render::build::KUSTOMIZATION_FILES.contains(&f))
+}
+
 /// A kustomization (or Component): with its apiVersion and kind, or without either (still
 /// common, and kustomize accepts it) in a file with a kustomization's name.
 pub fn is_kustomization(name: &str, root: NodeRef) -> bool {
@@ -77,12 +85,7 @@ pub fn is_kustomization(name: &str, root: NodeRef) -> bool {
         .and_then(|v| v.as_str())
         .unwrap_or("");
     let kind = root.get("kind").and_then(|v| v.as_str());
-    let named = Path::new(name).file_name().is_some_and(|f| {
-        matches!(
-            f.to_str(),
-            Some("kustomization.yaml" | "kustomization.yml" | "Kustomization")
-        )
-    });
+    let named = has_kustomization_name(name);
     (group.starts_with("kustomize.config.k8s.io/")
         && matches!(kind, Some("Kustomization" | "Component")))
         || (named && group.is_empty() && kind.is_none() && root.is_map())

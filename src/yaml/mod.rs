@@ -781,17 +781,7 @@ fn in_pieces_until(
     if stop.saturating_sub(from) < 2 * piece {
         return None;
     }
-    let mut bounds = vec![from];
-    for cut in document_cuts(text.as_bytes(), from, stop)? {
-        let last = bounds.last().copied().unwrap_or(from);
-        if cut.saturating_sub(last) >= piece && stop.saturating_sub(cut) >= piece / 2 {
-            bounds.push(cut);
-        }
-    }
-    if bounds.len() < 2 {
-        return None;
-    }
-    bounds.push(stop);
+    let bounds = spaced_cuts(text.as_bytes(), from, stop, piece)?;
     let parts: Vec<(Stream, usize)> = bounds
         .par_windows(2)
         .map(|w| match *w {
@@ -824,18 +814,23 @@ fn in_pieces_until(
 /// that holds one window's tree at a time: the windows' bounds (the first 0, the last the
 /// text's end). None when it cannot be cut (one document, directives, too many documents).
 pub fn windows(text: &Text, window: usize) -> Option<Vec<usize>> {
-    let to = text.len();
-    let mut bounds = vec![0];
-    for cut in document_cuts(text.as_bytes(), 0, to)? {
-        let last = bounds.last().copied().unwrap_or(0);
-        if cut.saturating_sub(last) >= window && to.saturating_sub(cut) >= window / 2 {
+    spaced_cuts(text.as_bytes(), 0, text.len(), window)
+}
+
+/// `b[from..stop]` cut between documents into parts of at least `size` bytes (the last at
+/// least half that): the parts' bounds, from `from` to `stop`; None when there is no cut.
+fn spaced_cuts(b: &[u8], from: usize, stop: usize, size: usize) -> Option<Vec<usize>> {
+    let mut bounds = vec![from];
+    for cut in document_cuts(b, from, stop)? {
+        let last = bounds.last().copied().unwrap_or(from);
+        if cut.saturating_sub(last) >= size && stop.saturating_sub(cut) >= size / 2 {
             bounds.push(cut);
         }
     }
     if bounds.len() < 2 {
         return None;
     }
-    bounds.push(to);
+    bounds.push(stop);
     Some(bounds)
 }
 
