@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 mod sets;
+mod window;
 
 /// Files larger than this are reported, not parsed: memory stays bounded.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -80,103 +81,139 @@ struct Loaded {
     load_errors: Vec<SyntaxError>,
     /// `# onus: ignore` comments of the file.
     suppressions: Vec<Suppression>,
-    /// A large file read a window of documents at a time (`each_window`): the windows'
-    /// bounds, its stream left empty (and its comments' nodes not found yet). Empty for a
-    /// file parsed whole.
-    windows: Vec<usize>,
+    /// A large file read from its input a window of documents at a time (`each_window`):
+    /// its stream and comments left empty, its text too unless it came in memory
+    /// (standard input). None for a file parsed whole.
+    windowed: Option<Windowed>,
 }
 
-/// Files from this size on are read a window of documents at a time, each window's tree
-/// dropped before the next is parsed: a file's tree takes about three times its text, and
-/// one large stream (a cluster's dump) would otherwise hold all of it at once.
+/// How a windowed file is read.
+#[derive(Clone, Copy, Debug)]
+struct Windowed {
+    /// Its size when it was opened (its merge budget is that of the whole).
+    len: usize,
+    /// About how many bytes a window holds.
+    window: usize,
+}
+
+/// Files from this size on are read a window of documents at a time, each window's text
+/// and tree dropped before the next is read: a file's tree takes about three times its
+/// text, and one large stream (a cluster's dump) would otherwise hold all of it at once.
 const WINDOWED_FROM: usize = 4 << 20;
 
 /// About how many bytes of a windowed file are parsed (in parallel pieces) and linted at a
 /// time.
 const WINDOW_BYTES: usize = 1 << 20;
 
+/// The windows a file has given: past `MAX_DOCUMENTS` documents in all, the whole says so.
+struct Given {
+    documents: usize,
+}
+
 impl Loaded {
-    /// Call `f` with each window of a windowed file, in order, as a file of its own that
-    /// shares the text: the window's documents, and the comments written in it. The
-    /// comments' nodes are found in each window as it is read, into `attach` (the file's
-    /// comments, as `load` gives them). The next window is parsed while `f` reads one (two
-    /// windows' trees at most). False, once `f` has seen some windows perhaps, when a window
-    /// cannot be read alone (an error, a merge bomb): the caller reads `whole()`.
+    /// Call `f` with each window of a windowed file, in order, as a file of its own: the
+    /// window's text (its offsets and lines counted from its start, which `f` is told),
+    /// documents and comments. The next window is read and parsed while `f` reads one (two
+    /// windows at most). False, once `f` has seen some windows perhaps, when a window
+    /// cannot be read alone (an error, a merge bomb, bytes that are not UTF-8): the caller
+    /// reads `whole()`.
     fn each_window(
         &self,
-        mut attach: Option<&mut Vec<Suppression>>,
-        f: &mut (dyn FnMut(&Loaded) + Send),
+        input: &Input,
+        f: &mut (dyn FnMut(&Loaded, window::Base) + Send),
     ) -> bool {
-        let text = &self.source.text;
-        let parse = |k: usize, budget: usize| -> Option<(yaml::Stream, usize)> {
-            let (a, z) = (*self.windows.get(k)?, *self.windows.get(k + 1)?);
-            catch_unwind(AssertUnwindSafe(|| yaml::parse_window(text, a, z, budget)))
-                .ok()
-                .flatten()
+        let Some(w) = self.windowed else {
+            return false;
         };
-        let last = self.windows.len().saturating_sub(1);
-        let mut next = parse(0, yaml::window_budget(text));
-        for (k, w) in self.windows.windows(2).enumerate() {
-            let (Some((stream, left)), &[a, z]) = (next.take(), w) else {
-                return false;
-            };
-            if let Some(all) = attach.as_deref_mut() {
-                suppress::attach_regions(all, &self.source, &stream.documents);
+        let read: Box<dyn Read + Send + '_> = if !self.source.text.is_empty() {
+            Box::new(self.source.text.as_bytes())
+        } else {
+            match input {
+                Input::Path { path, .. } => match open_nonblocking(path) {
+                    Ok(file) if file.metadata().is_ok_and(|m| m.is_file()) => Box::new(file),
+                    _ => return false,
+                },
+                Input::Text { .. } => return false,
             }
-            let suppressions = match attach.as_deref() {
-                Some(all) => all,
-                None => &self.suppressions,
-            }
-            .iter()
-            .filter(|c| (a..z).contains(&c.span.start))
-            .cloned()
-            .collect();
-            let window = Loaded {
-                source: self.source.clone(),
-                stream,
-                load_errors: Vec::new(),
-                suppressions,
-                windows: Vec::new(),
+        };
+        let mut cutter = window::Cutter::new(read, w.window, MAX_FILE_BYTES);
+        let mut given = Given { documents: 0 };
+        let name = self.source.name.clone();
+        let mut next = read_window(&mut cutter, &name, yaml::window_budget(w.len), &mut given);
+        loop {
+            let (window, base, left) = match next {
+                Some(Some(w)) => w,
+                Some(None) => return true,
+                None => return false,
             };
             let (parsed, ()) = rayon::join(
-                || (k + 1 < last).then(|| parse(k + 1, left)).flatten(),
-                || f(&window),
+                || read_window(&mut cutter, &name, left, &mut given),
+                || f(&window, base),
             );
             next = parsed;
-            if next.is_none() && k + 1 < last {
-                return false;
-            }
         }
-        true
     }
 
-    /// A windowed file parsed whole, as `load` parses any other.
-    fn whole(&self) -> Loaded {
-        let stream = parse_caught(&self.source);
-        let mut suppressions = self.suppressions.clone();
-        suppress::attach_regions(&mut suppressions, &self.source, &stream.documents);
-        Loaded {
-            source: self.source.clone(),
-            stream,
-            load_errors: self.load_errors.clone(),
-            suppressions,
-            windows: Vec::new(),
+    /// A windowed file read again whole, as `load` reads any other (what cannot be read
+    /// becomes the file's error).
+    fn whole(&self, input: &Input) -> Loaded {
+        match load(input, None) {
+            Ok(l) => l,
+            Err(e) => unreadable(self.source.name.clone(), e),
         }
     }
 }
 
-/// The windows of a file read a window at a time (`Loaded::windows`): a large YAML file
-/// that can be cut between documents. Not a JSON file (its grammar is checked on the
-/// whole) nor a kustomization (the renderer reads its tree).
-fn windows_of(source: &SourceFile, (from, bytes): (usize, usize)) -> Vec<usize> {
-    let name = &*source.name;
-    if source.text.len() < from
-        || name.to_ascii_lowercase().ends_with(".json")
-        || kustomize::has_kustomization_name(name)
-    {
-        return Vec::new();
+/// The next window, parsed, with what it left of the merge budget; `Some(None)` at the
+/// end, None when it cannot be read alone.
+#[allow(clippy::option_option)]
+fn read_window(
+    cutter: &mut window::Cutter<impl Read>,
+    name: &Arc<str>,
+    budget: usize,
+    given: &mut Given,
+) -> Option<Option<(Loaded, window::Base, usize)>> {
+    let (text, base) = match cutter.next() {
+        window::Next::Window(text, base) => (text, base),
+        window::Next::End => return Some(None),
+        window::Next::Fail => return None,
+    };
+    let source = Arc::new(SourceFile::new(name.clone(), text));
+    let (stream, left) = catch_unwind(AssertUnwindSafe(|| {
+        yaml::parse_window(&source.text, 0, source.text.len(), budget)
+    }))
+    .ok()
+    .flatten()?;
+    given.documents += stream.documents.len();
+    if given.documents > yaml::MAX_DOCUMENTS {
+        return None;
     }
-    yaml::windows(&source.text, bytes).unwrap_or_default()
+    let mut suppressions = suppress::comments(&source);
+    suppress::attach_regions(&mut suppressions, &source, &stream.documents);
+    Some(Some((
+        Loaded {
+            source,
+            stream,
+            load_errors: Vec::new(),
+            suppressions,
+            windowed: None,
+        },
+        base,
+        left,
+    )))
+}
+
+/// Whether a file of this name and size is read a window at a time: a large YAML file. Not
+/// a JSON file (its grammar is checked on the whole) nor a kustomization (the renderer
+/// reads its tree).
+fn windowed(name: &str, len: u64, windows: Option<(usize, usize)>) -> Option<Windowed> {
+    let (from, window) = windows?;
+    let len = usize::try_from(len).ok()?;
+    (len >= from
+        && len > 0
+        && !name.to_ascii_lowercase().ends_with(".json")
+        && !kustomize::has_kustomization_name(name))
+    .then_some(Windowed { len, window })
 }
 
 /// A file's stream; a panic of the parser becomes the file's one error.
@@ -382,7 +419,9 @@ fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "unknown panic".into())
 }
 
-fn load(input: &Input, windows: (usize, usize)) -> Result<Loaded, String> {
+/// Read and parse one input; a large YAML file (`windowed`, at the sizes `windows` says) is
+/// only looked at: `each_window` reads it.
+fn load(input: &Input, windows: Option<(usize, usize)>) -> Result<Loaded, String> {
     let name = input.shared_name();
     let bytes = match input {
         Input::Path { path, .. } => {
@@ -398,7 +437,20 @@ fn load(input: &Input, windows: (usize, usize)) -> Result<Loaded, String> {
                 }
                 return Ok(l);
             }
-            match read_bounded(path, &name)? {
+            let (file, len) = open_file(path, &name)?;
+            if len <= MAX_FILE_BYTES
+                && let Some(w) = windowed(&name, len, windows)
+            {
+                // Read a window at a time, as each pass comes to it.
+                return Ok(Loaded {
+                    source: Arc::new(SourceFile::new(name, empty_text())),
+                    stream: yaml::Stream::default(),
+                    load_errors: Vec::new(),
+                    suppressions: Vec::new(),
+                    windowed: Some(w),
+                });
+            }
+            match read_opened(file, len, &name)? {
                 Ok(bytes) => bytes,
                 Err(len) => return Ok(too_large(name, len)),
             }
@@ -430,19 +482,18 @@ fn load(input: &Input, windows: (usize, usize)) -> Result<Loaded, String> {
         file_error,
     } = decode(bytes);
     let source = Arc::new(SourceFile::new(name, text));
-    if bad.is_empty() && file_error.is_none() {
-        let windows = windows_of(&source, windows);
-        if !windows.is_empty() {
-            // Comments' nodes are found window by window, as the windows are read.
-            let suppressions = suppress::comments(&source);
-            return Ok(Loaded {
-                source,
-                stream: yaml::Stream::default(),
-                load_errors: Vec::new(),
-                suppressions,
-                windows,
-            });
-        }
+    if bad.is_empty()
+        && file_error.is_none()
+        && let Some(w) = windowed(&source.name, source.text.len() as u64, windows)
+    {
+        // Text in memory (standard input) is held; its windows are copies of its parts.
+        return Ok(Loaded {
+            source,
+            stream: yaml::Stream::default(),
+            load_errors: Vec::new(),
+            suppressions: Vec::new(),
+            windowed: Some(w),
+        });
     }
     let mut stream = parse_caught(&source);
     let mut load_errors = Vec::new();
@@ -492,14 +543,21 @@ fn load(input: &Input, windows: (usize, usize)) -> Result<Loaded, String> {
         stream,
         load_errors,
         suppressions,
-        windows: Vec::new(),
+        windowed: None,
     })
 }
 
 /// A regular file's bytes, opened without blocking; `Ok(Err(len))` when it is larger than
 /// `MAX_FILE_BYTES` (not read past it); `Err` when it cannot be read or is not a file.
 fn read_bounded(path: &std::path::Path, name: &str) -> Result<Result<Vec<u8>, u64>, String> {
-    let mut file = open_nonblocking(path).map_err(|e| format!("{name}: {e}"))?;
+    let (file, len) = open_file(path, name)?;
+    read_opened(file, len, name)
+}
+
+/// A regular file opened without blocking, with its size; `Err` when it cannot be opened
+/// or is not a file.
+fn open_file(path: &std::path::Path, name: &str) -> Result<(std::fs::File, u64), String> {
+    let file = open_nonblocking(path).map_err(|e| format!("{name}: {e}"))?;
     let meta = file.metadata().map_err(|e| format!("{name}: {e}"))?;
     if !meta.is_file() {
         return Err(format!(
@@ -507,17 +565,22 @@ fn read_bounded(path: &std::path::Path, name: &str) -> Result<Result<Vec<u8>, u6
             crate::discover::describe_special(meta.file_type())
         ));
     }
-    if meta.len() > MAX_FILE_BYTES {
-        return Ok(Err(meta.len()));
+    Ok((file, meta.len()))
+}
+
+/// `read_bounded` of a file `open_file` opened (`len` its size then).
+fn read_opened(
+    mut file: std::fs::File,
+    len: u64,
+    name: &str,
+) -> Result<Result<Vec<u8>, u64>, String> {
+    if len > MAX_FILE_BYTES {
+        return Ok(Err(len));
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
     // The size it had when opened: no read past it only to meet the end (a system call per
     // file). A file that says it is empty (some virtual files do) is read to its end.
-    let limit = if meta.len() > 0 {
-        meta.len()
-    } else {
-        MAX_FILE_BYTES + 1
-    };
+    let limit = if len > 0 { len } else { MAX_FILE_BYTES + 1 };
     file.by_ref()
         .take(limit)
         .read_to_end(&mut bytes)
@@ -742,7 +805,7 @@ fn unreadable(name: Arc<str>, message: String) -> Loaded {
         stream: yaml::Stream::default(),
         load_errors: vec![SyntaxError::new(0, message)],
         suppressions: Vec::new(),
-        windows: Vec::new(),
+        windowed: None,
     }
 }
 
@@ -1018,7 +1081,7 @@ impl crate::render::build::Known for KeptTrees<'_> {
         // itself, which fails on it as kustomize would; so is a windowed one (no tree kept).
         self.0
             .get(name)
-            .filter(|l| l.load_errors.is_empty() && l.windows.is_empty())
+            .filter(|l| l.load_errors.is_empty() && l.windowed.is_none())
             .map(|l| (l.source.clone(), &l.stream))
     }
 }
@@ -1240,11 +1303,12 @@ impl Preloaded {
 fn gather(
     i: usize,
     loaded: &Loaded,
+    input: &Input,
     view: &KustView,
     settings: &Settings,
     reads: &[Vec<String>],
 ) -> Early {
-    gather_seeing(i, loaded, view, settings, reads, &mut |_| {})
+    gather_seeing(i, loaded, input, view, settings, reads, &mut |_| {})
 }
 
 /// `gather`, showing `see` each window of a windowed file as it is read (or the whole, when
@@ -1252,12 +1316,13 @@ fn gather(
 fn gather_seeing(
     i: usize,
     loaded: &Loaded,
+    input: &Input,
     view: &KustView,
     settings: &Settings,
     reads: &[Vec<String>],
     see: &mut (dyn FnMut(&Loaded) + Send),
 ) -> Early {
-    if loaded.windows.is_empty() {
+    if loaded.windowed.is_none() {
         return gather_tree(i, loaded, view, settings, reads, 0);
     }
     let mut early = Early {
@@ -1265,18 +1330,21 @@ fn gather_seeing(
         gathered: Gathered::new(reads.len()),
         skipped: Vec::new(),
     };
-    let read = loaded.each_window(None, &mut |w| {
+    let read = loaded.each_window(input, &mut |w, base| {
         see(w);
-        // Ordinals go on from the windows before.
+        // Ordinals go on from the windows before; lines from the window's start.
         let e = gather_tree(i, w, view, settings, reads, early.count);
         early.gathered.append(e.gathered, 0);
         early.count += e.count;
-        early.skipped.extend(e.skipped);
+        early.skipped.extend(e.skipped.into_iter().map(|mut s| {
+            s.line = s.line.map(|l| l + base.lines);
+            s
+        }));
     });
     if read {
         early
     } else {
-        let whole = loaded.whole();
+        let whole = loaded.whole(input);
         see(&whole);
         gather_tree(i, &whole, view, settings, reads, 0)
     }
@@ -1361,9 +1429,11 @@ fn first_read(
     kept: &Kept,
     reads: &[Vec<String>],
 ) -> Result<Slot, String> {
-    let mut loaded = load(input, settings.windows)?;
-    if !loaded.windows.is_empty() && kept.would_keep(loaded.source.text.len(), settings) {
-        loaded = loaded.whole();
+    let mut loaded = load(input, Some(settings.windows))?;
+    if let Some(w) = loaded.windowed
+        && kept.would_keep(w.len, settings)
+    {
+        loaded = loaded.whole(input);
     }
     let holds_kustomization = |l: &Loaded| {
         l.stream.documents.iter().any(|d| {
@@ -1376,15 +1446,16 @@ fn first_read(
     let mut early = gather_seeing(
         0,
         &loaded,
+        input,
         &KustView::default(),
         settings,
         reads,
         &mut |w| kust |= holds_kustomization(w),
     );
-    if kust && !loaded.windows.is_empty() {
+    if kust && loaded.windowed.is_some() {
         // A kustomization's tree is kept for the renderer: the file is read whole.
-        loaded = loaded.whole();
-        early = gather(0, &loaded, &KustView::default(), settings, reads);
+        loaded = loaded.whole(input);
+        early = gather(0, &loaded, input, &KustView::default(), settings, reads);
     }
     // The slot holds the name; the tree, if kept, waits in `kept` until the set is known.
     let source = Arc::new(SourceFile::new(loaded.source.name.clone(), empty_text()));
@@ -1623,17 +1694,18 @@ pub fn run_with(
 
     // First pass: each file's objects, what they give the index, what is not an object.
     // A file's tree: the one given, else the slot's kept one, else read again.
+    // A windowed file's tree is its windows, read from its input.
     let with_tree = |slot: &Slot,
                      given: Option<Box<Loaded>>,
-                     f: &mut dyn FnMut(&Loaded)|
+                     f: &mut dyn FnMut(&Loaded, &Input)|
      -> Result<(), String> {
+        let input = inputs.get(slot.input).ok_or("input out of range")?;
         if let Some(l) = given.as_deref().or(slot.loaded.as_deref()) {
-            f(l);
+            f(l, input);
             return Ok(());
         }
-        let input = inputs.get(slot.input).ok_or("input out of range")?;
-        let again = load(input, settings.windows)?;
-        f(&again);
+        let again = load(input, Some(settings.windows))?;
+        f(&again, input);
         Ok(())
     };
     let first: Vec<Result<Box<Early>, String>> = slots
@@ -1655,8 +1727,8 @@ pub fn run_with(
                 return Ok(e);
             }
             let mut out = None;
-            with_tree(slot, None, &mut |loaded| {
-                out = Some(gather(i, loaded, &view, settings, &reads));
+            with_tree(slot, None, &mut |loaded, input| {
+                out = Some(gather(i, loaded, input, &view, settings, &reads));
             })?;
             out.map(Box::new).ok_or_else(|| "nothing read".to_string())
         })
@@ -1804,8 +1876,8 @@ pub fn run_with(
                 };
                 let offset = offsets.get(fi).copied().unwrap_or(0);
                 let kept = tree.is_some();
-                let res = with_tree(slot, tree, &mut |f| {
-                    lint_file(&pass, fi, f, offset, &mut result);
+                let res = with_tree(slot, tree, &mut |f, input| {
+                    lint_file(&pass, fi, f, input, offset, &mut result);
                     if !kept && settings.snippets && result.findings.iter().any(|r| !r.is_empty()) {
                         result.reloaded = Some(f.source.clone());
                     }
@@ -1927,30 +1999,59 @@ struct Pass<'a> {
 
 /// Run every rule on one file: file rules, then each object's rules (in parallel); mark
 /// the findings its annotations and comments set aside.
-fn lint_file(pass: &Pass, fi: usize, f: &Loaded, offset: usize, result: &mut FileResult) {
+fn lint_file(
+    pass: &Pass,
+    fi: usize,
+    f: &Loaded,
+    input: &Input,
+    offset: usize,
+    result: &mut FileResult,
+) {
     let lint = |tree: &Loaded, offset: usize, result: &mut FileResult| {
         lint_tree(pass, fi, tree, offset, result)
     };
-    if f.windows.is_empty() {
+    // Findings of rendered sets in a windowed file (a set's resource: rare) are marked by
+    // the whole file's comments: it is read whole.
+    if f.windowed.is_none() || result.findings.iter().any(|r| !r.is_empty()) {
+        let whole;
+        let f = if f.windowed.is_some() {
+            whole = f.whole(input);
+            &whole
+        } else {
+            f
+        };
         lint(f, offset, result);
         mark_file(pass, fi, &f.source, &f.suppressions, result);
         return;
     }
+    // Each window is linted and marked by its comments as a file of its own; its findings
+    // then moved to where the window starts.
     let (runs, annotations) = (result.findings.len(), result.annotations.len());
-    let mut comments = f.suppressions.clone();
     let mut before = 0;
-    let read = f.each_window(Some(&mut comments), &mut |w| {
-        before += lint(w, offset + before, result);
+    let read = f.each_window(input, &mut |w, base| {
+        let mut part = FileResult {
+            findings: Vec::new(),
+            annotations: Vec::new(),
+            reloaded: None,
+            failure: None,
+        };
+        before += lint(w, offset + before, &mut part);
+        mark_file(pass, fi, &w.source, &w.suppressions, &mut part);
+        for run in &mut part.findings {
+            for finding in run.iter_mut() {
+                finding.shift(base.offset, base.lines);
+            }
+        }
+        result.findings.extend(part.findings);
     });
     if !read {
         // What the windows read is dropped: the whole says it again.
         result.findings.truncate(runs);
         result.annotations.truncate(annotations);
-        let whole = f.whole();
+        let whole = f.whole(input);
         lint(&whole, offset, result);
-        comments = whole.suppressions;
+        mark_file(pass, fi, &whole.source, &whole.suppressions, result);
     }
-    mark_file(pass, fi, &f.source, &comments, result);
 }
 
 /// The file rules and each object's rules (in parallel) on one tree (a file, or a window of

@@ -92,6 +92,18 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// Move a finding made in a part of its file (a window that starts `offset` bytes and
+    /// `lines` line breaks in) to where that part is in the file.
+    pub fn shift(&mut self, offset: usize, lines: usize) {
+        let by = |s: Span| Span::new(s.start + offset, s.end + offset);
+        self.span = by(self.span);
+        self.line += lines;
+        self.end_line += lines;
+        for r in &mut self.related {
+            r.span = by(r.span);
+        }
+    }
+
     /// The order of the report: file, line, column, rule, then the rest for ties.
     pub fn sort_key(&self) -> (&str, usize, usize, &str, usize, &str) {
         (

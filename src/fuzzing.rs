@@ -168,6 +168,20 @@ pub fn check_pipeline(data: &[u8]) {
     );
     let settings = Settings::default();
     let out = engine::run(&inputs, &rules, &settings);
+    // Every file read again a few documents at a time (as a large file is): the same report.
+    let windowed = engine::run(
+        &inputs,
+        &rules,
+        &Settings {
+            windows: (0, 64),
+            ..Settings::default()
+        },
+    );
+    assert_eq!(
+        format!("{:?}\n{:?}", windowed.findings, windowed.skipped),
+        format!("{:?}\n{:?}", out.findings, out.skipped),
+        "read in windows of 64 bytes, the findings differ"
+    );
     for f in &out.findings {
         assert!(
             !f.message.contains("internal error"),

@@ -154,7 +154,7 @@ pub fn attach_regions(comments: &mut [Suppression], source: &SourceFile, docs: &
             }
         });
     }
-    // Only where found: a windowed file's comments are attached a window at a time.
+    // Only where found: the others keep what they had (None: the findings on their line).
     for c in comments.iter_mut() {
         if let Some(r) = found.get(&c.line) {
             c.region = Some(*r);

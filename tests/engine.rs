@@ -152,8 +152,32 @@ fn windowed_files_report_what_whole_files_report() {
             ),
         ),
         ("merges.yaml", vec![merges; 12].join("---\n")),
+        (
+            // A comment above a marker with content speaks of that content.
+            "marker.yaml",
+            format!(
+                "{a}# onus: ignore all -- flow\n--- {{apiVersion: extensions/v1beta1, kind: \
+                 Deployment, metadata: {{name: f}}}}\n---\n{b}"
+            ),
+        ),
     ];
     for (name, text) in &files {
+        std::fs::write(dir.path().join(name), text).expect("a file written");
+    }
+    // Bytes a later window cannot take (not UTF-8, NUL): the file is read whole, which says so.
+    for (name, bad) in [
+        ("latin1.yaml", b"# caf\xe9\n".as_slice()),
+        ("nul.yaml", b"x: \0\n"),
+    ] {
+        let text = [
+            a.as_bytes(),
+            b"---\n",
+            b.as_bytes(),
+            b"---\n",
+            bad,
+            c.as_bytes(),
+        ]
+        .concat();
         std::fs::write(dir.path().join(name), text).expect("a file written");
     }
     for format in ["json", "human"] {

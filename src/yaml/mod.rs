@@ -834,9 +834,9 @@ fn spaced_cuts(b: &[u8], from: usize, stop: usize, size: usize) -> Option<Vec<us
     Some(bounds)
 }
 
-/// The whole text's merge budget, which its windows spend one after the other.
-pub fn window_budget(text: &Text) -> usize {
-    merge_budget(text.len())
+/// The merge budget of a text of `len` bytes, which its windows spend one after the other.
+pub fn window_budget(len: usize) -> usize {
+    merge_budget(len)
 }
 
 /// The documents of window `text[from..stop]`, read as a parse of the whole text reads them
@@ -953,7 +953,7 @@ pub fn parse_in_pieces(text: &str, piece: usize) -> Option<Stream> {
 #[doc(hidden)]
 pub fn parse_in_windows(text: &str, window: usize) -> Option<Stream> {
     let text = Text::from(text);
-    let mut budget = window_budget(&text);
+    let mut budget = window_budget(text.len());
     let mut out = Stream::default();
     for w in windows(&text, window.max(1))?.windows(2) {
         let [a, z] = *w else { continue };
