@@ -518,6 +518,9 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
             store.push(f);
         };
         let mut outcome = engine::run_with(&found.inputs, preloaded, &chosen, &settings, &mut sink);
+        if outputs.iter().any(|(f, _)| *f == Format::Human) {
+            engine::texts_in_memory(&found.inputs, &mut outcome.files);
+        }
         (
             outcome.summary.errors,
             outcome.summary.warnings,

@@ -82,8 +82,7 @@ struct Loaded {
     /// `# onus: ignore` comments of the file.
     suppressions: Vec<Suppression>,
     /// A large file read from its input a window of documents at a time (`each_window`):
-    /// its stream and comments left empty, its text too unless it came in memory
-    /// (standard input). None for a file parsed whole.
+    /// its text, stream and comments left empty. None for a file parsed whole.
     windowed: Option<Windowed>,
 }
 
@@ -122,19 +121,25 @@ impl Loaded {
         input: &Input,
         f: &mut (dyn FnMut(&Loaded, window::Base) + Send),
     ) -> bool {
+        self.each_window_then(input, f, &mut || {})
+    }
+
+    /// `each_window`, calling `then` on this thread once `f` is done with each window.
+    fn each_window_then(
+        &self,
+        input: &Input,
+        f: &mut (dyn FnMut(&Loaded, window::Base) + Send),
+        then: &mut dyn FnMut(),
+    ) -> bool {
         let Some(w) = self.windowed else {
             return false;
         };
-        let read: Box<dyn Read + Send + '_> = if !self.source.text.is_empty() {
-            Box::new(self.source.text.as_bytes())
-        } else {
-            match input {
-                Input::Path { path, .. } => match open_nonblocking(path) {
-                    Ok(file) if file.metadata().is_ok_and(|m| m.is_file()) => Box::new(file),
-                    _ => return false,
-                },
-                Input::Text { .. } => return false,
-            }
+        let read: Box<dyn Read + Send + '_> = match input {
+            Input::Path { path, .. } => match open_nonblocking(path) {
+                Ok(file) if file.metadata().is_ok_and(|m| m.is_file()) => Box::new(file),
+                _ => return false,
+            },
+            Input::Text { bytes, .. } => Box::new(bytes.as_slice()),
         };
         let mut cutter = window::Cutter::new(read, w.window, MAX_FILE_BYTES);
         let mut given = Given { documents: 0 };
@@ -150,6 +155,7 @@ impl Loaded {
                 || read_window(&mut cutter, &name, left, &mut given),
                 || f(&window, base),
             );
+            then();
             next = parsed;
         }
     }
@@ -459,6 +465,16 @@ fn load(input: &Input, windows: Option<(usize, usize)>) -> Result<Loaded, String
             if bytes.len() as u64 > MAX_FILE_BYTES {
                 return Ok(too_large(name, bytes.len() as u64));
             }
+            if let Some(w) = windowed(&name, bytes.len() as u64, windows) {
+                // Its windows are read from the bytes in memory, not from a copy.
+                return Ok(Loaded {
+                    source: Arc::new(SourceFile::new(name, empty_text())),
+                    stream: yaml::Stream::default(),
+                    load_errors: Vec::new(),
+                    suppressions: Vec::new(),
+                    windowed: Some(w),
+                });
+            }
             bytes.clone()
         }
     };
@@ -482,19 +498,6 @@ fn load(input: &Input, windows: Option<(usize, usize)>) -> Result<Loaded, String
         file_error,
     } = decode(bytes);
     let source = Arc::new(SourceFile::new(name, text));
-    if bad.is_empty()
-        && file_error.is_none()
-        && let Some(w) = windowed(&source.name, source.text.len() as u64, windows)
-    {
-        // Text in memory (standard input) is held; its windows are copies of its parts.
-        return Ok(Loaded {
-            source,
-            stream: yaml::Stream::default(),
-            load_errors: Vec::new(),
-            suppressions: Vec::new(),
-            windowed: Some(w),
-        });
-    }
     let mut stream = parse_caught(&source);
     let mut load_errors = Vec::new();
     if source.name.to_ascii_lowercase().ends_with(".json")
@@ -949,8 +952,8 @@ struct Trees {
     bytes: usize,
     /// By the hash of the file's name.
     list: Vec<(u64, Box<Loaded>)>,
-    /// Kustomizations (every file's objects read them) and standard input (it cannot be read
-    /// again): always kept, never counted.
+    /// Kustomizations (every file's objects read them), standard input (it cannot be read
+    /// again) and windowed files' handles: always kept, never counted.
     kustomizations: Vec<(u64, Box<Loaded>)>,
 }
 
@@ -1308,11 +1311,11 @@ fn gather(
     settings: &Settings,
     reads: &[Vec<String>],
 ) -> Early {
-    gather_seeing(i, loaded, input, view, settings, reads, &mut |_| {})
+    gather_seeing(i, loaded, input, view, settings, reads, &mut |_| {}).0
 }
 
 /// `gather`, showing `see` each window of a windowed file as it is read (or the whole, when
-/// the windows cannot be read alone).
+/// the windows cannot be read alone: then given back too).
 fn gather_seeing(
     i: usize,
     loaded: &Loaded,
@@ -1321,9 +1324,9 @@ fn gather_seeing(
     settings: &Settings,
     reads: &[Vec<String>],
     see: &mut (dyn FnMut(&Loaded) + Send),
-) -> Early {
+) -> (Early, Option<Loaded>) {
     if loaded.windowed.is_none() {
-        return gather_tree(i, loaded, view, settings, reads, 0);
+        return (gather_tree(i, loaded, view, settings, reads, 0), None);
     }
     let mut early = Early {
         count: 0,
@@ -1342,11 +1345,12 @@ fn gather_seeing(
         }));
     });
     if read {
-        early
+        (early, None)
     } else {
         let whole = loaded.whole(input);
         see(&whole);
-        gather_tree(i, &whole, view, settings, reads, 0)
+        let early = gather_tree(i, &whole, view, settings, reads, 0);
+        (early, Some(whole))
     }
 }
 
@@ -1420,6 +1424,21 @@ fn path_hash(path: &std::path::Path) -> u64 {
     h.finish()
 }
 
+/// The text of inputs given in memory (standard input) that the run read in windows, into
+/// their files: the human report's snippets need it and cannot read it again.
+pub fn texts_in_memory(inputs: &[Input], files: &mut [Arc<SourceFile>]) {
+    for input in inputs {
+        let Input::Text { name, bytes } = input else {
+            continue;
+        };
+        for f in files.iter_mut() {
+            if f.text.is_empty() && *f.name == **name && !bytes.is_empty() {
+                *f = Arc::new(SourceFile::new(f.name.clone(), decode(bytes.clone()).text));
+            }
+        }
+    }
+}
+
 /// Read a file for the first pass; its tree is kept while the kept text stays under
 /// `settings.keep_bytes` (and always for a kustomization, which every file's objects read).
 fn first_read(
@@ -1443,7 +1462,7 @@ fn first_read(
     let mut kust = holds_kustomization(&loaded);
     // What the objects give the index, as if no kustomization named the file: true of most
     // files, and then the tree need not be read again for it.
-    let mut early = gather_seeing(
+    let (mut early, whole) = gather_seeing(
         0,
         &loaded,
         input,
@@ -1452,6 +1471,10 @@ fn first_read(
         reads,
         &mut |w| kust |= holds_kustomization(w),
     );
+    // A file that cannot be read in windows is read whole from now on.
+    if let Some(whole) = whole {
+        loaded = whole;
+    }
     if kust && loaded.windowed.is_some() {
         // A kustomization's tree is kept for the renderer: the file is read whole.
         loaded = loaded.whole(input);
@@ -1459,12 +1482,10 @@ fn first_read(
     }
     // The slot holds the name; the tree, if kept, waits in `kept` until the set is known.
     let source = Arc::new(SourceFile::new(loaded.source.name.clone(), empty_text()));
-    // Standard input cannot be read again: kept whatever the budget, like a kustomization.
-    kept.offer(
-        loaded,
-        kust || matches!(input, Input::Text { .. }),
-        settings,
-    );
+    // Standard input cannot be read again: kept whatever the budget, like a kustomization;
+    // so is a windowed file's handle (it holds no tree).
+    let always = kust || matches!(input, Input::Text { .. }) || loaded.windowed.is_some();
+    kept.offer(loaded, always, settings);
     Ok(Slot {
         input: n,
         source,
@@ -1807,6 +1828,12 @@ pub fn run_with(
         let at = |i: usize| offsets.get(i).copied().unwrap_or(total);
         at(i + 1).saturating_sub(at(i))
     };
+    // Windowed files are linted alone, their findings handed on a window at a time.
+    let streamed: Vec<bool> = slots
+        .iter()
+        .map(|s| !s.context && s.loaded.as_ref().is_some_and(|l| l.windowed.is_some()))
+        .collect();
+    let streams = |i: usize| streamed.get(i).copied().unwrap_or(false);
     let mut start = 0;
     while start < order.len() {
         let mut end = start;
@@ -1814,6 +1841,8 @@ pub fn run_with(
         while end < order.len()
             && end - start < CHUNK_FILES
             && (end == start || objects < CHUNK_OBJECTS)
+            && (end == start || !streams(order[end]))
+            && (end == start || !streams(order[start]))
         {
             objects += order.get(end).map_or(0, |&i| objects_of(i));
             end += 1;
@@ -1852,6 +1881,17 @@ pub fn run_with(
             index: &index,
             sources: &sources,
         };
+        if let &[fi] = chunk
+            && by_file.is_empty()
+            && streams(fi)
+            && let Some(Some(tree)) = trees.first()
+            && let Some(input) = slots.get(fi).and_then(|s| inputs.get(s.input))
+        {
+            let offset = offsets.get(fi).copied().unwrap_or(0);
+            lint_streamed(&pass, fi, tree, input, offset, sink);
+            start = end;
+            continue;
+        }
         let results: Vec<(usize, FileResult)> = chunk
             .par_iter()
             .zip(trees)
@@ -2007,50 +2047,73 @@ fn lint_file(
     offset: usize,
     result: &mut FileResult,
 ) {
-    let lint = |tree: &Loaded, offset: usize, result: &mut FileResult| {
-        lint_tree(pass, fi, tree, offset, result)
+    // A windowed file not linted alone (`lint_streamed`): a context file, or one a rendered
+    // set found something in (the whole file's comments mark those). Rare: read whole.
+    let whole;
+    let f = if f.windowed.is_some() {
+        whole = f.whole(input);
+        &whole
+    } else {
+        f
     };
-    // Findings of rendered sets in a windowed file (a set's resource: rare) are marked by
-    // the whole file's comments: it is read whole.
-    if f.windowed.is_none() || result.findings.iter().any(|r| !r.is_empty()) {
-        let whole;
-        let f = if f.windowed.is_some() {
-            whole = f.whole(input);
-            &whole
-        } else {
-            f
-        };
-        lint(f, offset, result);
-        mark_file(pass, fi, &f.source, &f.suppressions, result);
-        return;
-    }
-    // Each window is linted and marked by its comments as a file of its own; its findings
-    // then moved to where the window starts.
-    let (runs, annotations) = (result.findings.len(), result.annotations.len());
+    lint_tree(pass, fi, f, offset, result);
+    mark_file(pass, fi, &f.source, &f.suppressions, result);
+}
+
+/// A windowed file linted alone: each window's findings go to `sink` as soon as the window
+/// is done (a large stream's findings are not all held).
+fn lint_streamed(
+    pass: &Pass,
+    fi: usize,
+    f: &Loaded,
+    input: &Input,
+    offset: usize,
+    sink: &mut dyn FnMut(Finding),
+) {
+    let part = || FileResult {
+        findings: Vec::new(),
+        annotations: Vec::new(),
+        reloaded: None,
+        failure: None,
+    };
+    // The last window's findings, sorted, and where it ends in the file.
+    let done = std::sync::Mutex::new((Vec::new(), 0));
+    // Bytes of the file whose findings were handed on.
+    let mut handed = 0;
     let mut before = 0;
-    let read = f.each_window(input, &mut |w, base| {
-        let mut part = FileResult {
-            findings: Vec::new(),
-            annotations: Vec::new(),
-            reloaded: None,
-            failure: None,
-        };
-        before += lint(w, offset + before, &mut part);
-        mark_file(pass, fi, &w.source, &w.suppressions, &mut part);
-        for run in &mut part.findings {
-            for finding in run.iter_mut() {
-                finding.shift(base.offset, base.lines);
+    let read = f.each_window_then(
+        input,
+        &mut |w, base| {
+            let mut result = part();
+            before += lint_tree(pass, fi, w, offset + before, &mut result);
+            mark_file(pass, fi, &w.source, &w.suppressions, &mut result);
+            for run in &mut result.findings {
+                for finding in run.iter_mut() {
+                    finding.shift(base.offset, base.lines);
+                }
             }
-        }
-        result.findings.extend(part.findings);
-    });
+            settle(&mut result.findings);
+            *done.lock().unwrap_or_else(|p| p.into_inner()) =
+                (result.findings, base.offset + w.source.text.len());
+        },
+        &mut || {
+            let (runs, end) = std::mem::take(&mut *done.lock().unwrap_or_else(|p| p.into_inner()));
+            emit_sorted(runs, sink);
+            handed = end;
+        },
+    );
     if !read {
-        // What the windows read is dropped: the whole says it again.
-        result.findings.truncate(runs);
-        result.annotations.truncate(annotations);
+        // A window that cannot be read alone: the whole says the rest (what it says of the
+        // windows handed on is what they said).
         let whole = f.whole(input);
-        lint(&whole, offset, result);
-        mark_file(pass, fi, &whole.source, &whole.suppressions, result);
+        let mut result = part();
+        lint_tree(pass, fi, &whole, offset, &mut result);
+        mark_file(pass, fi, &whole.source, &whole.suppressions, &mut result);
+        for run in &mut result.findings {
+            run.retain(|x| x.span.start >= handed);
+        }
+        settle(&mut result.findings);
+        emit_sorted(result.findings, sink);
     }
 }
 
