@@ -160,6 +160,17 @@ impl Loaded {
         }
     }
 
+    /// A windowed file, as `load` gives it: its name, no text, no tree.
+    fn handle(name: Arc<str>, windowed: Windowed) -> Loaded {
+        Loaded {
+            source: Arc::new(SourceFile::new(name, empty_text())),
+            stream: yaml::Stream::default(),
+            load_errors: Vec::new(),
+            suppressions: Vec::new(),
+            windowed: Some(windowed),
+        }
+    }
+
     /// A windowed file read again whole, as `load` reads any other (what cannot be read
     /// becomes the file's error).
     fn whole(&self, input: &Input) -> Loaded {
@@ -448,13 +459,7 @@ fn load(input: &Input, windows: Option<(usize, usize)>) -> Result<Loaded, String
                 && let Some(w) = windowed(&name, len, windows)
             {
                 // Read a window at a time, as each pass comes to it.
-                return Ok(Loaded {
-                    source: Arc::new(SourceFile::new(name, empty_text())),
-                    stream: yaml::Stream::default(),
-                    load_errors: Vec::new(),
-                    suppressions: Vec::new(),
-                    windowed: Some(w),
-                });
+                return Ok(Loaded::handle(name, w));
             }
             match read_opened(file, len, &name)? {
                 Ok(bytes) => bytes,
@@ -467,13 +472,7 @@ fn load(input: &Input, windows: Option<(usize, usize)>) -> Result<Loaded, String
             }
             if let Some(w) = windowed(&name, bytes.len() as u64, windows) {
                 // Its windows are read from the bytes in memory, not from a copy.
-                return Ok(Loaded {
-                    source: Arc::new(SourceFile::new(name, empty_text())),
-                    stream: yaml::Stream::default(),
-                    load_errors: Vec::new(),
-                    suppressions: Vec::new(),
-                    windowed: Some(w),
-                });
+                return Ok(Loaded::handle(name, w));
             }
             bytes.clone()
         }
@@ -1914,6 +1913,11 @@ pub fn run_with(
                 let Some(slot) = slots.get(fi) else {
                     return (fi, result);
                 };
+                // A windowed context file: its findings would be dropped; not read again.
+                if slot.context && tree.as_ref().is_some_and(|t| t.windowed.is_some()) {
+                    result.findings = Vec::new();
+                    return (fi, result);
+                }
                 let offset = offsets.get(fi).copied().unwrap_or(0);
                 let kept = tree.is_some();
                 let res = with_tree(slot, tree, &mut |f, input| {
@@ -2047,8 +2051,9 @@ fn lint_file(
     offset: usize,
     result: &mut FileResult,
 ) {
-    // A windowed file not linted alone (`lint_streamed`): a context file, or one a rendered
-    // set found something in (the whole file's comments mark those). Rare: read whole.
+    // A windowed file not linted alone (`lint_streamed`): one a rendered set found something
+    // in (the whole file's comments mark those), or whose handle was not kept. Rare: read
+    // whole.
     let whole;
     let f = if f.windowed.is_some() {
         whole = f.whole(input);

@@ -200,6 +200,23 @@ fn windowed_files_report_what_whole_files_report() {
             assert!(whole.stdout == again.stdout, "{case}: the report differs");
             assert_eq!(whole.stderr, again.stderr, "{case}");
         }
+        // Standard input, read in windows from its bytes (the human report's snippets too).
+        let stdin = |windows: &str, name: &str| {
+            let mut cmd = assert_cmd::Command::cargo_bin("onus").unwrap();
+            cmd.env("ONUS_WINDOWS", windows)
+                .env("ONUS_KEEP_BYTES", "0")
+                .env("NO_COLOR", "1")
+                .args(["check", "--format", format, "-"])
+                .write_stdin(std::fs::read(dir.path().join(name)).expect("a file read"));
+            common::run(&mut cmd)
+        };
+        for name in ["annotated.yaml", "marker.yaml", "nul.yaml"] {
+            let whole = stdin("1000000000,1", name);
+            for windows in ["0,1", "0,100"] {
+                let case = format!("{format}, {name} on standard input, windows {windows}");
+                assert!(stdin(windows, name).stdout == whole.stdout, "{case}");
+            }
+        }
     }
 }
 
