@@ -352,3 +352,67 @@ fn chunks_cut_by_objects_keep_every_finding_in_order() {
     assert_eq!(all.findings.len(), alone);
     assert!(alone >= 5 * 900 * 2, "only {alone} findings");
 }
+
+/// A windowed file that changes between the two passes, so that its last window can no longer
+/// be read alone: the windows handed on stay, the whole says the rest, and the findings are
+/// those of the changed file read whole, in order, each once.
+#[test]
+fn a_file_changed_between_the_passes_reports_as_read_whole() {
+    static PATH: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    fn spoil() {
+        use std::io::Write;
+        if let Some(path) = PATH.get() {
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(path)
+                .expect("the file opened");
+            f.write_all(b"---\nx: [1,\n").expect("the file changed");
+        }
+    }
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("stream.yaml");
+    let docs: Vec<String> = (0..12)
+        .map(|i| {
+            format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d{i}\nspec:\n  \
+                 template:\n    spec:\n      containers:\n      - name: c\n        image: x:latest\n"
+            )
+        })
+        .collect();
+    std::fs::write(&path, docs.join("---\n")).expect("a file written");
+    PATH.set(path.clone()).expect("set once");
+    let rules: Vec<&Rule> = common::rules().iter().collect();
+    let input = || Input::Path {
+        name: path.to_string_lossy().into(),
+        path: path.clone(),
+        context: false,
+    };
+    let windowed = engine::run(
+        &[input()],
+        &rules,
+        &Settings {
+            keep_bytes: 0,
+            windows: (0, 1),
+            second_pass: Some(spoil),
+            ..Settings::default()
+        },
+    );
+    let whole = engine::run(&[input()], &rules, &Settings::default());
+    assert!(
+        whole.findings.iter().any(|f| &*f.rule == "invalid-yaml"),
+        "the file was not changed"
+    );
+    assert!(whole.findings.len() > 12, "too few findings to compare");
+    let show = |o: &engine::Outcome| {
+        o.findings
+            .iter()
+            .map(|f| {
+                format!(
+                    "{}:{}:{} {} {}",
+                    f.line, f.column, f.span.start, f.rule, f.message
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(show(&windowed), show(&whole));
+}
