@@ -4,6 +4,7 @@
 pub use crate::yaml::Text;
 use crate::yaml::{self, Span};
 use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, OnceLock};
 
 #[derive(Debug)]
@@ -14,7 +15,15 @@ pub struct SourceFile {
     pub text: Text,
     /// Built the first time a position is asked for: most files have no finding.
     index: OnceLock<LineIndex>,
+    /// Position questions answered without the index (see `SCANNED_FROM`).
+    asked: AtomicUsize,
 }
+
+/// Texts from this size on answer their first `SCANS` position questions by scanning: a
+/// large file with few findings builds no index (64 MiB of `---` lines, one finding, would
+/// hold 64 MB of line starts). Smaller texts, and windows, build it at the first question.
+const SCANNED_FROM: usize = 16 << 20;
+const SCANS: usize = 8;
 
 #[derive(Debug)]
 struct LineIndex {
@@ -90,12 +99,28 @@ fn counts_as_char(bytes: &[u8], i: usize) -> bool {
     }
 }
 
+/// Characters (U+FEFF not counted) in `bytes[from..to]`: bytes that do not continue one (a
+/// count the compiler vectorises), less the byte-order marks, looked for only past an 0xEF.
+fn count_chars(bytes: &[u8], from: usize, to: usize) -> usize {
+    let part = bytes.get(from..to).unwrap_or_default();
+    let starts = part.iter().filter(|&&c| c & 0xC0 != 0x80).count();
+    let boms = if memchr::memchr(0xEF, part).is_none() {
+        0
+    } else {
+        (from..to)
+            .filter(|&i| bytes.get(i) == Some(&0xEF) && !counts_as_char(bytes, i))
+            .count()
+    };
+    starts - boms
+}
+
 impl SourceFile {
     pub fn new(name: impl Into<Arc<str>>, text: impl Into<Text>) -> Self {
         SourceFile {
             name: name.into(),
             text: text.into(),
             index: OnceLock::new(),
+            asked: AtomicUsize::new(0),
         }
     }
 
@@ -138,54 +163,84 @@ impl SourceFile {
         })
     }
 
+    /// How a position question is answered: from the index, or by scanning the text (a
+    /// large text's first few questions, the index not built yet).
+    fn lookup(&self) -> Option<&LineIndex> {
+        if let Some(index) = self.index.get() {
+            return Some(index);
+        }
+        if self.text.len() >= SCANNED_FROM && self.asked.fetch_add(1, Relaxed) < SCANS {
+            return None;
+        }
+        Some(self.index())
+    }
+
     /// Characters before byte `offset`.
-    fn chars_before(&self, offset: usize) -> usize {
-        if self.index().char_marks.is_empty() {
+    fn chars_before(&self, index: &LineIndex, offset: usize) -> usize {
+        if index.char_marks.is_empty() {
             return offset;
         }
         let mark = offset / MARK;
-        let base = self.index().char_marks.get(mark).copied().unwrap_or(0);
+        let base = index.char_marks.get(mark).copied().unwrap_or(0);
         let bytes = self.text.as_bytes();
         base + (mark * MARK..offset)
             .filter(|i| counts_as_char(bytes, *i))
             .count()
     }
 
+    /// 0-based line index of a byte offset (at most the text's length), and where that line
+    /// starts.
+    fn line_and_start(&self, offset: usize) -> (usize, usize) {
+        match self.lookup() {
+            Some(index) => {
+                let line = match index.line_starts.search(offset) {
+                    Ok(i) => i,
+                    Err(i) => i.saturating_sub(1),
+                };
+                (line, index.line_starts.get(line).unwrap_or(0))
+            }
+            None => {
+                let before = self.text.as_bytes().get(..offset).unwrap_or_default();
+                // A count the compiler vectorises (memchr's iterator slows on dense hits).
+                let line = before.iter().filter(|&&c| c == b'\n').count();
+                (line, memchr::memrchr(b'\n', before).map_or(0, |i| i + 1))
+            }
+        }
+    }
+
     /// 0-based line index of a byte offset.
     fn line_index(&self, offset: usize) -> usize {
-        match self.index().line_starts.search(offset) {
-            Ok(i) => i,
-            Err(i) => i.saturating_sub(1),
-        }
+        self.line_and_start(offset.min(self.text.len())).0
     }
 
     /// 1-based line of a byte offset.
     pub fn line_of(&self, offset: usize) -> usize {
-        self.line_index(offset.min(self.text.len())) + 1
+        self.line_index(offset) + 1
     }
 
     /// 1-based line and 1-based column counted in characters.
     pub fn position(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line = self.line_index(offset);
-        let start = self.index().line_starts.get(line).unwrap_or(0);
-        let col = self
-            .chars_before(offset)
-            .saturating_sub(self.chars_before(start));
+        let (line, start) = self.line_and_start(offset);
+        let col = match self.index.get() {
+            Some(index) => self
+                .chars_before(index, offset)
+                .saturating_sub(self.chars_before(index, start)),
+            None => count_chars(self.text.as_bytes(), start, offset),
+        };
         (line + 1, col + 1)
     }
 
     /// The byte range of the line holding `offset`, without its line break.
     pub fn line_span(&self, offset: usize) -> Span {
-        let line = self.line_index(offset.min(self.text.len()));
-        let start = self.index().line_starts.get(line).unwrap_or(0);
-        let end = self
-            .index()
-            .line_starts
-            .get(line + 1)
-            .map(|n| n - 1)
-            .unwrap_or(self.text.len());
-        let end = if end > start && self.text.as_bytes().get(end - 1) == Some(&b'\r') {
+        let offset = offset.min(self.text.len());
+        let (_, start) = self.line_and_start(offset);
+        let bytes = self.text.as_bytes();
+        let end = bytes
+            .get(offset..)
+            .and_then(|rest| memchr::memchr(b'\n', rest))
+            .map_or(bytes.len(), |i| offset + i);
+        let end = if end > start && bytes.get(end - 1) == Some(&b'\r') {
             end - 1
         } else {
             end
@@ -195,12 +250,19 @@ impl SourceFile {
 
     /// Byte offset where 1-based line `n` starts.
     pub fn offset_of_line(&self, n: usize) -> Option<usize> {
-        self.index().line_starts.get(n.checked_sub(1)?)
+        let i = n.checked_sub(1)?;
+        match self.lookup() {
+            Some(index) => index.line_starts.get(i),
+            None if i == 0 => Some(0),
+            None => memchr::memchr_iter(b'\n', self.text.as_bytes())
+                .nth(i - 1)
+                .map(|at| at + 1),
+        }
     }
 
     /// The text of 1-based line `n` (no line break), if it exists.
     pub fn line_text(&self, n: usize) -> Option<&str> {
-        let start = self.index().line_starts.get(n.checked_sub(1)?)?;
+        let start = self.offset_of_line(n)?;
         let span = self.line_span(start);
         self.text.get(span.start..span.end)
     }
@@ -276,6 +338,50 @@ mod tests {
         let end = f.text.find('"').unwrap() + "\"ünï".len();
         assert_eq!(f.position(end), (1, 11));
         assert_eq!(f.line_text(2), Some("next: 1"));
+    }
+
+    #[test]
+    fn a_large_texts_scanned_answers_are_the_indexs() {
+        let block = "k: \"é\u{feff}x\"\r\n\u{feff}- a\n\n  long line of text here ü\n";
+        let text = block.repeat(SCANNED_FROM / block.len() + 1);
+        let offsets = [
+            0,
+            1,
+            9,
+            10,
+            29,
+            30,
+            text.len() / 2 + 3,
+            text.len() - 1,
+            text.len(),
+        ];
+        let indexed = SourceFile::new("x", text.as_str());
+        indexed.index();
+        for &offset in &offsets {
+            // A fresh file answers each kind of question by scanning, once for each offset.
+            let scanned = SourceFile::new("x", text.as_str());
+            let line = indexed.line_of(offset);
+            assert_eq!(
+                scanned.position(offset),
+                indexed.position(offset),
+                "at {offset}"
+            );
+            assert_eq!(scanned.line_of(offset), line, "at {offset}");
+            assert_eq!(
+                scanned.line_span(offset),
+                indexed.line_span(offset),
+                "at {offset}"
+            );
+            assert_eq!(scanned.offset_of_line(line), indexed.offset_of_line(line));
+            assert_eq!(scanned.line_text(line), indexed.line_text(line));
+            assert!(scanned.index.get().is_none(), "the index was built");
+        }
+        // Past the first questions, the index answers.
+        let f = SourceFile::new("x", text.as_str());
+        for _ in 0..=SCANS {
+            f.line_of(7);
+        }
+        assert!(f.index.get().is_some());
     }
 
     #[test]
