@@ -196,8 +196,9 @@ fn read_window(
         window::Next::Fail => return None,
     };
     let source = Arc::new(SourceFile::new(name.clone(), text));
+    // Its own documents, the line after them in view.
     let (stream, left) = catch_unwind(AssertUnwindSafe(|| {
-        yaml::parse_window(&source.text, 0, source.text.len(), budget)
+        yaml::parse_window(&source.text, 0, base.len, budget)
     }))
     .ok()
     .flatten()?;
@@ -206,6 +207,7 @@ fn read_window(
         return None;
     }
     let mut suppressions = suppress::comments(&source);
+    suppressions.retain(|c| c.span.start < base.len);
     suppress::attach_regions(&mut suppressions, &source, &stream.documents);
     Some(Some((
         Loaded {
@@ -1887,7 +1889,8 @@ pub fn run_with(
             && let Some(input) = slots.get(fi).and_then(|s| inputs.get(s.input))
         {
             let offset = offsets.get(fi).copied().unwrap_or(0);
-            lint_streamed(&pass, fi, tree, input, offset, sink);
+            late_failures
+                .extend(lint_streamed(&pass, fi, tree, input, offset, sink).map(|e| (fi, e)));
             start = end;
             continue;
         }
@@ -2066,7 +2069,8 @@ fn lint_file(
 }
 
 /// A windowed file linted alone: each window's findings go to `sink` as soon as the window
-/// is done (a large stream's findings are not all held).
+/// is done (a large stream's findings are not all held). What went wrong with the file, if
+/// it cannot be said as a finding.
 fn lint_streamed(
     pass: &Pass,
     fi: usize,
@@ -2074,7 +2078,7 @@ fn lint_streamed(
     input: &Input,
     offset: usize,
     sink: &mut dyn FnMut(Finding),
-) {
+) -> Option<String> {
     let part = || FileResult {
         findings: Vec::new(),
         annotations: Vec::new(),
@@ -2099,7 +2103,7 @@ fn lint_streamed(
             }
             settle(&mut result.findings);
             *done.lock().unwrap_or_else(|p| p.into_inner()) =
-                (result.findings, base.offset + w.source.text.len());
+                (result.findings, base.offset + base.len);
         },
         &mut || {
             let (runs, end) = std::mem::take(&mut *done.lock().unwrap_or_else(|p| p.into_inner()));
@@ -2111,6 +2115,16 @@ fn lint_streamed(
         // A window that cannot be read alone: the whole says the rest (what it says of the
         // windows handed on is what they said).
         let whole = f.whole(input);
+        // Read whole, it says what the file as a whole is not (too large, unreadable, binary)
+        // at its start: before what was handed on, too late for the report's order.
+        if handed > 0
+            && let Some(e) = whole.load_errors.first()
+        {
+            return Some(format!(
+                "{}: changed while it was read, its first {handed} bytes linted: {}",
+                f.source.name, e.message
+            ));
+        }
         let mut result = part();
         lint_tree(pass, fi, &whole, offset, &mut result);
         mark_file(pass, fi, &whole.source, &whole.suppressions, &mut result);
@@ -2120,6 +2134,7 @@ fn lint_streamed(
         settle(&mut result.findings);
         emit_sorted(result.findings, sink);
     }
+    None
 }
 
 /// The file rules and each object's rules (in parallel) on one tree (a file, or a window of

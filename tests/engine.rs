@@ -153,6 +153,11 @@ fn windowed_files_report_what_whole_files_report() {
         ),
         ("merges.yaml", vec![merges; 12].join("---\n")),
         (
+            // An empty block scalar before a marker ends where the marker's line starts.
+            "scalar.yaml",
+            format!("{a}    annotations:\n      x: |\n---\n|\n---\n{b}"),
+        ),
+        (
             // A comment above a marker with content speaks of that content.
             "marker.yaml",
             format!(
@@ -403,6 +408,7 @@ fn a_file_changed_between_the_passes_reports_as_read_whole() {
         "the file was not changed"
     );
     assert!(whole.findings.len() > 12, "too few findings to compare");
+    assert!(windowed.failures.is_empty(), "{:?}", windowed.failures);
     let show = |o: &engine::Outcome| {
         o.findings
             .iter()
@@ -415,4 +421,55 @@ fn a_file_changed_between_the_passes_reports_as_read_whole() {
             .collect::<Vec<_>>()
     };
     assert_eq!(show(&windowed), show(&whole));
+}
+
+/// A windowed file that a NUL spoils between the two passes: read whole it is binary, which
+/// cannot be said after the windows handed on: the run says the file changed, and fails.
+#[test]
+fn a_file_spoiled_between_the_passes_is_a_failure() {
+    static PATH: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    fn spoil() {
+        use std::io::Write;
+        if let Some(path) = PATH.get() {
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(path)
+                .expect("the file opened");
+            f.write_all(b"---\nx: \0\n").expect("the file changed");
+        }
+    }
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("stream.yaml");
+    let doc = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostNetwork: true\n";
+    std::fs::write(&path, [doc; 6].join("---\n")).expect("a file written");
+    PATH.set(path.clone()).expect("set once");
+    let rules: Vec<&Rule> = common::rules().iter().collect();
+    let out = engine::run(
+        &[Input::Path {
+            name: path.to_string_lossy().into(),
+            path,
+            context: false,
+        }],
+        &rules,
+        &Settings {
+            keep_bytes: 0,
+            windows: (0, 1),
+            second_pass: Some(spoil),
+            ..Settings::default()
+        },
+    );
+    assert!(
+        out.failures
+            .iter()
+            .any(|e| e.contains("changed while it was read")),
+        "{:?}",
+        out.failures
+    );
+    let lines: Vec<usize> = out
+        .findings
+        .iter()
+        .filter(|f| &*f.rule == "host-network")
+        .map(|f| f.line)
+        .collect();
+    assert_eq!(lines, [6, 13, 20, 27, 34, 41], "the windows handed on");
 }

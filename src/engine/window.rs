@@ -10,11 +10,14 @@ pub(super) struct Base {
     pub offset: usize,
     /// Line breaks before it.
     pub lines: usize,
+    /// Its own bytes: its text goes on with the line after them, kept in view (an empty block
+    /// scalar before a `---` ends where that line starts, as it does in the whole file).
+    pub len: usize,
 }
 
 /// What `Cutter::next` gives.
 pub(super) enum Next {
-    /// The next window's text, and where it starts.
+    /// The next window's text (and the line after it), and where it starts.
     Window(String, Base),
     /// Every byte was given.
     End,
@@ -127,10 +130,16 @@ impl<R: Read> Cutter<R> {
             }
             // Not before a `---` line that holds content (`--- {kind: Pod}`, `--- !tag`): a
             // comment just above it speaks of that content, in the window before.
+            // A lone CR breaks the line too: what follows it is on the marker's line for
+            // YAML, not for this reading by `\n`.
             let bare = || {
                 let after = rest.get(3..).unwrap_or_default();
+                let lone_cr = after
+                    .iter()
+                    .enumerate()
+                    .any(|(i, &c)| c == b'\r' && after.get(i + 1) != Some(&b'\n'));
                 let after = after.trim_ascii_start();
-                after.is_empty() || after.first() == Some(&b'#')
+                !lone_cr && (after.is_empty() || after.first() == Some(&b'#'))
             };
             let cut = if marker(b"---") && bare() {
                 Some(line)
@@ -168,16 +177,24 @@ impl<R: Read> Cutter<R> {
         Ok(None)
     }
 
-    /// `buf[..cut]` as the next window.
+    /// `buf[..cut]` as the next window, with the line after it.
     fn give(&mut self, cut: usize) -> Next {
-        let rest = self.buf.split_off(cut.min(self.buf.len()));
-        let bytes = std::mem::replace(&mut self.buf, rest);
+        let own = cut.min(self.buf.len());
+        let rest = self.buf.split_off(own);
+        let mut bytes = std::mem::replace(&mut self.buf, rest);
         self.scanned = 0;
-        let base = self.base;
-        self.base = Base {
-            offset: base.offset + bytes.len(),
-            lines: base.lines + memchr::memchr_iter(b'\n', &bytes).count(),
+        let base = Base {
+            len: own,
+            ..self.base
         };
+        self.base = Base {
+            offset: base.offset + own,
+            lines: base.lines + memchr::memchr_iter(b'\n', &bytes).count(),
+            len: 0,
+        };
+        // The cut's line was read whole (or the input ended).
+        let after = memchr::memchr(b'\n', &self.buf).map_or(self.buf.len(), |i| i + 1);
+        bytes.extend_from_slice(self.buf.get(..after).unwrap_or_default());
         if memchr::memchr(0, &bytes).is_some() {
             return Next::Fail;
         }
@@ -192,12 +209,19 @@ impl<R: Read> Cutter<R> {
 mod tests {
     use super::*;
 
+    /// The windows' own texts, and where they start.
     fn windows(text: &str, window: usize) -> Option<Vec<(String, Base)>> {
         let mut c = Cutter::new(text.as_bytes(), window, u64::MAX);
         let mut out = Vec::new();
         loop {
             match c.next() {
-                Next::Window(t, b) => out.push((t, b)),
+                Next::Window(t, b) => {
+                    // The line after it follows it, as in the text.
+                    let after = &text[b.offset + b.len..];
+                    let line = after.find('\n').map_or(after, |i| &after[..=i]);
+                    assert_eq!(&t[b.len..], line);
+                    out.push((t[..b.len].to_string(), b));
+                }
                 Next::End => return Some(out),
                 Next::Fail => return None,
             }
@@ -206,14 +230,15 @@ mod tests {
 
     #[test]
     fn windows_join_into_the_text_and_start_at_documents() {
-        let text = "a: 1\n---\nb: 2\nc: 3\n--- # x\n...\nd: |\n  ---\n--- {e: 4}\n---\ne: 4";
+        let text =
+            "a: 1\n---\nb: 2\nc: 3\n--- # x\n...\nd: |\n  ---\n--- {e: 4}\n--- #\re\n---\ne: 4";
         for window in [1, 4, 9, 12, 100] {
             let got = windows(text, window).unwrap();
             let joined: String = got.iter().map(|(t, _)| t.as_str()).collect();
             assert_eq!(joined, text, "window {window}");
             let mut at = Base::default();
             for (t, b) in &got {
-                assert_eq!(*b, at);
+                assert_eq!((b.offset, b.lines), (at.offset, at.lines));
                 assert!(t.len() >= window.min(text.len() - b.offset));
                 at.offset += t.len();
                 at.lines += t.matches('\n').count();
@@ -226,7 +251,7 @@ mod tests {
             .collect();
         // Before each bare `---`, after the `...` line; not inside the block scalar's
         // `  ---`, nor before a marker with content.
-        assert_eq!(starts, [0, 5, 19, 31, 53]);
+        assert_eq!(starts, [0, 5, 19, 31, 61]);
     }
 
     #[test]
