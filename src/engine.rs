@@ -104,11 +104,6 @@ const WINDOWED_FROM: usize = 4 << 20;
 /// time.
 const WINDOW_BYTES: usize = 1 << 20;
 
-/// The windows a file has given: past `MAX_DOCUMENTS` documents in all, the whole says so.
-struct Given {
-    documents: usize,
-}
-
 impl Loaded {
     /// Call `f` with each window of a windowed file, in order, as a file of its own: the
     /// window's text (its offsets and lines counted from its start, which `f` is told),
@@ -142,7 +137,8 @@ impl Loaded {
             Input::Text { bytes, .. } => Box::new(bytes.as_slice()),
         };
         let mut cutter = window::Cutter::new(read, w.window, MAX_FILE_BYTES);
-        let mut given = Given { documents: 0 };
+        // Documents the windows have given: past `MAX_DOCUMENTS` in all, the whole says so.
+        let mut given = 0;
         let name = self.source.name.clone();
         let mut next = read_window(&mut cutter, &name, yaml::window_budget(w.len), &mut given);
         loop {
@@ -188,7 +184,7 @@ fn read_window(
     cutter: &mut window::Cutter<impl Read>,
     name: &Arc<str>,
     budget: usize,
-    given: &mut Given,
+    given: &mut usize,
 ) -> Option<Option<(Loaded, window::Base, usize)>> {
     let (text, base) = match cutter.next() {
         window::Next::Window(text, base) => (text, base),
@@ -202,8 +198,8 @@ fn read_window(
     }))
     .ok()
     .flatten()?;
-    given.documents += stream.documents.len();
-    if given.documents > yaml::MAX_DOCUMENTS {
+    *given += stream.documents.len();
+    if *given > yaml::MAX_DOCUMENTS {
         return None;
     }
     let mut suppressions = suppress::comments(&source);

@@ -358,6 +358,18 @@ fn chunks_cut_by_objects_keep_every_finding_in_order() {
     assert!(alone >= 5 * 900 * 2, "only {alone} findings");
 }
 
+/// Append `bytes` to the file at `path` (a hook between the passes changes a file so).
+fn append(path: &std::sync::OnceLock<std::path::PathBuf>, bytes: &[u8]) {
+    use std::io::Write;
+    if let Some(path) = path.get() {
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .expect("the file opened");
+        f.write_all(bytes).expect("the file changed");
+    }
+}
+
 /// A windowed file that changes between the two passes, so that its last window can no longer
 /// be read alone: the windows handed on stay, the whole says the rest, and the findings are
 /// those of the changed file read whole, in order, each once.
@@ -365,14 +377,7 @@ fn chunks_cut_by_objects_keep_every_finding_in_order() {
 fn a_file_changed_between_the_passes_reports_as_read_whole() {
     static PATH: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
     fn spoil() {
-        use std::io::Write;
-        if let Some(path) = PATH.get() {
-            let mut f = std::fs::OpenOptions::new()
-                .append(true)
-                .open(path)
-                .expect("the file opened");
-            f.write_all(b"---\nx: [1,\n").expect("the file changed");
-        }
+        append(&PATH, b"---\nx: [1,\n");
     }
     let dir = tempfile::tempdir().expect("a temporary directory");
     let path = dir.path().join("stream.yaml");
@@ -429,14 +434,7 @@ fn a_file_changed_between_the_passes_reports_as_read_whole() {
 fn a_file_spoiled_between_the_passes_is_a_failure() {
     static PATH: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
     fn spoil() {
-        use std::io::Write;
-        if let Some(path) = PATH.get() {
-            let mut f = std::fs::OpenOptions::new()
-                .append(true)
-                .open(path)
-                .expect("the file opened");
-            f.write_all(b"---\nx: \0\n").expect("the file changed");
-        }
+        append(&PATH, b"---\nx: \0\n");
     }
     let dir = tempfile::tempdir().expect("a temporary directory");
     let path = dir.path().join("stream.yaml");

@@ -119,12 +119,7 @@ impl<R: Read> Cutter<R> {
                 .and_then(|rest| memchr::memchr(b'\n', rest))
                 .map_or(end, |n| line + n + 1);
             let rest = b.get(line..next).unwrap_or_default();
-            let marker = |m: &[u8]| {
-                rest.starts_with(m)
-                    && rest
-                        .get(3)
-                        .is_none_or(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
-            };
+            let marker = |m: &[u8]| crate::yaml::is_marker(rest, m);
             if rest.first() == Some(&b'%') {
                 return Err(());
             }

@@ -897,6 +897,14 @@ fn by_documents(
 /// `---` marker, after each line that starts with a `...` marker (in YAML, no content line
 /// can start with either). None when there is no cut, or a line starts with `%` (a
 /// directive belongs to the document after it).
+/// Does `line` start with the document marker `m` (`---` or `...`), alone or before a space?
+pub(crate) fn is_marker(line: &[u8], m: &[u8]) -> bool {
+    line.starts_with(m)
+        && line
+            .get(3)
+            .is_none_or(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+}
+
 fn document_cuts(b: &[u8], from: usize, to: usize) -> Option<Vec<usize>> {
     let b = b.get(..to)?;
     let mut cuts = Vec::new();
@@ -904,12 +912,7 @@ fn document_cuts(b: &[u8], from: usize, to: usize) -> Option<Vec<usize>> {
     while line < to {
         let next = memchr::memchr(b'\n', b.get(line..)?).map_or(to, |n| line + n + 1);
         let rest = b.get(line..next)?;
-        let marker = |m: &[u8]| {
-            rest.starts_with(m)
-                && rest
-                    .get(3)
-                    .is_none_or(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
-        };
+        let marker = |m: &[u8]| is_marker(rest, m);
         if rest.first() == Some(&b'%') {
             return None;
         }
