@@ -611,6 +611,8 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
                     show_skipped: args.show_skipped,
                     show_suppressed: args.show_suppressed,
                     statistics: args.statistics,
+                    // The files the engine reads a window at a time.
+                    excerpts_from: settings.windows.0,
                 };
                 // Timing only on a terminal: piped output stays byte-identical across runs.
                 let elapsed = to_terminal.then(|| started.elapsed().as_secs_f64());

@@ -224,6 +224,7 @@ pub fn check_pipeline(data: &[u8]) {
         show_skipped: true,
         show_suppressed: true,
         statistics: true,
+        excerpts_from: usize::MAX,
     };
     let text = human::render(&report, &style, opts);
     assert!(!text.is_empty(), "empty human report");

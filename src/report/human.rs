@@ -1,5 +1,6 @@
 //! `--format human`: miette's graphical report, as an adapter over our findings.
 
+use super::excerpts::{Excerpt, Excerpts};
 use super::{Report, wrap};
 use crate::finding::{Finding, Severity};
 use crate::source::SourceFile;
@@ -18,7 +19,7 @@ pub struct Style {
 struct Diag<'a> {
     f: &'a Finding,
     /// None when the line is too long to show (minified JSON, a 200 KB nesting bomb).
-    source: Option<&'a SourceFile>,
+    source: Option<Text<'a>>,
     message: String,
 }
 
@@ -37,8 +38,31 @@ impl fmt::Display for Diag<'_> {
 }
 impl std::error::Error for Diag<'_> {}
 
+/// A snippet's text: the file's, or an excerpt of a large file's.
+#[derive(Clone, Copy)]
+enum Text<'a> {
+    File(&'a SourceFile),
+    Excerpt(&'a Excerpt),
+}
+
+impl<'a> Text<'a> {
+    fn line_span(self, at: usize) -> Span {
+        match self {
+            Text::File(f) => f.line_span(at),
+            Text::Excerpt(e) => e.line_span(at),
+        }
+    }
+
+    fn code(self) -> &'a dyn SourceCode {
+        match self {
+            Text::File(f) => f,
+            Text::Excerpt(e) => e,
+        }
+    }
+}
+
 /// A label on one line reads best: a span over a whole block keeps its first line.
-fn first_line(source: &SourceFile, span: Span) -> Span {
+fn first_line(source: Text, span: Span) -> Span {
     let line = source.line_span(span.start);
     Span::new(span.start, span.end.min(line.end.max(span.start)))
 }
@@ -65,7 +89,7 @@ impl Diagnostic for Diag<'_> {
         })
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.source.map(|s| s as &dyn SourceCode)
+        self.source.map(Text::code)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let source = self.source?;
@@ -86,11 +110,12 @@ impl Diagnostic for Diag<'_> {
 }
 
 pub fn render_finding(r: &Report, f: &Finding, style: &Style) -> String {
-    render_with(r, f, r.files.get(f.file_index), style)
+    let source = r.files.get(f.file_index).map(|s| Text::File(s));
+    render_with(r, f, source, style)
 }
 
 /// A finding with its file's text (`source`) for the snippet.
-fn render_with(r: &Report, f: &Finding, source: Option<&Arc<SourceFile>>, style: &Style) -> String {
+fn render_with(r: &Report, f: &Finding, source: Option<Text>, style: &Style) -> String {
     let theme = if style.color {
         GraphicalTheme::unicode()
     } else {
@@ -134,7 +159,7 @@ fn render_with(r: &Report, f: &Finding, source: Option<&Arc<SourceFile>>, style:
         } else {
             let diag = Diag {
                 f,
-                source: Some(source.as_ref()),
+                source: Some(source),
                 message: f.message.clone(),
             };
             let mut full = String::new();
@@ -276,6 +301,24 @@ pub struct Options {
     pub show_suppressed: bool,
     /// Counts by rule and by responsibility after the findings.
     pub statistics: bool,
+    /// Files not kept in memory from this size on show excerpts read as the findings come
+    /// (the engine reads such files a window at a time too); smaller ones are read whole.
+    pub excerpts_from: usize,
+}
+
+/// A file's text for its findings' snippets: whole, or read in excerpts.
+enum Held {
+    Whole(Arc<SourceFile>),
+    Read(Excerpts),
+}
+
+/// A file's text read again whole when the engine did not keep it (or its name's empty text).
+fn whole(s: &Arc<SourceFile>) -> Arc<SourceFile> {
+    if s.text.is_empty() {
+        crate::engine::read_again(s).unwrap_or_else(|| s.clone())
+    } else {
+        s.clone()
+    }
 }
 
 pub fn render(r: &Report, style: &Style, opts: Options) -> String {
@@ -295,23 +338,51 @@ pub fn write(
     let (quiet, show_skipped) = (opts.quiet, opts.show_skipped);
     let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
     // Findings come file by file: each file's text is read again at most once, when the
-    // engine did not keep it.
-    let mut current: Option<(usize, Arc<SourceFile>)> = None;
+    // engine did not keep it; a large one in excerpts, as its findings come (in file order).
+    let mut current: Option<(usize, Held)> = None;
     for f in r.findings.iter() {
         if f.suppressed.is_some() && !opts.show_suppressed {
             continue;
         }
         if current.as_ref().is_none_or(|(i, _)| *i != f.file_index) {
             current = r.files.get(f.file_index).map(|s| {
-                let text = if s.text.is_empty() {
-                    crate::engine::read_again(s).unwrap_or_else(|| s.clone())
-                } else {
-                    s.clone()
+                let excerpts = s
+                    .text
+                    .is_empty()
+                    .then(|| Excerpts::open(&s.name, opts.excerpts_from))
+                    .flatten();
+                let held = match excerpts {
+                    Some(x) => Held::Read(x),
+                    None => Held::Whole(whole(s)),
                 };
-                (f.file_index, text)
+                (f.file_index, held)
             });
         }
-        let source = current.as_ref().map(|(_, s)| s);
+        let mut excerpt = None;
+        if let Some((i, held)) = current.as_mut()
+            && let Held::Read(x) = held
+        {
+            // The lines of every place the finding labels.
+            let starts =
+                || std::iter::once(f.span.start).chain(f.related.iter().map(|r| r.span.start));
+            let lo = starts().min().unwrap_or(f.span.start);
+            let hi = starts().max().unwrap_or(f.span.start);
+            match x.excerpt(lo, hi) {
+                Some(e) => excerpt = Some(e),
+                // Not to be read in excerpts (bytes not UTF-8 on the way, a line too long):
+                // whole from here.
+                None => {
+                    if let Some(s) = r.files.get(*i) {
+                        *held = Held::Whole(whole(s));
+                    }
+                }
+            }
+        }
+        let source = match (&excerpt, &current) {
+            (Some(e), _) => Some(Text::Excerpt(e)),
+            (None, Some((_, Held::Whole(s)))) => Some(Text::File(s)),
+            _ => None,
+        };
         w.write_all(render_with(r, &f, source, style).as_bytes())?;
         w.write_all(b"\n")?;
     }

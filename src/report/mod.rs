@@ -1,6 +1,7 @@
 //! Printers: each reads findings (and the model to quote), never rules.
 
 pub mod concise;
+pub mod excerpts;
 pub mod github;
 pub mod human;
 pub mod json;
