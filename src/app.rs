@@ -430,6 +430,15 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
                 Some((from.parse().ok()?, bytes.parse().ok()?))
             })
             .unwrap_or(Settings::default().windows),
+        // Objects linted at a time in a file of many, and bytes of their findings held (tests
+        // set `objects,bytes`).
+        parts: std::env::var("ONUS_PARTS")
+            .ok()
+            .and_then(|v| {
+                let (objects, bytes) = v.split_once(',')?;
+                Some((objects.parse().ok()?, bytes.parse().ok()?))
+            })
+            .unwrap_or(Settings::default().parts),
     };
     let context: Vec<String> = config
         .context

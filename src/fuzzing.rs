@@ -182,6 +182,20 @@ pub fn check_pipeline(data: &[u8]) {
         format!("{:?}\n{:?}", out.findings, out.skipped),
         "read in windows of 64 bytes, the findings differ"
     );
+    // And linted an object at a time, every finding set down on disk: the same report.
+    let parted = engine::run(
+        &inputs,
+        &rules,
+        &Settings {
+            parts: (1, 0),
+            ..Settings::default()
+        },
+    );
+    assert_eq!(
+        format!("{:?}\n{:?}", parted.findings, parted.skipped),
+        format!("{:?}\n{:?}", out.findings, out.skipped),
+        "linted an object at a time, the findings differ"
+    );
     for f in &out.findings {
         assert!(
             !f.message.contains("internal error"),

@@ -129,7 +129,33 @@ impl Store {
             at: 0,
             store: self,
             shared: Shared::default(),
+            block: BLOCK,
         })
+    }
+
+    /// Findings `range` (in the order pushed), read back in order with a small buffer of
+    /// their own: a file linted in parts merges its parts' ranges, one reader each.
+    pub fn range(&self, range: std::ops::Range<usize>) -> impl Iterator<Item = Finding> + '_ {
+        let spilled = self.spill.as_ref().map_or(0, |s| s.offsets.len());
+        let disk = range.start.min(spilled)..range.end.min(spilled);
+        let reader = self.spill.as_ref().and_then(|s| {
+            let pos = *s.offsets.get(disk.start).filter(|_| !disk.is_empty())?;
+            Some(Reader {
+                file: &s.file,
+                pos,
+                end: s.offsets.get(disk.end).copied().unwrap_or(s.end),
+                buf: Vec::new(),
+                at: 0,
+                store: self,
+                shared: Shared::default(),
+                block: RANGE_BLOCK,
+            })
+        });
+        let mem = self
+            .mem
+            .get(range.start.saturating_sub(spilled)..range.end.saturating_sub(spilled))
+            .unwrap_or_default();
+        reader.into_iter().flatten().chain(mem.iter().cloned())
     }
 
     /// Every finding in order: those on disk decoded, those in memory borrowed.
@@ -210,6 +236,17 @@ impl Store {
             out.extend(mem.by_ref().take(n - out.len()).map(Cow::Borrowed));
             (!out.is_empty()).then_some(out)
         })
+    }
+
+    /// Every finding in order to `sink`, those in memory moved (not copied); why those on
+    /// disk could not all be read back, if they could not.
+    pub fn drain_to(mut self, sink: &mut dyn FnMut(Finding)) -> Option<String> {
+        let mem = std::mem::take(&mut self.mem);
+        if let Some(reader) = self.reader() {
+            reader.for_each(&mut *sink);
+        }
+        mem.into_iter().for_each(sink);
+        self.failure()
     }
 
     /// Finding `i` (in the order pushed): from memory, or read back from disk; None past the
@@ -371,6 +408,8 @@ struct Reader<'a> {
     store: &'a Store,
     /// The last rule, file, duty and help read: most findings repeat them, and share them.
     shared: Shared,
+    /// Bytes read at a time.
+    block: usize,
 }
 
 #[derive(Default)]
@@ -392,6 +431,9 @@ impl Shared {
 
 const BLOCK: usize = 256 << 10;
 
+/// Bytes read at a time by a reader of a range (many may be open at once).
+const RANGE_BLOCK: usize = 16 << 10;
+
 /// Findings decoded by one task of `Store::windows`.
 const DECODE_PIECE: usize = 256;
 
@@ -411,7 +453,7 @@ impl Reader<'_> {
             let have = self.buf.len();
             // At least a block, and at least what is missing; never past the end.
             let left = usize::try_from(self.end - self.pos).unwrap_or(usize::MAX);
-            let want = BLOCK.max(n - have).min(left);
+            let want = self.block.max(n - have).min(left);
             self.buf.resize(have + want, 0);
             let into = self.buf.get_mut(have..).ok_or("buffer")?;
             let got = read_at(self.file, into, self.pos).map_err(|e| e.to_string())?;
@@ -751,6 +793,11 @@ mod tests {
                 assert_eq!(s.get(i).map(|f| format!("{f:?}")).as_ref(), want.get(i));
             }
             assert!(s.get(2000).is_none());
+            // Ranges, each read on its own, from disk, memory or both.
+            for r in [0..0, 0..1, 3..700, 1500..2000, 0..2000, 1999..2000] {
+                let got: Vec<String> = s.range(r.clone()).map(|f| format!("{f:?}")).collect();
+                assert_eq!(Some(got.as_slice()), want.get(r.clone()), "{r:?}");
+            }
             // In windows, decoded in parallel: the same findings in the same order, no
             // window empty or larger than asked.
             for n in [1, 3, 256, 257, 5000] {

@@ -76,11 +76,14 @@ fn reading_files_again_changes_no_report() {
         // How many bytes of files the engine keeps, and of findings the store keeps in
         // memory (past them, files are read again and findings wait on disk); and which
         // files it reads a window of documents at a time (`from,bytes`).
-        let run = |keep: &str, findings: &str, windows: &str| {
+        // And how many objects of a file are linted at a time, with how many bytes of their
+        // findings held (`objects,bytes`).
+        let run = |keep: &str, findings: &str, windows: &str, parts: &str| {
             let mut cmd = assert_cmd::Command::cargo_bin("onus").unwrap();
             cmd.env("ONUS_KEEP_BYTES", keep)
                 .env("ONUS_FINDINGS_BYTES", findings)
                 .env("ONUS_WINDOWS", windows)
+                .env("ONUS_PARTS", parts)
                 .env("NO_COLOR", "1")
                 .args(["check", "--format", format, "--rules"])
                 .arg(root.join("examples/policies"))
@@ -88,19 +91,25 @@ fn reading_files_again_changes_no_report() {
             common::run(&mut cmd)
         };
         let whole = "1000000000,1";
-        let all = run("1000000000", "1000000000", whole);
-        for (keep, findings, windows) in [
-            ("0", "0", whole),
-            ("200000", "100000", whole),
-            ("0", "1000000000", whole),
+        let (one, parts) = ("1000000000,1000000000", "1024,1048576");
+        let all = run("1000000000", "1000000000", whole, one);
+        for (keep, findings, windows, parts) in [
+            ("0", "0", whole, parts),
+            ("200000", "100000", whole, parts),
+            ("0", "1000000000", whole, parts),
             // Every file of two documents or more read a document at a time, or a few (files
             // the keep budget holds are read whole).
-            ("0", "1000000000", "0,1"),
-            ("0", "0", "0,2000"),
+            ("0", "1000000000", "0,1", parts),
+            ("0", "0", "0,2000", parts),
+            // Every file of two objects or more linted an object at a time, or a few, their
+            // findings on disk or in memory.
+            ("1000000000", "1000000000", whole, "1,0"),
+            ("0", "0", whole, "3,1000000"),
         ] {
-            let again = run(keep, findings, windows);
+            let again = run(keep, findings, windows, parts);
             let case = format!(
-                "{format}, keep {keep} bytes of files, {findings} of findings, windows {windows}"
+                "{format}, keep {keep} bytes of files, {findings} of findings, windows \
+                 {windows}, parts {parts}"
             );
             assert_eq!(all.code, again.code, "{case}");
             assert!(all.stdout == again.stdout, "{case}: the report differs");
@@ -187,20 +196,32 @@ fn windowed_files_report_what_whole_files_report() {
     }
     for format in ["json", "human"] {
         // No file kept between the passes: a file the budget keeps is read whole.
-        let run = |windows: &str| {
+        // Windows (`from,bytes`), and objects linted at a time (`objects,bytes` of findings).
+        let run = |windows: &str, parts: &str| {
             let mut cmd = assert_cmd::Command::cargo_bin("onus").unwrap();
             cmd.env("ONUS_WINDOWS", windows)
+                .env("ONUS_PARTS", parts)
                 .env("ONUS_KEEP_BYTES", "0")
                 .env("NO_COLOR", "1")
                 .args(["check", "--format", format])
                 .arg(dir.path());
             common::run(&mut cmd)
         };
-        let whole = run("1000000000,1");
+        let one = "1000000000,1000000000";
+        let whole = run("1000000000,1", one);
         assert!(whole.stdout.contains("merge-key bomb"), "{}", whole.stdout);
-        for windows in ["0,1", "0,100", "0,20000"] {
-            let again = run(windows);
-            let case = format!("{format}, windows {windows}");
+        for (windows, parts) in [
+            ("0,1", one),
+            ("0,100", one),
+            ("0,20000", one),
+            // Linted an object or two at a time, whole or in windows, findings on disk.
+            ("1000000000,1", "1,0"),
+            ("1000000000,1", "2,1000"),
+            ("0,1", "1,0"),
+            ("0,20000", "1,0"),
+        ] {
+            let again = run(windows, parts);
+            let case = format!("{format}, windows {windows}, parts {parts}");
             assert_eq!(whole.code, again.code, "{case}");
             assert!(whole.stdout == again.stdout, "{case}: the report differs");
             assert_eq!(whole.stderr, again.stderr, "{case}");
