@@ -1854,11 +1854,8 @@ pub fn run_with(
         .map(|s| !s.context && s.loaded.as_ref().is_some_and(|l| l.windowed.is_some()))
         .collect();
     let streams = |i: usize| streamed.get(i).copied().unwrap_or(false);
-    // Files of many objects are linted alone, a part at a time (`lint_parted`); a context
-    // file's findings are dropped.
-    let parted = |i: usize| {
-        !streams(i) && objects_of(i) > settings.parts.0 && !context.get(i).copied().unwrap_or(false)
-    };
+    // Files of many objects are linted alone, a part at a time (`lint_parted`).
+    let parted = |i: usize| !streams(i) && objects_of(i) > settings.parts.0;
     let alone = |i: usize| streams(i) || parted(i);
     let mut start = 0;
     while start < order.len() {
@@ -1931,12 +1928,16 @@ pub fn run_with(
             let kept = tree.is_some();
             let mut reloaded = None;
             let mut failure = None;
+            // A context file's findings are dropped.
+            let reported = !context.get(fi).copied().unwrap_or(false);
             let res = with_tree(slot, tree, &mut |f, input| {
                 let mut any = false;
                 let extra = extra.take().unwrap_or_default();
                 let mut each = |x: Finding| {
-                    any = true;
-                    sink(x);
+                    if reported {
+                        any = true;
+                        sink(x);
+                    }
                 };
                 failure = lint_parted(&pass, fi, f, input, extra, offset, &mut each).1;
                 if !kept && settings.snippets && any {

@@ -204,6 +204,24 @@ fn context_files_inform_cross_object_rules_without_being_reported() {
         "the context's hostNetwork pod is not reported"
     );
     assert_eq!(v["summary"]["files"], 1);
+    // Nor when the context file is linted an object at a time (as a file of many objects is).
+    let out = Command::new(env!("CARGO_BIN_EXE_onus"))
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "--format",
+            "json",
+            "web.yaml",
+            net,
+            "--context",
+            ".",
+        ])
+        .env("ONUS_PARTS", "1,0")
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{v}");
+    assert_eq!(rules(&v), Vec::<String>::new(), "linted in parts");
 }
 
 #[test]
