@@ -1947,6 +1947,11 @@ pub fn run_with(
             if let (Some(source), Some(s)) = (reloaded, sources.get_mut(fi)) {
                 *s = source;
             }
+            // The file could not be read again: what rendered sets found in it still stands.
+            if let Some(mut found) = extra.filter(|_| reported) {
+                found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+                found.into_iter().for_each(&mut *sink);
+            }
             late_failures.extend(res.err().or(failure).map(|e| (fi, e)));
             start = end;
             continue;

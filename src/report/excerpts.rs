@@ -173,11 +173,23 @@ impl Excerpts {
         Ok(())
     }
 
-    /// Drop what is held before the line start `BEHIND` bytes before `at`.
+    /// Drop what is held before the line start `BEHIND` bytes before `at`, never the
+    /// `CONTEXT` lines before `at`'s line (after a long line, the excerpt would go back for
+    /// them, read forward and drop them again, for ever).
     fn forget_before(&mut self, at: usize) {
         let Some(keep) = at.checked_sub(self.start + 2 * BEHIND).map(|n| n + BEHIND) else {
             return;
         };
+        let bytes = self.held.as_bytes();
+        // Where the first line shown before `at`'s starts (its break's place + 1).
+        let mut shown = at.saturating_sub(self.start).min(bytes.len());
+        for _ in 0..=CONTEXT {
+            match bytes.get(..shown).and_then(|b| memchr::memrchr(b'\n', b)) {
+                Some(i) => shown = i,
+                None => return,
+            }
+        }
+        let keep = keep.min(shown + 1);
         let Some(cut) = self
             .held
             .as_bytes()
@@ -213,18 +225,24 @@ impl Excerpts {
         if lo < self.start {
             self.back_before(lo + 1).ok()?;
         }
+        let mut backs = 0;
+        let mut tried = 0;
         loop {
             // Forward: `hi`'s line and `CONTEXT` lines more, each with its break, or the end.
+            // Line breaks found from `hi` on, and where (in the file) the search goes on: a
+            // long line is not searched again at every block.
+            let (mut breaks, mut scan) = (0, hi);
             let after = loop {
-                let from = hi.saturating_sub(self.start);
-                let found = self.held.as_bytes().get(from..).and_then(|rest| {
-                    memchr::memchr_iter(b'\n', rest)
-                        .nth(CONTEXT)
-                        .map(|i| from + i + 1)
-                });
+                let from = scan.saturating_sub(self.start);
+                let rest = self.held.as_bytes().get(from..).unwrap_or_default();
+                let found = memchr::memchr_iter(b'\n', rest)
+                    .nth(CONTEXT - breaks)
+                    .map(|i| from + i + 1);
                 if let Some(to) = found {
                     break to;
                 }
+                breaks += memchr::memchr_iter(b'\n', rest).count();
+                scan = scan.max(self.start + self.held.len());
                 if self.end {
                     break self.held.len();
                 }
@@ -232,7 +250,11 @@ impl Excerpts {
                     return None;
                 }
                 self.fill().ok()?;
-                self.forget_before(lo);
+                // Now and then, not at every block (it looks back over what is held).
+                if self.start + self.held.len() >= tried + BEHIND {
+                    tried = self.start + self.held.len();
+                    self.forget_before(lo);
+                }
             };
             // Back: `CONTEXT` lines before `lo`'s line, or the file's start.
             let bytes = self.held.as_bytes();
@@ -250,6 +272,11 @@ impl Excerpts {
                 lines += 1;
             }
             if lines < CONTEXT && self.start > 0 {
+                // Each step goes back a mark at least: as many steps as marks at most.
+                backs += 1;
+                if backs > self.marks.len() {
+                    return None;
+                }
                 self.back_before(self.start).ok()?;
                 continue;
             }
@@ -287,6 +314,13 @@ mod tests {
         for i in 0..12000 {
             text.push_str(&format!("- name: é{i}\n  value: \"ü\u{feff}x\"\n\n"));
         }
+        // Lines longer than what is kept behind, before a place and around one.
+        for i in 0..3 {
+            text.push_str(&format!("blob{i}: {}\nshort: {i}\n", "A".repeat(200_000)));
+        }
+        for i in 0..2000 {
+            text.push_str(&format!("- name: é{i}\n"));
+        }
         text.push_str("last: no break");
         std::fs::write(&path, &text).expect("a file written");
         let name: Arc<str> = path.to_string_lossy().into();
@@ -299,9 +333,18 @@ mod tests {
             let mut reader = Excerpts::with_block(&name, 0, block).expect("opened");
             // Forward, then a step back now and then (a finding's earlier place).
             let mut asked: Vec<(usize, usize)> = starts.iter().map(|&s| (s, s + 3)).collect();
+            // Far into a long line, and just after one.
+            let long = text.find("blob1").expect("a long line");
+            asked.extend([
+                (long + 180_000, long + 180_000),
+                (long + 200_010, long + 200_010),
+            ]);
+            asked.sort_by_key(|&(lo, _)| lo);
             asked.insert(2000, (5, 40));
             asked.insert(5000, (starts[100], starts[4000]));
             asked.insert(30000, (starts[20000], starts[20001]));
+            let after = asked.iter().position(|&(lo, _)| lo > long).unwrap_or(0);
+            asked.insert(after + 2, (long + 150_000, long + 190_000));
             for (lo, hi) in asked {
                 let e = reader.excerpt(lo, hi).expect("an excerpt");
                 for at in [lo, hi.min(text.len())] {
@@ -324,6 +367,29 @@ mod tests {
                 "{}",
                 reader.held.len()
             );
+        }
+    }
+
+    /// A place just after a line longer than what is kept behind, or far into one: its
+    /// context lines are kept (going back for them, then dropping them again, never ended).
+    #[test]
+    fn long_lines_before_a_place_are_kept() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("long.yaml");
+        let mut text = "a: 1\n".repeat(30_000);
+        text.push_str(&format!("blob: {}\ntarget: x\n", "A".repeat(200_000)));
+        std::fs::write(&path, &text).expect("a file written");
+        let name: Arc<str> = path.to_string_lossy().into();
+        let whole = SourceFile::new(name.clone(), text.as_str());
+        let target = text.find("target").expect("the target");
+        let blob = text.find("blob").expect("the blob");
+        for lo in [target, blob + 180_000] {
+            let mut reader = Excerpts::open(&name, 0).expect("opened");
+            let e = reader.excerpt(lo, lo).expect("an excerpt");
+            let span: SourceSpan = (lo, 1).into();
+            let a = e.read_span(&span, 1, 1).expect("read");
+            let b = whole.read_span(&span, 1, 1).expect("read");
+            assert_eq!((a.data(), a.line()), (b.data(), b.line()));
         }
     }
 
