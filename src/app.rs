@@ -325,6 +325,13 @@ fn configuration(flag: Option<&str>) -> Result<Config, String> {
     }
 }
 
+/// Two sizes from an environment variable, `a,b` (tests and benchmarks set them).
+fn env_pair(name: &str) -> Option<(usize, usize)> {
+    let v = std::env::var(name).ok()?;
+    let (a, b) = v.split_once(',')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
 fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -> u8 {
     let started = Instant::now();
     let outputs = match pairs(&args) {
@@ -423,22 +430,10 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
         large_set: Some(crate::memory::no_huge_pages),
         second_pass: Some(crate::memory::no_huge_pages),
         // Which files are read a window of documents at a time (tests set `from,bytes`).
-        windows: std::env::var("ONUS_WINDOWS")
-            .ok()
-            .and_then(|v| {
-                let (from, bytes) = v.split_once(',')?;
-                Some((from.parse().ok()?, bytes.parse().ok()?))
-            })
-            .unwrap_or(Settings::default().windows),
+        windows: env_pair("ONUS_WINDOWS").unwrap_or(Settings::default().windows),
         // Objects linted at a time in a file of many, and bytes of their findings held (tests
         // set `objects,bytes`).
-        parts: std::env::var("ONUS_PARTS")
-            .ok()
-            .and_then(|v| {
-                let (objects, bytes) = v.split_once(',')?;
-                Some((objects.parse().ok()?, bytes.parse().ok()?))
-            })
-            .unwrap_or(Settings::default().parts),
+        parts: env_pair("ONUS_PARTS").unwrap_or(Settings::default().parts),
     };
     let context: Vec<String> = config
         .context

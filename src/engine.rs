@@ -761,7 +761,7 @@ fn decode(bytes: Vec<u8>) -> Decoded {
 /// The UTF-16 body of a file: after a byte-order mark, or, without one, when the first
 /// character is ASCII with its zero byte beside it (NUL is never in UTF-8 YAML or JSON).
 /// Returns (little-endian, body, had a BOM).
-fn utf16_body(bytes: &[u8]) -> Option<(bool, &[u8], bool)> {
+pub(crate) fn utf16_body(bytes: &[u8]) -> Option<(bool, &[u8], bool)> {
     match bytes {
         [0xFF, 0xFE, body @ ..] => Some((true, body, true)),
         [0xFE, 0xFF, body @ ..] => Some((false, body, true)),

@@ -391,6 +391,16 @@ fn append(path: &std::sync::OnceLock<std::path::PathBuf>, bytes: &[u8]) {
     }
 }
 
+/// Every file read a document at a time, nothing kept, `spoil` run before the second pass.
+fn spoiled_between_the_passes(spoil: fn()) -> Settings {
+    Settings {
+        keep_bytes: 0,
+        windows: (0, 1),
+        second_pass: Some(spoil),
+        ..Settings::default()
+    }
+}
+
 /// A windowed file that changes between the two passes, so that its last window can no longer
 /// be read alone: the windows handed on stay, the whole says the rest, and the findings are
 /// those of the changed file read whole, in order, each once.
@@ -418,16 +428,7 @@ fn a_file_changed_between_the_passes_reports_as_read_whole() {
         path: path.clone(),
         context: false,
     };
-    let windowed = engine::run(
-        &[input()],
-        &rules,
-        &Settings {
-            keep_bytes: 0,
-            windows: (0, 1),
-            second_pass: Some(spoil),
-            ..Settings::default()
-        },
-    );
+    let windowed = engine::run(&[input()], &rules, &spoiled_between_the_passes(spoil));
     let whole = engine::run(&[input()], &rules, &Settings::default());
     assert!(
         whole.findings.iter().any(|f| &*f.rule == "invalid-yaml"),
@@ -470,12 +471,7 @@ fn a_file_spoiled_between_the_passes_is_a_failure() {
             context: false,
         }],
         &rules,
-        &Settings {
-            keep_bytes: 0,
-            windows: (0, 1),
-            second_pass: Some(spoil),
-            ..Settings::default()
-        },
+        &spoiled_between_the_passes(spoil),
     );
     assert!(
         out.failures

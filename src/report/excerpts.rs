@@ -96,11 +96,8 @@ impl Excerpts {
         let mut file = std::fs::File::open(path).ok()?;
         let mut first = [0u8; 2];
         file.read_exact(&mut first).ok()?;
-        // UTF-16, with a byte-order mark or without (as `engine::decode` tells it).
-        if matches!(first, [0xFF, 0xFE] | [0xFE, 0xFF])
-            || (first[0] != 0 && first[0].is_ascii() && first[1] == 0)
-            || (first[0] == 0 && first[1] != 0 && first[1].is_ascii())
-        {
+        // UTF-16, with a byte-order mark or without, as the engine tells it.
+        if crate::engine::utf16_body(&first).is_some() {
             return None;
         }
         file.seek(SeekFrom::Start(0)).ok()?;
