@@ -4,6 +4,7 @@
 
 use crate::yaml::{Document, NodeRef};
 use std::collections::{HashMap, HashSet};
+use std::ffi::{OsStr, OsString};
 use std::path::{Component, Path, PathBuf};
 
 #[derive(Default)]
@@ -46,13 +47,32 @@ pub fn dir_of(name: &str) -> PathBuf {
 }
 
 /// A path as `normalize` writes paths, told by its bytes: names between single slashes (a
-/// leading one for an absolute path), none of them `.` or `..`.
+/// leading one for an absolute path), none of them `.` or `..` but the leading ones of a
+/// relative path (what `normalize` cannot take away: `../x`, as discovery names the files
+/// of `onus check ../dir`).
 fn is_clean(bytes: &[u8]) -> bool {
-    let names = bytes.strip_prefix(b"/").unwrap_or(bytes);
+    let (names, up) = match bytes.strip_prefix(b"/") {
+        Some(rest) => (rest, false),
+        None => (bytes, true),
+    };
+    let mut up = up;
     !names.is_empty()
-        && names
-            .split(|&c| c == b'/')
-            .all(|n| !n.is_empty() && n != b"." && n != b"..")
+        && names.split(|&c| c == b'/').all(|n| {
+            up &= n == b"..";
+            up || (!n.is_empty() && n != b"." && n != b"..")
+        })
+}
+
+/// The bytes of `normalize`'s form of a path when they are in the name already: the name
+/// without its leading `./`s, when the rest is clean.
+fn clean_form(bytes: &[u8]) -> Option<&[u8]> {
+    let mut rest = bytes;
+    while let Some(r) = rest.strip_prefix(b"./") {
+        rest = r;
+    }
+    // `.//a` is `a`, not `/a`.
+    let stripped = rest.len() < bytes.len();
+    (!(stripped && rest.starts_with(b"/")) && is_clean(rest)).then_some(rest)
 }
 
 struct Kust<'a> {
@@ -97,8 +117,8 @@ pub fn analyse<'a>(files: &[(usize, &str, &'a [Document])]) -> Kustomize<'a> {
     // walks its components, and this map holds every file of the run.
     let mut by_path: HashMap<std::borrow::Cow<[u8]>, usize> = HashMap::with_capacity(files.len());
     for (i, name, _) in files {
-        let key = if is_clean(name.as_bytes()) {
-            std::borrow::Cow::Borrowed(name.as_bytes())
+        let key = if let Some(clean) = clean_form(name.as_bytes()) {
+            std::borrow::Cow::Borrowed(clean)
         } else {
             std::borrow::Cow::Owned(
                 normalize(Path::new(*name))
@@ -110,7 +130,8 @@ pub fn analyse<'a>(files: &[(usize, &str, &'a [Document])]) -> Kustomize<'a> {
     }
     let mut result = Kustomize::default();
     // Kustomizations by directory.
-    let mut kusts: HashMap<PathBuf, Kust<'a>> = HashMap::new();
+    // Keyed by the bytes of each directory (hashing a `PathBuf` walks its components).
+    let mut kusts: HashMap<OsString, Kust<'a>> = HashMap::new();
     for (file, name, docs) in files {
         for doc in docs.iter() {
             let Some(root) = NodeRef::root(doc) else {
@@ -181,7 +202,7 @@ pub fn analyse<'a>(files: &[(usize, &str, &'a [Document])]) -> Kustomize<'a> {
                 .and_then(|n| n.as_str())
                 .filter(|n| !n.is_empty());
             kusts.insert(
-                dir.clone(),
+                dir.clone().into_os_string(),
                 Kust {
                     dir,
                     component: root.get("kind").and_then(|k| k.as_str()) == Some("Component"),
@@ -192,16 +213,22 @@ pub fn analyse<'a>(files: &[(usize, &str, &'a [Document])]) -> Kustomize<'a> {
         }
     }
     // Depth of each kustomization below the ones nobody includes.
-    let included: HashSet<&PathBuf> = kusts.values().flat_map(|k| k.resources.iter()).collect();
+    let included: HashSet<&OsStr> = kusts
+        .values()
+        .flat_map(|k| k.resources.iter().map(|r| r.as_os_str()))
+        .collect();
     result.roots = kusts
         .values()
-        .filter(|k| !k.component && !included.contains(&k.dir))
+        .filter(|k| !k.component && !included.contains(k.dir.as_os_str()))
         .map(|k| k.dir.clone())
         .collect();
     result.roots.sort();
-    let mut depth: HashMap<&PathBuf, usize> = HashMap::new();
-    let mut queue: Vec<&PathBuf> = kusts.keys().filter(|d| !included.contains(d)).collect();
-    queue.sort();
+    let mut depth: HashMap<&OsStr, usize> = HashMap::new();
+    let mut queue: Vec<&OsStr> = kusts
+        .keys()
+        .map(|d| d.as_os_str())
+        .filter(|d| !included.contains(d))
+        .collect();
     let mut level = 0;
     while !queue.is_empty() {
         let mut next = Vec::new();
@@ -211,7 +238,12 @@ pub fn analyse<'a>(files: &[(usize, &str, &'a [Document])]) -> Kustomize<'a> {
             }
             depth.insert(d, level);
             if let Some(k) = kusts.get(d) {
-                next.extend(k.resources.iter().filter(|r| kusts.contains_key(*r)));
+                next.extend(
+                    k.resources
+                        .iter()
+                        .map(|r| r.as_os_str())
+                        .filter(|r| kusts.contains_key(*r)),
+                );
             }
         }
         queue = next;
@@ -220,24 +252,24 @@ pub fn analyse<'a>(files: &[(usize, &str, &'a [Document])]) -> Kustomize<'a> {
     // Push each namespace down its resources, outermost first: `kustomize build` applies
     // an including kustomization's namespace over the included one's.
     let mut order: Vec<&Kust> = kusts.values().collect();
-    order.sort_by_key(|k| {
-        (
-            depth.get(&k.dir).copied().unwrap_or(usize::MAX),
-            k.dir.clone(),
-        )
+    let depth_of = |k: &Kust| depth.get(k.dir.as_os_str()).copied().unwrap_or(usize::MAX);
+    order.sort_by(|a, b| {
+        depth_of(a)
+            .cmp(&depth_of(b))
+            .then_with(|| a.dir.cmp(&b.dir))
     });
     for k in order {
         let Some(ns) = k.namespace else { continue };
-        let mut stack: Vec<PathBuf> = k.resources.clone();
-        let mut seen: HashSet<PathBuf> = HashSet::new();
+        let mut stack: Vec<&OsStr> = k.resources.iter().map(|r| r.as_os_str()).collect();
+        let mut seen: HashSet<&OsStr> = HashSet::new();
         while let Some(p) = stack.pop() {
-            if !seen.insert(p.clone()) {
+            if !seen.insert(p) {
                 continue;
             }
-            if let Some(file) = by_path.get(p.as_os_str().as_encoded_bytes()) {
+            if let Some(file) = by_path.get(p.as_encoded_bytes()) {
                 result.namespaces.entry(*file).or_insert(ns);
-            } else if let Some(child) = kusts.get(&p) {
-                stack.extend(child.resources.iter().cloned());
+            } else if let Some(child) = kusts.get(p) {
+                stack.extend(child.resources.iter().map(|r| r.as_os_str()));
             }
         }
     }
@@ -246,22 +278,63 @@ pub fn analyse<'a>(files: &[(usize, &str, &'a [Document])]) -> Kustomize<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_clean, normalize};
+    use super::{clean_form, is_clean, normalize};
     use std::path::Path;
 
     #[test]
     fn a_clean_path_is_what_normalize_writes_and_others_are_not() {
         for p in [
-            "a", "a/b.yaml", "/a/b", "../a", "a/../b", "./a", "a/./b", "a//b", "a/", "/", ".",
-            "..", "", "a/.b", "a/..b", ".a/b", "x/.../y",
+            "a",
+            "a/b.yaml",
+            "/a/b",
+            "../a",
+            "a/../b",
+            "./a",
+            "a/./b",
+            "a//b",
+            "a/",
+            "/",
+            ".",
+            "..",
+            "",
+            "a/.b",
+            "a/..b",
+            ".a/b",
+            "x/.../y",
+            "../../a/b",
+            "../a/..",
+            "../",
+            "/..",
+            "/../a",
+            "..a/b",
+            "../.../x",
+            "./../a",
+            "././a/b",
+            ".//a",
+            "./",
+            "../a/./b",
+            "../..",
+            "a/..",
+            "../a//b",
+            ".././a",
         ] {
             let normal = normalize(Path::new(p));
-            let same = normal.as_os_str().as_encoded_bytes() == p.as_bytes();
+            let normal_bytes = normal.as_os_str().as_encoded_bytes();
+            let same = normal_bytes == p.as_bytes();
             if is_clean(p.as_bytes()) {
                 assert!(same, "{p:?} is clean but normalizes to {normal:?}");
             }
+            if let Some(clean) = clean_form(p.as_bytes()) {
+                assert_eq!(clean, normal_bytes, "{p:?}");
+            }
             // Lookups are by what normalize gives: it gives it again.
             assert_eq!(normalize(&normal), normal, "{p:?}");
+        }
+        // The names discovery gives take the short way (no path built for each file).
+        for p in [
+            "a/b", "../a/b", "../../a", "./a/b", "././../a", "/a/b", "..",
+        ] {
+            assert!(clean_form(p.as_bytes()).is_some(), "{p:?}");
         }
     }
 }
