@@ -441,6 +441,10 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
         .chain(&args.context)
         .cloned()
         .collect();
+    let stdin = crate::discover::Stdin {
+        name: args.stdin_filename.as_deref(),
+        spool_from: settings.windows.0,
+    };
     let mut phases = crate::phases::Phases::start();
     // With more than one thread, files are read as the walk finds them: the walk (system
     // calls, mostly) overlaps the parsing.
@@ -454,23 +458,17 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
             let counted = count.clone();
             let reader = scope
                 .spawn(|| pool.install(|| engine::Preloaded::read(rx, &settings, reads, counted)));
-            let found = crate::discover::discover_with(
-                &args.paths,
-                &exclude,
-                args.stdin_filename.as_deref(),
-                &mut |p| {
-                    count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let _ = tx.send(p.to_path_buf());
-                },
-            );
+            let found = crate::discover::discover_with(&args.paths, &exclude, stdin, &mut |p| {
+                count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let _ = tx.send(p.to_path_buf());
+            });
             drop(tx);
             let mut preloaded = reader.join().unwrap_or_default();
             drop(preloaded.take_paths());
             (found, preloaded)
         })
     } else {
-        let found =
-            pool.install(|| discover(&args.paths, &exclude, args.stdin_filename.as_deref()));
+        let found = pool.install(|| discover(&args.paths, &exclude, stdin));
         (found, engine::Preloaded::default())
     };
     phases.mark("discovery (and reading what it found)");
@@ -497,7 +495,7 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
         }
         if !context.is_empty() {
             // Context files join the set unreported; a file also linted stays linted.
-            let more = discover(&context, &exclude, None);
+            let more = discover(&context, &exclude, stdin);
             found.failures.extend(more.failures);
             found
                 .inputs
@@ -507,7 +505,7 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
                         path,
                         context: true,
                     }),
-                    Input::Text { .. } => None,
+                    Input::Text { .. } | Input::Spooled { .. } => None,
                 }));
             engine::dedup_inputs(&mut found.inputs);
         }
@@ -523,7 +521,7 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
         };
         let mut outcome = engine::run_with(&found.inputs, preloaded, &chosen, &settings, &mut sink);
         if outputs.iter().any(|(f, _)| *f == Format::Human) {
-            engine::texts_in_memory(&found.inputs, &mut outcome.files);
+            engine::texts_of_stdin(&found.inputs, &mut outcome.files);
         }
         (
             outcome.summary.errors,

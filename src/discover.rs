@@ -260,8 +260,18 @@ fn order_key(p: &Path) -> Vec<u8> {
     key
 }
 
-pub fn discover(paths: &[String], exclude: &GlobSet, stdin_name: Option<&str>) -> Discovered {
-    discover_with(paths, exclude, stdin_name, &mut |_| {})
+pub fn discover(paths: &[String], exclude: &GlobSet, stdin: Stdin) -> Discovered {
+    discover_with(paths, exclude, stdin, &mut |_| {})
+}
+
+/// How standard input (`-`) is read.
+#[derive(Clone, Copy, Debug)]
+pub struct Stdin<'a> {
+    /// The name the report gives it (`--stdin-filename`), else `-`.
+    pub name: Option<&'a str>,
+    /// From this size on it is spooled to a temporary file, not held in memory (the size
+    /// from which files are read in windows).
+    pub spool_from: usize,
 }
 
 /// `discover`, telling `on_new` each file as it is found (its name as the report gives it
@@ -269,7 +279,7 @@ pub fn discover(paths: &[String], exclude: &GlobSet, stdin_name: Option<&str>) -
 pub fn discover_with(
     paths: &[String],
     exclude: &GlobSet,
-    stdin_name: Option<&str>,
+    stdin: Stdin,
     on_new: &mut dyn FnMut(&Path),
 ) -> Discovered {
     let mut found = Found {
@@ -287,9 +297,9 @@ pub fn discover_with(
     };
     for arg in &paths {
         if arg == "-" {
-            let name = stdin_name.unwrap_or("-").to_string();
-            match read_stdin() {
-                Ok(bytes) => inputs.push(Input::Text { name, bytes }),
+            let name = stdin.name.unwrap_or("-").to_string();
+            match read_stdin(name, stdin.spool_from) {
+                Ok(input) => inputs.push(input),
                 Err(e) => failures.push(format!("standard input: {e}")),
             }
             continue;

@@ -32,6 +32,12 @@ pub enum Input {
     },
     /// Text already in memory (standard input).
     Text { name: String, bytes: Vec<u8> },
+    /// Standard input past the windowing size, written to a temporary file: read like a
+    /// file (in windows, and again), but never a kustomization's directory or a context.
+    Spooled {
+        name: String,
+        spool: crate::spool::Spool,
+    },
 }
 
 /// Drop inputs named twice (`examples` and `./examples/` both given), keeping the first,
@@ -63,16 +69,31 @@ impl Input {
     pub fn shared_name(&self) -> Arc<str> {
         match self {
             Input::Path { name, .. } => name.clone(),
-            Input::Text { name, .. } => Arc::from(name.as_str()),
+            Input::Text { name, .. } | Input::Spooled { name, .. } => Arc::from(name.as_str()),
         }
     }
 
     fn name(&self) -> &str {
         match self {
             Input::Path { name, .. } => name,
-            Input::Text { name, .. } => name,
+            Input::Text { name, .. } | Input::Spooled { name, .. } => name,
         }
     }
+
+    /// Where the input is read from.
+    fn bytes(&self) -> Bytes<'_> {
+        match self {
+            Input::Path { path, .. } => Bytes::File(path),
+            Input::Spooled { spool, .. } => Bytes::File(spool.path()),
+            Input::Text { bytes, .. } => Bytes::Memory(bytes),
+        }
+    }
+}
+
+/// Where an input's bytes are.
+enum Bytes<'a> {
+    File(&'a std::path::Path),
+    Memory(&'a [u8]),
 }
 
 struct Loaded {
@@ -136,12 +157,12 @@ impl Loaded {
         let Some(w) = self.windowed else {
             return false;
         };
-        let read: Box<dyn Read + Send + '_> = match input {
-            Input::Path { path, .. } => match open_nonblocking(path) {
+        let read: Box<dyn Read + Send + '_> = match input.bytes() {
+            Bytes::File(path) => match open_nonblocking(path) {
                 Ok(file) if file.metadata().is_ok_and(|m| m.is_file()) => Box::new(file),
                 _ => return false,
             },
-            Input::Text { bytes, .. } => Box::new(bytes.as_slice()),
+            Bytes::Memory(bytes) => Box::new(bytes),
         };
         let mut cutter = window::Cutter::new(read, w.window, MAX_FILE_BYTES);
         // Documents the windows have given: past `MAX_DOCUMENTS` in all, the whole says so.
@@ -440,14 +461,14 @@ fn mark_by_comments(comments: &[Suppression], group: &mut [Finding], used: &mut 
     }
 }
 
-/// Read stdin with the same size bound as files.
-pub fn read_stdin() -> std::io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    std::io::stdin()
-        .lock()
-        .take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)?;
-    Ok(bytes)
+/// Standard input as an input named `name`, with the same size bound as files: in memory,
+/// or from `spool_from` bytes on spooled to a temporary file where one can be made.
+pub fn read_stdin(name: String, spool_from: usize) -> std::io::Result<Input> {
+    let taken = crate::spool::read(&mut std::io::stdin().lock(), spool_from, MAX_FILE_BYTES)?;
+    Ok(match taken {
+        crate::spool::Taken::Held(bytes) => Input::Text { name, bytes },
+        crate::spool::Taken::Spooled(spool) => Input::Spooled { name, spool },
+    })
 }
 
 fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
@@ -461,10 +482,10 @@ fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
 /// only looked at: `each_window` reads it.
 fn load(input: &Input, windows: Option<(usize, usize)>) -> Result<Loaded, String> {
     let name = input.shared_name();
-    let bytes = match input {
-        Input::Path { path, .. } => {
+    let bytes = match input.bytes() {
+        Bytes::File(path) => {
             // Named on the command line (walking skips them), a Helm template is one finding.
-            if crate::discover::is_helm_template(path) {
+            if matches!(input, Input::Path { .. }) && crate::discover::is_helm_template(path) {
                 let mut l = unreadable(
                     name,
                     "this is a Helm chart template (Go template syntax), not a manifest".into(),
@@ -487,7 +508,7 @@ fn load(input: &Input, windows: Option<(usize, usize)>) -> Result<Loaded, String
                 Err(len) => return Ok(too_large(name, len)),
             }
         }
-        Input::Text { bytes, .. } => {
+        Bytes::Memory(bytes) => {
             if bytes.len() as u64 > MAX_FILE_BYTES {
                 return Ok(too_large(name, bytes.len() as u64));
             }
@@ -495,7 +516,7 @@ fn load(input: &Input, windows: Option<(usize, usize)>) -> Result<Loaded, String
                 // Its windows are read from the bytes in memory, not from a copy.
                 return Ok(Loaded::handle(name, w));
             }
-            bytes.clone()
+            bytes.to_vec()
         }
     };
     // A binary file (NUL bytes, and not UTF-16) is one finding, not a page of YAML errors.
@@ -1277,7 +1298,7 @@ impl Preloaded {
                 let slot = first_read(0, &input, settings, &kept, &reads);
                 match input {
                     Input::Path { path, .. } => ((path_hash(&path), Some(slot)), path),
-                    Input::Text { .. } => ((0, None), PathBuf::new()),
+                    Input::Text { .. } | Input::Spooled { .. } => ((0, None), PathBuf::new()),
                 }
             })
             .collect::<Vec<_>>();
@@ -1401,7 +1422,7 @@ fn gather_tree(
 /// A file's text read again (the human report's snippets of a file whose text was not
 /// kept), decoded as when it was linted; None when it cannot be read.
 pub fn read_again(source: &SourceFile) -> Option<Arc<SourceFile>> {
-    let path = std::path::Path::new(&*source.name);
+    let path = source.path();
     let meta = std::fs::metadata(path).ok()?;
     if !meta.is_file() || meta.len() > MAX_FILE_BYTES {
         return None;
@@ -1444,17 +1465,29 @@ fn path_hash(path: &std::path::Path) -> u64 {
     h.finish()
 }
 
-/// The text of inputs given in memory (standard input) that the run read in windows, into
-/// their files: the human report's snippets need it and cannot read it again.
-pub fn texts_in_memory(inputs: &[Input], files: &mut [Arc<SourceFile>]) {
+/// Standard input's text for the human report's snippets, when the run read it in windows:
+/// given into its file when held in memory (it cannot be read again), else where it was
+/// spooled (read again from there, in excerpts when large).
+pub fn texts_of_stdin(inputs: &[Input], files: &mut [Arc<SourceFile>]) {
     for input in inputs {
-        let Input::Text { name, bytes } = input else {
-            continue;
+        let name = match input {
+            Input::Text { name, .. } | Input::Spooled { name, .. } => name,
+            Input::Path { .. } => continue,
         };
-        for f in files.iter_mut() {
-            if f.text.is_empty() && *f.name == **name && !bytes.is_empty() {
-                *f = Arc::new(SourceFile::new(f.name.clone(), decode(bytes.clone()).text));
-            }
+        for f in files
+            .iter_mut()
+            .filter(|f| f.text.is_empty() && *f.name == **name)
+        {
+            let file = match input {
+                Input::Text { bytes, .. } if !bytes.is_empty() => {
+                    SourceFile::new(f.name.clone(), decode(bytes.clone()).text)
+                }
+                Input::Spooled { spool, .. } => {
+                    SourceFile::read_from(f.name.clone(), empty_text(), spool.path().into())
+                }
+                _ => continue,
+            };
+            *f = Arc::new(file);
         }
     }
 }

@@ -30,6 +30,7 @@ pub mod rule;
 pub mod secrets;
 pub mod selector;
 pub mod source;
+pub mod spool;
 pub mod store;
 pub mod suppress;
 pub mod testing;

@@ -4,6 +4,7 @@
 pub use crate::yaml::Text;
 use crate::yaml::{self, Span};
 use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, OnceLock};
 
@@ -17,6 +18,9 @@ pub struct SourceFile {
     index: OnceLock<LineIndex>,
     /// Position questions answered without the index (see `SCANNED_FROM`).
     asked: AtomicUsize,
+    /// Where the file is read again when its name is not a path to it (standard input
+    /// spooled to a temporary file).
+    reread: Option<PathBuf>,
 }
 
 /// Texts from this size on answer their first `SCANS` position questions by scanning: a
@@ -121,7 +125,23 @@ impl SourceFile {
             text: text.into(),
             index: OnceLock::new(),
             asked: AtomicUsize::new(0),
+            reread: None,
         }
+    }
+
+    /// A file whose text was not kept, read again from `path` rather than by its name.
+    pub fn read_from(name: impl Into<Arc<str>>, text: impl Into<Text>, path: PathBuf) -> Self {
+        SourceFile {
+            reread: Some(path),
+            ..SourceFile::new(name, text)
+        }
+    }
+
+    /// Where the file's text is read again: its name, or where it was spooled.
+    pub fn path(&self) -> &Path {
+        self.reread
+            .as_deref()
+            .unwrap_or_else(|| Path::new(&*self.name))
     }
 
     fn index(&self) -> &LineIndex {

@@ -226,23 +226,39 @@ fn windowed_files_report_what_whole_files_report() {
             assert!(whole.stdout == again.stdout, "{case}: the report differs");
             assert_eq!(whole.stderr, again.stderr, "{case}");
         }
-        // Standard input, read in windows from its bytes (the human report's snippets too).
-        let stdin = |windows: &str, name: &str| {
+        // Standard input, read in windows: spooled to a temporary file (removed at once),
+        // or, where none can be made, from its bytes in memory (the human report's snippets
+        // too).
+        let tmp = tempfile::tempdir().expect("a temporary directory");
+        let none = tmp.path().join("none");
+        let stdin = |windows: &str, name: &str, tmpdir: &std::path::Path| {
             let mut cmd = assert_cmd::Command::cargo_bin("onus").unwrap();
             cmd.env("ONUS_WINDOWS", windows)
                 .env("ONUS_KEEP_BYTES", "0")
                 .env("NO_COLOR", "1")
+                .env("TMPDIR", tmpdir)
                 .args(["check", "--format", format, "-"])
                 .write_stdin(std::fs::read(dir.path().join(name)).expect("a file read"));
             common::run(&mut cmd)
         };
-        for name in ["annotated.yaml", "marker.yaml", "nul.yaml"] {
-            let whole = stdin("1000000000,1", name);
+        for name in ["annotated.yaml", "marker.yaml", "nul.yaml", "latin1.yaml"] {
+            let whole = stdin("1000000000,1", name, tmp.path());
             for windows in ["0,1", "0,100"] {
-                let case = format!("{format}, {name} on standard input, windows {windows}");
-                assert!(stdin(windows, name).stdout == whole.stdout, "{case}");
+                for tmpdir in [tmp.path(), &none] {
+                    let case = format!(
+                        "{format}, {name} on standard input, windows {windows}, TMPDIR {}",
+                        tmpdir.display()
+                    );
+                    let again = stdin(windows, name, tmpdir);
+                    assert!(again.stdout == whole.stdout, "{case}");
+                    assert_eq!(again.code, whole.code, "{case}");
+                }
             }
         }
+        let left: Vec<_> = std::fs::read_dir(tmp.path())
+            .expect("the temporary directory read")
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
     }
 }
 
@@ -302,7 +318,10 @@ fn a_large_set_is_announced_once() {
     let found = onus::discover::discover(
         &[root.join("examples").to_string_lossy().into_owned()],
         &globset::GlobSet::empty(),
-        None,
+        onus::discover::Stdin {
+            name: None,
+            spool_from: usize::MAX,
+        },
     );
     assert!(found.inputs.len() > 2, "the examples are several files");
     let rules = onus::registry::builtin_rules().expect("the built-in rules load");

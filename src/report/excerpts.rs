@@ -83,12 +83,12 @@ pub struct Excerpts {
 impl Excerpts {
     /// A regular file of `from` bytes or more whose bytes are its text (not UTF-16, which
     /// onus decodes); otherwise None, and the file is read whole.
-    pub fn open(name: &Arc<str>, from: usize) -> Option<Excerpts> {
-        Self::with_block(name, from, BLOCK)
+    pub fn open(source: &SourceFile, from: usize) -> Option<Excerpts> {
+        Self::with_block(source, from, BLOCK)
     }
 
-    fn with_block(name: &Arc<str>, from: usize, block: usize) -> Option<Excerpts> {
-        let path = std::path::Path::new(&**name);
+    fn with_block(source: &SourceFile, from: usize, block: usize) -> Option<Excerpts> {
+        let (name, path) = (&source.name, source.path());
         let meta = std::fs::metadata(path).ok()?;
         if !meta.is_file() || meta.len() < from as u64 {
             return None;
@@ -327,7 +327,8 @@ mod tests {
             .chain([text.len() - 3, text.len()])
             .collect();
         for block in [7, 4096] {
-            let mut reader = Excerpts::with_block(&name, 0, block).expect("opened");
+            let mut reader =
+                Excerpts::with_block(&SourceFile::new(name.clone(), ""), 0, block).expect("opened");
             // Forward, then a step back now and then (a finding's earlier place).
             let mut asked: Vec<(usize, usize)> = starts.iter().map(|&s| (s, s + 3)).collect();
             // Far into a long line, and just after one.
@@ -381,7 +382,7 @@ mod tests {
         let target = text.find("target").expect("the target");
         let blob = text.find("blob").expect("the blob");
         for lo in [target, blob + 180_000] {
-            let mut reader = Excerpts::open(&name, 0).expect("opened");
+            let mut reader = Excerpts::open(&SourceFile::new(name.clone(), ""), 0).expect("opened");
             let e = reader.excerpt(lo, lo).expect("an excerpt");
             let span: SourceSpan = (lo, 1).into();
             let a = e.read_span(&span, 1, 1).expect("read");
@@ -398,14 +399,15 @@ mod tests {
         bytes.extend_from_slice(b"c: caf\xe9\nd: 4\n");
         std::fs::write(&path, &bytes).expect("a file written");
         let name: Arc<str> = path.to_string_lossy().into();
-        let mut reader = Excerpts::with_block(&name, 0, 16).expect("opened");
+        let mut reader =
+            Excerpts::with_block(&SourceFile::new(name.clone(), ""), 0, 16).expect("opened");
         assert!(reader.excerpt(0, 0).is_some());
         assert!(reader.excerpt(bytes.len() - 8, bytes.len() - 8).is_none());
         // UTF-16 is decoded by onus: read whole.
         std::fs::write(&path, b"a\0:\0 \x001\0\n\0").expect("a file written");
-        assert!(Excerpts::open(&name, 0).is_none());
+        assert!(Excerpts::open(&SourceFile::new(name.clone(), ""), 0).is_none());
         // A smaller file than asked for: read whole.
         std::fs::write(&path, b"a: 1\n").expect("a file written");
-        assert!(Excerpts::open(&name, 6).is_none());
+        assert!(Excerpts::open(&SourceFile::new(name.clone(), ""), 6).is_none());
     }
 }

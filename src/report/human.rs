@@ -349,7 +349,7 @@ pub fn write(
                 let excerpts = s
                     .text
                     .is_empty()
-                    .then(|| Excerpts::open(&s.name, opts.excerpts_from))
+                    .then(|| Excerpts::open(s, opts.excerpts_from))
                     .flatten();
                 let held = match excerpts {
                     Some(x) => Held::Read(x),
