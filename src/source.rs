@@ -40,37 +40,123 @@ struct LineIndex {
 
 const MARK: usize = 256;
 
+impl LineIndex {
+    /// The index of `text`; sparse when it has `sparse_from` bytes or more of short lines.
+    fn of(text: &str, sparse_from: usize) -> LineIndex {
+        let line_starts = Starts::of(text, sparse_from);
+        let mut char_marks = Vec::new();
+        if !text.is_ascii() {
+            let bytes = text.as_bytes();
+            let mut count = 0;
+            char_marks.reserve(bytes.len() / MARK + 2);
+            // One mark per boundary up to and including the end (an offset may be the end).
+            // A block's characters are its bytes that do not continue one (a count the
+            // compiler vectorises), less its byte-order marks.
+            for (b, block) in bytes.chunks(MARK).enumerate() {
+                char_marks.push(count);
+                let starts = block.iter().filter(|&&c| c & 0xC0 != 0x80).count();
+                // Byte-order marks are looked for only in blocks with an 0xEF byte (a
+                // count that vectorises too): few blocks have one.
+                let boms = if block.iter().filter(|&&c| c == 0xEF).count() == 0 {
+                    0
+                } else {
+                    block
+                        .iter()
+                        .enumerate()
+                        .filter(|&(i, &c)| c == 0xEF && !counts_as_char(bytes, b * MARK + i))
+                        .count()
+                };
+                count += starts - boms;
+            }
+            if bytes.len().is_multiple_of(MARK) {
+                char_marks.push(count);
+            }
+        }
+        LineIndex {
+            line_starts,
+            char_marks,
+        }
+    }
+}
+
 /// Where each line starts: four bytes a line for any text under 4 GiB (a file onus reads is
 /// at most 64 MiB), where a `usize` took eight (a large file's index, 2 million lines for
-/// 55 MB, was 17 MB).
+/// 55 MB, was 17 MB); sparse for a large text of short lines.
 #[derive(Debug)]
 enum Starts {
     Narrow(Vec<u32>),
     Wide(Vec<usize>),
+    /// A large text of many short lines (64 MiB of `---` lines: 16 M lines, 64 MB of
+    /// starts): (start, number) of the first line starting `SPARSE` bytes or more after the
+    /// last one kept, and how many lines there are. Every line between two kept ones starts
+    /// less than `SPARSE` bytes after the first: a question scans at most that.
+    Sparse {
+        kept: Vec<(u32, u32)>,
+        lines: usize,
+    },
 }
 
+/// See `Starts::Sparse`: at most 8 bytes of index for 64 of text.
+const SPARSE: usize = 64;
+
 impl Starts {
-    fn of(text: &str) -> Starts {
+    fn of(text: &str, sparse_from: usize) -> Starts {
+        let bytes = text.as_bytes();
         // About one line per 32 bytes in manifests; memchr's iterator finds them with
         // vector instructions (std's search, a word at a time, was 1.5% of a run).
-        let breaks = memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1);
-        if u32::try_from(text.len()).is_ok() {
-            let mut v = Vec::with_capacity(text.len() / 32 + 1);
-            v.push(0);
-            v.extend(breaks.map(|i| u32::try_from(i).unwrap_or(u32::MAX)));
-            Starts::Narrow(v)
-        } else {
+        let breaks = memchr::memchr_iter(b'\n', bytes).map(|i| i + 1);
+        let Ok(len) = u32::try_from(text.len()) else {
             let mut v = Vec::with_capacity(text.len() / 32 + 1);
             v.push(0);
             v.extend(breaks);
-            Starts::Wide(v)
+            return Starts::Wide(v);
+        };
+        // A large text with lines of under 16 bytes on average (a count that vectorises).
+        if text.len() >= sparse_from
+            && bytes.iter().filter(|&&c| c == b'\n').count() > text.len() / 16
+        {
+            let mut kept = Vec::with_capacity(text.len() / SPARSE + 1);
+            kept.push((0u32, 0u32));
+            let (mut last, mut lines) = (0usize, 1usize);
+            for start in breaks {
+                if start - last >= SPARSE {
+                    kept.push((
+                        u32::try_from(start).unwrap_or(len),
+                        u32::try_from(lines).unwrap_or(u32::MAX),
+                    ));
+                    last = start;
+                }
+                lines += 1;
+            }
+            return Starts::Sparse { kept, lines };
         }
+        let mut v = Vec::with_capacity(text.len() / 32 + 1);
+        v.push(0);
+        v.extend(breaks.map(|i| u32::try_from(i).unwrap_or(len)));
+        Starts::Narrow(v)
     }
 
-    fn get(&self, i: usize) -> Option<usize> {
+    /// Where 0-based line `i` starts.
+    fn get(&self, bytes: &[u8], i: usize) -> Option<usize> {
         match self {
             Starts::Narrow(v) => v.get(i).map(|&s| s as usize),
             Starts::Wide(v) => v.get(i).copied(),
+            Starts::Sparse { kept, lines } => {
+                if i >= *lines {
+                    return None;
+                }
+                // The last kept line at or before `i`, then `i - k` breaks on from it.
+                let at = kept.partition_point(|&(_, l)| l as usize <= i);
+                let &(start, k) = kept.get(at.checked_sub(1)?)?;
+                let (start, ahead) = (start as usize, i - k as usize);
+                if ahead == 0 {
+                    return Some(start);
+                }
+                let rest = bytes.get(start..)?;
+                memchr::memchr_iter(b'\n', rest)
+                    .nth(ahead - 1)
+                    .map(|n| start + n + 1)
+            }
         }
     }
 
@@ -78,18 +164,36 @@ impl Starts {
         match self {
             Starts::Narrow(v) => v.len(),
             Starts::Wide(v) => v.len(),
+            Starts::Sparse { lines, .. } => *lines,
         }
     }
 
-    /// `binary_search` of a byte offset among the starts.
-    fn search(&self, offset: usize) -> Result<usize, usize> {
-        match self {
+    /// 0-based line of a byte offset, and where that line starts.
+    fn line_and_start(&self, bytes: &[u8], offset: usize) -> (usize, usize) {
+        let line = match self {
             Starts::Narrow(v) => match u32::try_from(offset) {
                 Ok(o) => v.binary_search(&o),
                 Err(_) => Err(v.len()),
             },
             Starts::Wide(v) => v.binary_search(&offset),
-        }
+            Starts::Sparse { kept, .. } => {
+                let at = kept.partition_point(|&(s, _)| s as usize <= offset);
+                let (start, line) = kept
+                    .get(at.wrapping_sub(1))
+                    .map_or((0, 0), |&(s, l)| (s as usize, l as usize));
+                // Lines after `start` start less than `SPARSE` bytes after it.
+                let upto = offset.min(start + SPARSE).max(start);
+                let part = bytes.get(start..upto).unwrap_or_default();
+                let breaks = part.iter().filter(|&&c| c == b'\n').count();
+                let at = memchr::memrchr(b'\n', part).map_or(start, |n| start + n + 1);
+                return (line + breaks, at);
+            }
+        };
+        let line = match line {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        };
+        (line, self.get(bytes, line).unwrap_or(0))
     }
 }
 
@@ -145,42 +249,8 @@ impl SourceFile {
     }
 
     fn index(&self) -> &LineIndex {
-        self.index.get_or_init(|| {
-            let text = &self.text;
-            let line_starts = Starts::of(text);
-            let mut char_marks = Vec::new();
-            if !text.is_ascii() {
-                let bytes = text.as_bytes();
-                let mut count = 0;
-                char_marks.reserve(bytes.len() / MARK + 2);
-                // One mark per boundary up to and including the end (an offset may be the end).
-                // A block's characters are its bytes that do not continue one (a count the
-                // compiler vectorises), less its byte-order marks.
-                for (b, block) in bytes.chunks(MARK).enumerate() {
-                    char_marks.push(count);
-                    let starts = block.iter().filter(|&&c| c & 0xC0 != 0x80).count();
-                    // Byte-order marks are looked for only in blocks with an 0xEF byte (a
-                    // count that vectorises too): few blocks have one.
-                    let boms = if block.iter().filter(|&&c| c == 0xEF).count() == 0 {
-                        0
-                    } else {
-                        block
-                            .iter()
-                            .enumerate()
-                            .filter(|&(i, &c)| c == 0xEF && !counts_as_char(bytes, b * MARK + i))
-                            .count()
-                    };
-                    count += starts - boms;
-                }
-                if bytes.len().is_multiple_of(MARK) {
-                    char_marks.push(count);
-                }
-            }
-            LineIndex {
-                line_starts,
-                char_marks,
-            }
-        })
+        self.index
+            .get_or_init(|| LineIndex::of(&self.text, SCANNED_FROM))
     }
 
     /// How a position question is answered: from the index, or by scanning the text (a
@@ -212,13 +282,9 @@ impl SourceFile {
     /// starts.
     fn line_and_start(&self, offset: usize) -> (usize, usize) {
         match self.lookup() {
-            Some(index) => {
-                let line = match index.line_starts.search(offset) {
-                    Ok(i) => i,
-                    Err(i) => i.saturating_sub(1),
-                };
-                (line, index.line_starts.get(line).unwrap_or(0))
-            }
+            Some(index) => index
+                .line_starts
+                .line_and_start(self.text.as_bytes(), offset),
             None => {
                 let before = self.text.as_bytes().get(..offset).unwrap_or_default();
                 // A count the compiler vectorises (memchr's iterator slows on dense hits).
@@ -272,7 +338,7 @@ impl SourceFile {
     pub fn offset_of_line(&self, n: usize) -> Option<usize> {
         let i = n.checked_sub(1)?;
         match self.lookup() {
-            Some(index) => index.line_starts.get(i),
+            Some(index) => index.line_starts.get(self.text.as_bytes(), i),
             None if i == 0 => Some(0),
             None => memchr::memchr_iter(b'\n', self.text.as_bytes())
                 .nth(i - 1)
@@ -326,8 +392,9 @@ impl SourceCode for SourceFile {
         let last = self.line_index(end.saturating_sub(1).max(start));
         let from = first.saturating_sub(context_lines_before);
         let to = (last + context_lines_after).min(self.index().line_starts.len() - 1);
-        let data_start = self.index().line_starts.get(from).unwrap_or(0);
-        let data_end = self.index().line_starts.get(to + 1).unwrap_or(len);
+        let bytes = self.text.as_bytes();
+        let data_start = self.index().line_starts.get(bytes, from).unwrap_or(0);
+        let data_end = self.index().line_starts.get(bytes, to + 1).unwrap_or(len);
         let data = self
             .text
             .get(data_start..data_end)
@@ -402,6 +469,59 @@ mod tests {
             f.line_of(7);
         }
         assert!(f.index.get().is_some());
+    }
+
+    #[test]
+    fn a_sparse_index_answers_as_a_full_one() {
+        // Short lines (a large text of them is indexed sparsely), lines around and past
+        // `SPARSE` bytes, a long one, CRLF, byte-order marks, non-ASCII characters.
+        let long = "y".repeat(20_000);
+        let block = format!(
+            "---\n---\r\n\n\nk: é\u{feff}\n{}\n{}\n-\n{}\n{long}\n",
+            "a".repeat(SPARSE - 1),
+            "b".repeat(SPARSE),
+            "c".repeat(SPARSE + 1),
+        );
+        let short = "---\n".repeat(5_000);
+        let mut text = String::new();
+        while text.len() < 1 << 20 {
+            text.push_str(&short);
+            text.push_str(&block);
+        }
+        text.push_str("--- ü");
+        // Indexed sparsely from 1 MiB on (16 MiB in a run: slow in a test build).
+        let f = SourceFile::new("x", text.as_str());
+        assert!(f.index.set(LineIndex::of(&text, 1 << 20)).is_ok());
+        assert!(matches!(f.index().line_starts, Starts::Sparse { .. }));
+        let starts: Vec<usize> = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        assert_eq!(f.index().line_starts.len(), starts.len());
+        // Every offset near the start, the end and each long line; a spread of the others.
+        let mut offsets: Vec<usize> = (0..5_000).chain(text.len() - 5_000..=text.len()).collect();
+        for (i, _) in text.match_indices(long.as_str()).take(3) {
+            offsets.extend(i.saturating_sub(300)..i + 300);
+            offsets.extend(i + long.len() - 300..i + long.len() + 300);
+        }
+        offsets.extend((0..text.len()).step_by(97));
+        for offset in offsets.into_iter().filter(|&o| text.is_char_boundary(o)) {
+            let line = starts.partition_point(|&s| s <= offset) - 1;
+            let start = starts[line];
+            let col = text[start..offset]
+                .chars()
+                .filter(|c| *c != '\u{feff}')
+                .count();
+            assert_eq!(f.position(offset), (line + 1, col + 1), "at {offset}");
+            assert_eq!(f.line_span(offset).start, start, "at {offset}");
+        }
+        for n in (0..starts.len())
+            .step_by(301)
+            .chain(starts.len() - 50..starts.len())
+        {
+            assert_eq!(f.offset_of_line(n + 1), Some(starts[n]), "line {}", n + 1);
+        }
+        assert_eq!(f.offset_of_line(starts.len() + 1), None);
+        assert_eq!(f.line_text(starts.len()), Some("--- ü"));
     }
 
     #[test]
