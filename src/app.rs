@@ -495,7 +495,15 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
         }
         if !context.is_empty() {
             // Context files join the set unreported; a file also linted stays linted.
-            let more = discover(&context, &exclude, stdin);
+            // A context `-` is dropped below: held, not spooled.
+            let more = discover(
+                &context,
+                &exclude,
+                crate::discover::Stdin {
+                    spool_from: usize::MAX,
+                    ..stdin
+                },
+            );
             found.failures.extend(more.failures);
             found
                 .inputs
@@ -521,6 +529,8 @@ fn check(args: CheckArgs, model: &Model, mut rules: Vec<Rule>, config: Config) -
         };
         let mut outcome = engine::run_with(&found.inputs, preloaded, &chosen, &settings, &mut sink);
         if outputs.iter().any(|(f, _)| *f == Format::Human) {
+            // A spooled input's descriptor is its text's only name: `found.inputs` lives until
+            // the reports are written (the end of this function).
             engine::texts_of_stdin(&found.inputs, &mut outcome.files);
         }
         (

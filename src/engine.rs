@@ -415,7 +415,7 @@ fn mark_comments(
         return;
     }
     let mut used = unused_flags(comments);
-    mark_by_comments(comments, group, &mut used);
+    mark_by_comments(&suppress::CommentMatcher::new(comments), group, &mut used);
     out.extend(
         comments
             .iter()
@@ -435,9 +435,13 @@ fn unused_flags(comments: &[Suppression]) -> Vec<Vec<bool>> {
 
 /// `mark_comments`, recording in `used` (one entry per comment) the ids that marked
 /// something: a file marked a part at a time adds up what each part used.
-fn mark_by_comments(comments: &[Suppression], group: &mut [Finding], used: &mut [Vec<bool>]) {
+fn mark_by_comments(
+    matcher: &suppress::CommentMatcher,
+    group: &mut [Finding],
+    used: &mut [Vec<bool>],
+) {
+    let comments = matcher.comments();
     let mut marks: Vec<Option<usize>> = vec![None; group.len()];
-    let matcher = suppress::CommentMatcher::new(comments);
     let items = group
         .iter()
         .enumerate()
@@ -461,8 +465,8 @@ fn mark_by_comments(comments: &[Suppression], group: &mut [Finding], used: &mut 
     }
 }
 
-/// Standard input as an input named `name`, with the same size bound as files: in memory,
-/// or from `spool_from` bytes on spooled to a temporary file where one can be made.
+/// Standard input as an input named `name`, with the same size bound as files: in memory
+/// under `spool_from` bytes, from there on spooled to a temporary file where one can be made.
 pub fn read_stdin(name: String, spool_from: usize) -> std::io::Result<Input> {
     let taken = crate::spool::read(&mut std::io::stdin().lock(), spool_from, MAX_FILE_BYTES)?;
     Ok(match taken {
@@ -2201,7 +2205,9 @@ fn lint_parted(
     let mut first = extra;
     first.extend(file_findings(pass, f, &at));
     by_span(&mut first);
-    mark_by_comments(comments, &mut first, &mut used);
+    // Built once for the file's parts.
+    let matcher = suppress::CommentMatcher::new(comments);
+    mark_by_comments(&matcher, &mut first, &mut used);
     in_order(&mut first);
     let mut store = crate::store::Store::new(pass.settings.parts.1);
     // Each part's place in the store, with its first and last findings.
@@ -2218,7 +2224,7 @@ fn lint_parted(
         let (_, linted) = rayon::join(
             || {
                 set_down(
-                    pass, &at, comments, found, &mut used, &mut store, &mut parts, &mut only, one,
+                    pass, &at, &matcher, found, &mut used, &mut store, &mut parts, &mut only, one,
                 )
             },
             || ahead.map(|p| object_findings(pass, &at, p)),
@@ -2261,7 +2267,7 @@ fn lint_parted(
 fn set_down(
     pass: &Pass,
     at: &At,
-    comments: &[Suppression],
+    comments: &suppress::CommentMatcher,
     found: Vec<(Vec<Finding>, Vec<Applied>)>,
     used: &mut [Vec<bool>],
     store: &mut crate::store::Store,
@@ -2276,7 +2282,7 @@ fn set_down(
         annotations.extend(a);
     }
     // As `mark_file` does: comments mark one run sorted by position.
-    if !comments.is_empty() {
+    if !comments.comments().is_empty() {
         let mut all = joined(std::mem::take(&mut runs));
         all.sort_by_key(|f| (f.span.start, f.span.end));
         mark_by_comments(comments, &mut all, used);

@@ -47,9 +47,9 @@ pub fn dir_of(name: &str) -> PathBuf {
 }
 
 /// A path as `normalize` writes paths, told by its bytes: names between single slashes (a
-/// leading one for an absolute path), none of them `.` or `..` but the leading ones of a
-/// relative path (what `normalize` cannot take away: `../x`, as discovery names the files
-/// of `onus check ../dir`).
+/// leading one for an absolute path), none of them `.`, and `..` only at the start of a
+/// relative path (which `normalize` keeps: `../x`, as discovery names the files of
+/// `onus check ../dir`).
 fn is_clean(bytes: &[u8]) -> bool {
     let (names, up) = match bytes.strip_prefix(b"/") {
         Some(rest) => (rest, false),

@@ -193,6 +193,11 @@ impl<'a> CommentMatcher<'a> {
         }
     }
 
+    /// The comments it matches, in the order it was given them.
+    pub fn comments(&self) -> &'a [Suppression] {
+        self.comments
+    }
+
     /// For findings given as (id, span, line, rule), sorted by span start, call
     /// `hit(id, comment)` for every comment that covers one: its node holds the finding's
     /// span, or, without a node, the finding starts on its line. Regions come from one

@@ -262,6 +262,60 @@ fn windowed_files_report_what_whole_files_report() {
     }
 }
 
+/// Standard input spooled to a temporary file reads as when it is held: a name ending in
+/// `.json` is checked as JSON, and a kustomization is not rendered from the working
+/// directory (standard input is no directory's file).
+#[test]
+fn spooled_standard_input_reads_as_held() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    std::fs::write(
+        dir.path().join("deploy.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  template:\n    \
+         spec:\n      containers:\n      - name: c\n        image: nginx:latest\n",
+    )
+    .expect("a file written");
+    let inputs = [
+        (
+            "kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- deploy.yaml\n",
+        ),
+        (
+            "x.json",
+            "{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\",}\n",
+        ),
+        (
+            "x.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostNetwork: true\n",
+        ),
+    ];
+    for (name, text) in inputs {
+        for format in ["json", "human"] {
+            // Spooled from the first byte, or held (read whole).
+            let run = |windows: &str| {
+                let mut cmd = assert_cmd::Command::cargo_bin("onus").unwrap();
+                cmd.current_dir(dir.path())
+                    .env("ONUS_WINDOWS", windows)
+                    .env("NO_COLOR", "1")
+                    .args(["check", "--format", format, "--stdin-filename", name, "-"])
+                    .write_stdin(text);
+                common::run(&mut cmd)
+            };
+            let (held, spooled) = (run("1000000000,1"), run("0,1"));
+            let case = format!("{name}, {format}");
+            assert!(held.stdout == spooled.stdout, "{case}: {}", spooled.stdout);
+            assert_eq!(
+                (held.code, &held.stderr),
+                (spooled.code, &spooled.stderr),
+                "{case}"
+            );
+            assert!(!spooled.stdout.contains("deploy.yaml"), "{case}: rendered");
+            if name == "x.json" {
+                assert!(spooled.stdout.contains("not valid JSON"), "{case}");
+            }
+        }
+    }
+}
+
 /// Findings come out of the engine file by file: they must still be in report order.
 #[test]
 fn findings_come_in_report_order() {
